@@ -1,0 +1,84 @@
+"""Property tests against student code: hypothesis strategies plus a seeded runner.
+
+Strategies draw well-conditioned float64 inputs away from kinks and ties. :func:`run` executes a
+property in the grader (each example a call to the worker), seeded from the check's seed so a
+regrade replays the same examples, and turns a failure into feedback with the shrunk example.
+"""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+from hypothesis.errors import FlakyFailure, HypothesisException
+from hypothesis.extra import numpy as hnp
+
+from ..context import CheckFailure
+from ..sandbox.session import StudentError
+
+
+def floats(lo: float = -10.0, hi: float = 10.0, avoid=(), gap: float = 1e-3) -> st.SearchStrategy:
+    """Finite floats in [lo, hi], at least ``gap`` away from each point in ``avoid`` (kinks)."""
+    base = st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+    return base.filter(lambda v: all(abs(v - a) > gap for a in avoid)) if avoid else base
+
+
+def shapes(min_dims: int = 1, max_dims: int = 2, min_side: int = 1, max_side: int = 6):
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+
+
+def arrays(shape, lo: float = -10.0, hi: float = 10.0, avoid=(), gap: float = 1e-3,
+           distinct: bool = False) -> st.SearchStrategy:
+    """float64 arrays of ``shape`` (a tuple or a strategy of tuples); ``distinct`` avoids ties."""
+    return hnp.arrays(np.float64, shape, elements=floats(lo, hi, avoid, gap), unique=distinct)
+
+
+@st.composite
+def well_conditioned(draw, n: int | None = None, max_n: int = 5, max_cond: float = 1e3):
+    """A square matrix whose condition number is at most ``max_cond``."""
+    n = n or draw(st.integers(1, max_n))
+    a = draw(arrays((n, n), -1.0, 1.0))
+    u, s, vt = np.linalg.svd(a)
+    s = np.clip(s, 1.0, None)
+    s = np.clip(s, s.max() / max_cond, None)
+    return (u * s) @ vt
+
+
+def run(ctx, test, *, max_examples: int = 40, **strategies) -> None:
+    """Check ``test(**drawn)`` on examples; raise CheckFailure with the shrunk counterexample.
+
+    After the worker times out or crashes, the remaining examples fail at once with the same
+    error instead of restarting workers while hypothesis shrinks.
+    """
+    fatal: list[StudentError] = []
+
+    def guarded(**kwargs):
+        if fatal:
+            raise fatal[0]
+        try:
+            test(**kwargs)
+        except StudentError as exc:
+            if exc.kind in ("timeout", "crash", "protocol"):
+                fatal.append(exc)
+            raise
+
+    prop = settings(max_examples=max_examples, deadline=None, database=None, derandomize=False,
+                    suppress_health_check=list(HealthCheck), print_blob=False,
+                    phases=(Phase.explicit, Phase.generate, Phase.shrink))(given(**strategies)(guarded))
+    try:
+        seed(ctx.seed)(prop)()
+    except (CheckFailure, StudentError) as exc:
+        raise CheckFailure(f"{exc}\n{_counterexample(exc)}".rstrip()) from None
+    except FlakyFailure as exc:
+        inner = fatal[0] if fatal else exc.exceptions[0]
+        raise CheckFailure(f"{inner}\n(the failure did not repeat on the same input)") from None
+    except HypothesisException as exc:
+        raise RuntimeError(f"property setup: {exc}") from None
+
+
+def _counterexample(exc: BaseException) -> str:
+    for note in getattr(exc, "__notes__", []):
+        if note.startswith("Falsifying example"):
+            body = note.split("(", 1)[-1].rsplit(")", 1)[0].strip().rstrip(",")
+            lines = [line.strip() for line in body.splitlines() if line.strip()]
+            return "Smallest failing input found: " + " ".join(lines)[:800]
+    return ""

@@ -1,0 +1,105 @@
+"""Grade one submission: run a unit's checks against its code in a worker, collect a Report."""
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from . import seeds
+from .context import CheckFailure, Context, ReferenceMissing
+from .report import CheckResult, Report
+from .sandbox.proxy import Session, Student
+from .sandbox.session import Launcher, Limits, StudentError
+from .submission import read_modules
+from .suite import Check, Suite, load_suite
+
+SKIP_REFERENCE = "needs the reference solution, which is not here; your instructor's grading runs it"
+SKIP_HIDDEN = "hidden check; it runs only when your work is graded"
+
+
+def load_reference(suite: Suite):
+    """The reference package of a unit with its modules imported, or None where it is absent."""
+    try:
+        package = importlib.import_module(f"reference.{suite.unit}")
+        for module in suite.modules:
+            importlib.import_module(f"reference.{suite.unit}.{module}")
+    except ImportError:
+        return None
+    return package
+
+
+def grade(path: Path, unit: str, *, only: list[str] | None = None, submission_id: str | None = None,
+          salt: str | None = None, use_reference: bool = True, public_only: bool = False,
+          launcher: Launcher | None = None, limits: Limits | None = None, budget: float = 600.0,
+          pool=None) -> Report:
+    """Grade the unit modules in folder ``path``; raises SubmissionError for unusable input."""
+    suite = load_suite(unit)
+    files, missing = read_modules(Path(path), suite.modules)
+    reference = load_reference(suite) if use_reference else None
+    submission_id = submission_id or seeds.fresh_submission_id()
+    salt = salt if salt is not None else seeds.course_salt(create=not public_only)
+    session = Session(unit, files, launcher=launcher, limits=limits, preload=suite.preload,
+                      drivers=suite.drivers, pool=pool)
+    for module in missing:
+        session.broken_modules[module] = f"{module}.py is missing from the submission"
+    report = Report(unit, submission_id, session.isolation)
+    start = time.monotonic()
+    try:
+        for number, check in enumerate(suite.select(only), 1):
+            seed = seeds.derive_seed(salt, unit, check.name, submission_id)
+            over = time.monotonic() - start > budget
+            report.results.append(run_check(check, str(number), session, reference, seed, public_only, over))
+    finally:
+        session.close()
+    report.execution_time = time.monotonic() - start
+    report.round_trips, report.workers_started = session.round_trips, session.workers_started
+    return report
+
+
+def run_check(check: Check, number: str, session: Session, reference, seed: int,
+              public_only: bool = False, over_budget: bool = False) -> CheckResult:
+    """Run one check; whatever the student's code does, this returns a result."""
+    result = CheckResult(check.name, number, check.exercise, 0.0, check.points, "", check.visibility,
+                         list(check.tags))
+    if public_only and check.visibility == "hidden":
+        return _skipped(result, SKIP_HIDDEN)
+    if check.needs_reference and (reference is None or public_only):
+        return _skipped(result, SKIP_REFERENCE)
+    if over_budget:
+        result.output = "not run: the time budget for this submission was used up by earlier checks"
+        return result
+    ctx = Context(Student(session), reference, seed, hidden=check.visibility != "visible")
+    session.deadline = time.monotonic() + check.timeout
+    began = time.monotonic()
+    fraction, message = 1.0, ""
+    try:
+        check.fn(ctx)
+    except (CheckFailure, StudentError) as exc:
+        fraction, message = 0.0, str(exc)
+    except ReferenceMissing:
+        return _skipped(result, SKIP_REFERENCE)
+    except Exception as exc:  # a bug in the check, never blamed on the student silently
+        print(f"deepgrade: internal error in check {check.name}:\n{traceback.format_exc()}", file=sys.stderr)
+        fraction, message = 0.0, f"internal grader error ({type(exc).__name__}: {exc}); please tell your instructor"
+        result.tags.append("internal-error")
+    finally:
+        session.deadline = None
+    if ctx.cases and fraction:
+        passed = [label for label, error in ctx.cases if error is None]
+        failed = [(label, error) for label, error in ctx.cases if error is not None]
+        fraction = len(passed) / len(ctx.cases)
+        if failed:
+            lines = [f"{len(passed)} of {len(ctx.cases)} cases passed."]
+            lines += [f"- {label}: {error}" for label, error in failed[:5]]
+            message = "\n".join(lines + ([f"... and {len(failed) - 5} more"] if len(failed) > 5 else []))
+    result.score = round(check.points * fraction, 6)
+    result.output = "\n".join(filter(None, [message or ("passed" if fraction == 1 else ""), *ctx.notes]))
+    result.duration = time.monotonic() - began
+    return result
+
+
+def _skipped(result: CheckResult, why: str) -> CheckResult:
+    result.skipped, result.output, result.max_score = True, f"not run: {why}", 0.0
+    return result

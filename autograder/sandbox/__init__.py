@@ -1,0 +1,1 @@
+"""Running untrusted code: the worker process, its wire protocol and the grader-side proxy."""

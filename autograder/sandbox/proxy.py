@@ -1,0 +1,185 @@
+"""What checks see of a submission: ``student.activations.sigmoid(z)`` runs in the worker.
+
+A :class:`Session` holds the submission's files and a live :class:`Worker`, starts a fresh one
+when the last died, and turns every failure of student code into a :class:`StudentError` whose
+message names the function. Checks call through :class:`Student`; nothing else reaches the worker.
+"""
+from __future__ import annotations
+
+import time
+
+from . import wire
+from .session import Launcher, Limits, StudentError, Worker
+
+
+class Session:
+    """One submission's conversation with its worker(s)."""
+
+    def __init__(self, package: str, files: dict[str, str], *, launcher: Launcher | None = None,
+                 limits: Limits | None = None, preload: str = "numpy", drivers: dict | None = None,
+                 pool=None):
+        self.package, self.files, self.drivers = package, files, drivers or {}
+        self.launcher = launcher or Launcher()
+        self.limits = limits or Limits()
+        self.preload, self.pool = preload, pool
+        self.worker: Worker | None = None
+        self.deadline: float | None = None  # the running check's deadline, set by the runner
+        self.round_trips = 0
+        self.workers_started = 0
+        self.broken_modules: dict[str, str] = {}  # module -> why calls into it fail at once
+
+    # ---------------------------------------------------------------- lifecycle
+    def _live_worker(self) -> Worker:
+        while self.worker is None or not self.worker.alive:
+            if self.worker is not None:
+                self.worker.kill()
+            worker = self.pool.take(self.preload) if self.pool else Worker(self.launcher, self.preload, self.limits)
+            self.workers_started += 1
+            self.worker = worker
+            header, _ = worker.request("load", {"package": self.package, "files": self.files,
+                                                "limits": self.limits.rlimits(), "drivers": self.drivers},
+                                       self._import_deadline(), "loading your files")
+            if not header.get("ok"):
+                raise StudentError(_error_text(header.get("error") or {}, "loading your files"))
+            self._import_modules(worker)
+        return self.worker
+
+    def _import_deadline(self) -> float:
+        return time.monotonic() + self.limits.call_timeout
+
+    def _import_modules(self, worker: Worker):
+        """Import each module once, so a module that hangs or fails at import fails only its calls.
+
+        A module that hangs or kills the worker is marked broken and the loop in
+        :meth:`_live_worker` starts a fresh worker without it.
+        """
+        for name in sorted(self.files):
+            module = name.removesuffix(".py")
+            if module == "__init__" or module in self.broken_modules:
+                continue
+            try:
+                header, _ = worker.request("import", module, self._import_deadline(), f"importing {name}")
+            except StudentError as exc:
+                self.broken_modules[module] = str(exc)
+                return
+            if not header.get("ok"):
+                self.broken_modules[module] = "could not import " + _error_text(header.get("error") or {}, name)
+
+    def close(self):
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker = None
+
+    @property
+    def isolation(self) -> str:
+        return self.launcher.isolation
+
+    def _deadline(self) -> float:
+        call = time.monotonic() + self.limits.call_timeout
+        return call if self.deadline is None else min(call, self.deadline)
+
+    # ---------------------------------------------------------------- calls
+    def request(self, op: str, value, what: str):
+        module = what.split(".")[0] if op == "call" else None
+        if module in self.broken_modules:
+            raise StudentError(self.broken_modules[module])
+        worker = self._live_worker()
+        if module in self.broken_modules:
+            raise StudentError(self.broken_modules[module])
+        self.round_trips += 1
+        return worker.request(op, value, self._deadline(), what)
+
+    def call(self, target: str, args: tuple, kwargs: dict, handle: wire.Handle | None = None):
+        request = {"target": target, "args": list(args), "kwargs": dict(kwargs)}
+        what = f"{handle.type}.{target}" if handle else target
+        if handle is not None:
+            request["handle"] = handle.id
+        header, value = self.request("call", request, what)
+        return _unwrap(header, value, what)
+
+    def batch(self, target: str, arg_lists: list, kwargs: dict | None = None) -> list:
+        """Call ``target`` once per argument tuple, in one round trip; the first failure raises."""
+        calls = [{"target": target, "args": list(a), "kwargs": dict(kwargs or {})} for a in arg_lists]
+        header, values = self.request("batch", calls, target)
+        if not header.get("ok"):
+            raise StudentError(_error_text(header.get("error") or {}, target))
+        if type(values) is not list or len(values) != len(calls):
+            raise StudentError(f"{target}: the worker answered a batch of {len(calls)} calls wrongly", "protocol")
+        return [_unwrap(answer, answer.get("value") if type(answer) is dict else None, target)
+                for answer in values]
+
+    def release(self, handles):
+        if self.worker is not None and self.worker.alive:
+            self.request("release", [h.id for h in handles], "release")
+
+
+def _unwrap(answer, value, what: str):
+    if type(answer) is not dict:
+        raise StudentError(f"{what}: the worker answered out of protocol", "protocol")
+    if not answer.get("ok"):
+        error = answer.get("error") if type(answer.get("error")) is dict else {}
+        raise StudentError(_error_text(error, what), error_type=str(error.get("type", "")))
+    mutated = answer.get("mutated") or []
+    if mutated:
+        raise StudentError(f"{what} modified its input argument(s) {mutated} in place; "
+                           "work on a copy instead", "mutation")
+    return value
+
+
+def _error_text(error: dict, what: str) -> str:
+    kind = str(error.get("type", "Error"))
+    message = str(error.get("message", ""))[:500]
+    where = str(error.get("where") or what)
+    if kind == "NotImplementedError":
+        return f"{where} is not implemented yet (it raises NotImplementedError)"
+    trace = error.get("trace") or []
+    text = f"{where} raised {kind}: {message}" if message else f"{where} raised {kind}"
+    if trace and isinstance(trace, list):
+        text += f"\n  at {str(trace[-1])[:300]}"
+    return text
+
+
+class Function:
+    """A student function, or a method of an object that stays in the worker."""
+
+    def __init__(self, session: Session, target: str, handle: wire.Handle | None = None):
+        self.session, self.target, self.handle = session, target, handle
+
+    def __call__(self, *args, **kwargs):
+        return self.session.call(self.target, args, kwargs, self.handle)
+
+    def map(self, arg_lists, **kwargs) -> list:
+        """``[f(*a, **kwargs) for a in arg_lists]`` in one round trip."""
+        return self.session.batch(self.target, list(arg_lists), kwargs)
+
+    def __repr__(self):
+        return f"<student {self.target}>"
+
+
+class Module:
+    def __init__(self, session: Session, name: str):
+        self._session, self._name = session, name
+
+    def __getattr__(self, func: str) -> Function:
+        if func.startswith("_"):
+            raise AttributeError(func)
+        return Function(self._session, f"{self._name}.{func}")
+
+
+class Student:
+    """The submission as checks see it: ``student.module.function(...)``, ``student.method(h, name)``."""
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def __getattr__(self, module: str) -> Module:
+        if module.startswith("_"):
+            raise AttributeError(module)
+        return Module(self._session, module)
+
+    def method(self, handle: wire.Handle, name: str) -> Function:
+        return Function(self._session, name, handle)
+
+    def driver(self, module: str, func: str) -> Function:
+        """A trusted helper running inside the worker (its answers are still only data)."""
+        return Function(self._session, f"driver:{module}.{func}")

@@ -1,0 +1,176 @@
+"""Grader side of the process boundary: start a worker, talk to it, kill it.
+
+A :class:`Session` owns at most one live worker for one submission and replaces it after a crash
+or a time-out, so one bad call fails one check. Nothing a worker sends is trusted: every answer is
+decoded with size limits and ``allow_pickle=False`` and handed to checks as plain data.
+"""
+from __future__ import annotations
+
+import collections
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import wire
+
+HERE = Path(__file__).parent
+STDERR_KEEP = 16 << 10
+
+
+class StudentError(Exception):
+    """Student code failed a call: raised, timed out, crashed, or answered out of protocol."""
+
+    def __init__(self, message: str, kind: str = "error", error_type: str | None = None):
+        super().__init__(message)
+        self.kind, self.error_type = kind, error_type
+
+
+@dataclass
+class Limits:
+    """Resource limits for one submission's worker."""
+
+    call_timeout: float = 10.0
+    start_timeout: float = 60.0
+    memory_mb: int = 2048
+    cpu_seconds: int = 300
+    file_mb: int = 64
+    open_files: int = 256
+
+    def rlimits(self) -> dict:
+        return {"as": self.memory_mb << 20, "cpu": self.cpu_seconds, "fsize": self.file_mb << 20,
+                "nofile": self.open_files, "core": 0}
+
+
+class StderrTail(threading.Thread):
+    """Drains a pipe and keeps only its last bytes, so a flood cannot grow the grader."""
+
+    def __init__(self, fd: int, keep: int = STDERR_KEEP):
+        super().__init__(daemon=True)
+        self.fd, self.buffer, self.total = fd, collections.deque(), 0
+        self.keep, self.size = keep, 0
+        self.start()
+
+    def run(self):
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.total += len(chunk)
+            self.buffer.append(chunk)
+            self.size += len(chunk)
+            while self.size - len(self.buffer[0]) >= self.keep:
+                self.size -= len(self.buffer.popleft())
+
+    def text(self, limit: int = 1500) -> str:
+        data = b"".join(self.buffer)[-limit:]
+        return data.decode("utf-8", "replace")
+
+
+class Launcher:
+    """Starts the worker as a plain subprocess (rlimits applied inside the worker)."""
+
+    isolation = "subprocess"
+
+    def argv(self, runtime: Path) -> list[str]:
+        return [sys.executable, "-I", "-S", str(runtime / "worker.py"), str(runtime), *site_paths()]
+
+    def env(self, runtime: Path, preload: str) -> dict:
+        return {"PATH": "/usr/bin:/bin", "HOME": str(runtime), "TMPDIR": str(runtime),
+                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "DEEPGRADE_PRELOAD": preload,
+                "LANG": "C.UTF-8"}
+
+
+def site_paths() -> list[str]:
+    """Where numpy and torch live, without the project's editable-install hooks (``-S`` skips .pth)."""
+    paths = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    return sorted(p for p in paths if os.path.isdir(p))
+
+
+class Worker:
+    """One worker process: started, ready, then serving requests until killed."""
+
+    def __init__(self, launcher: Launcher, preload: str, limits: Limits):
+        self.runtime = Path(tempfile.mkdtemp(prefix="deepgrade-"))
+        for name in ("worker.py", "wire.py"):
+            shutil.copy(HERE / name, self.runtime / name)
+        req_r, self.req_w = os.pipe()
+        self.resp_r, resp_w = os.pipe()
+        err_r, err_w = os.pipe()
+        env = {**launcher.env(self.runtime, preload), "DEEPGRADE_FDS": f"{req_r},{resp_w}"}
+        self.proc = subprocess.Popen(
+            launcher.argv(self.runtime), env=env, stdin=subprocess.DEVNULL, stdout=err_w,
+            stderr=err_w, pass_fds=(req_r, resp_w), start_new_session=True, cwd=self.runtime,
+        )
+        for fd in (req_r, resp_w, err_w):
+            os.close(fd)
+        self.reader = wire.Reader(self.resp_r)
+        self.stderr = StderrTail(err_r)
+        self.limits = limits
+        header, _ = self._read(time.monotonic() + limits.start_timeout, "starting")
+        if not header.get("ready"):
+            raise StudentError("the worker did not start", "protocol")
+
+    def _read(self, deadline: float, what: str):
+        try:
+            return self.reader.read(deadline)
+        except TimeoutError:
+            self.kill()
+            raise StudentError(f"{what} did not return within the time limit", "timeout") from None
+        except (EOFError, OSError):
+            code = self.wait_exit()
+            self.kill()
+            raise StudentError(f"the process running your code exited (status {code}) during {what}", "crash") from None
+        except wire.ProtocolError as exc:
+            self.kill()
+            raise StudentError(f"{what} answered out of protocol ({exc})", "protocol") from None
+
+    def wait_exit(self):
+        try:
+            return self.proc.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            return "still running"
+
+    def request(self, op: str, value, deadline: float, what: str):
+        try:
+            wire.send(self.req_w, {"op": op}, value)
+        except (BrokenPipeError, OSError):
+            code = self.wait_exit()
+            self.kill()
+            raise StudentError(f"the process running your code exited (status {code}) before {what}", "crash") from None
+        header, blobs = self._read(deadline, what)
+        try:
+            return header, wire.decode(header.get("value"), blobs)
+        except wire.ProtocolError as exc:
+            self.kill()
+            raise StudentError(f"{what} answered out of protocol ({exc})", "protocol") from None
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                self.proc.kill()
+        self.proc.wait()
+        for fd in (self.req_w, self.resp_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        shutil.rmtree(self.runtime, ignore_errors=True)
+

@@ -1,0 +1,180 @@
+"""The worker: the only process that imports and runs a student's code.
+
+Started as ``python -I -S worker.py RUNTIME SITE...`` with a private copy of this file and
+``wire.py`` in RUNTIME and nothing of the project on its path. It reads requests and writes answers on the two
+pipes named in ``DEEPGRADE_FDS``; whatever the student prints goes to stderr. Requests:
+
+- ``load``: write the submission's files under RUNTIME/pkg/<package>/, apply resource limits.
+- ``import``: import one of the submission's modules (hangs and errors stay per module).
+- ``call``: call ``module.function`` or a method of a handle with decoded arguments.
+- ``batch``: several calls in one round trip (finite differences, property examples).
+- ``drive``: run a trusted driver function (from a driver module sent with ``load``) inside the
+  worker, e.g. a training loop over a student's ``nn.Module``.
+- ``release``: forget handles.
+
+Every answer is ``{"ok": true, "value": ...}`` or ``{"ok": false, "error": {...}}``.
+"""
+import importlib
+import os
+import sys
+import traceback
+
+def main():
+    global REQ_FD, RESP_FD
+    REQ_FD, RESP_FD = (int(fd) for fd in os.environ.pop("DEEPGRADE_FDS").split(","))
+    runtime, site = sys.argv[1], sys.argv[2:]
+    sys.path[:0] = [runtime] + site
+    os.dup2(2, 1)  # student prints must never reach the protocol
+    import numpy as np
+    import wire
+
+    sys.path.remove(runtime)  # the student must not import (or patch) our copy by name
+
+    preload = os.environ.get("DEEPGRADE_PRELOAD", "")
+    if "torch" in preload.split(","):
+        import torch
+
+        torch.set_num_threads(1)
+    Server(runtime, np, wire).serve()
+
+
+class Server:
+    def __init__(self, runtime, np, wire):
+        self.runtime, self.np, self.wire = runtime, np, wire
+        self.reader = wire.Reader(REQ_FD)
+        self.handles, self.next_handle = {}, 1
+        self.package = None
+        self.drivers = {}
+
+    # ---------------------------------------------------------------- plumbing
+    def keep(self, obj):
+        hid = self.next_handle
+        self.next_handle += 1
+        self.handles[hid] = obj
+        return hid
+
+    def lookup(self, hid):
+        if hid not in self.handles:
+            raise KeyError(f"no object #{hid} in the worker")
+        return self.handles[hid]
+
+    def make_tensor(self, array, grad):
+        import torch
+
+        return torch.tensor(array, requires_grad=grad) if grad else torch.from_numpy(array.copy())
+
+    def decode(self, data, blobs):
+        return self.wire.decode(data, blobs, self.lookup, self.make_tensor)
+
+    def serve(self):
+        self.wire.send(RESP_FD, {"ok": True, "ready": True})
+        while True:
+            try:
+                header, blobs = self.reader.read()
+            except EOFError:
+                os._exit(0)
+            reply = self.handle(header, blobs)
+            try:
+                self.wire.send(RESP_FD, reply, reply.pop("value", None), self.keep)
+            except Exception as exc:  # an answer that cannot be sent is an error of that call
+                self.wire.send(RESP_FD, {"ok": False, "error": _describe(exc, "sending the result")})
+
+    def handle(self, header, blobs):
+        op = header.get("op")
+        try:
+            args = self.decode(header.get("value"), blobs)
+            if op == "load":
+                return {"ok": True, "value": self.load(**args)}
+            if op == "import":
+                importlib.import_module(f"{self.package}.{args}")
+                return {"ok": True, "value": None}
+            if op == "call":
+                return self.call(args)
+            if op == "batch":
+                return {"ok": True, "value": [self.call(c) for c in args]}
+            if op == "release":
+                for hid in args:
+                    self.handles.pop(hid, None)
+                return {"ok": True, "value": None}
+            return {"ok": False, "error": {"type": "ProtocolError", "message": f"unknown op {op!r}"}}
+        except BaseException as exc:  # SystemExit at import is the student's failure, not ours
+            return {"ok": False, "error": _describe(exc, op)}
+
+    # ---------------------------------------------------------------- operations
+    def load(self, package, files, limits, drivers=None):
+        root = os.path.join(self.runtime, "pkg", package)
+        os.makedirs(root, exist_ok=True)
+        for name, text in files.items():
+            with open(os.path.join(root, os.path.basename(name)), "w", encoding="utf-8") as f:
+                f.write(text)
+        for name, text in (drivers or {}).items():
+            namespace = {"__name__": f"driver_{name}"}
+            exec(compile(text, f"<driver {name}>", "exec"), namespace)
+            self.drivers[name] = namespace
+        sys.path.insert(0, os.path.join(self.runtime, "pkg"))
+        self.package = package
+        _apply_limits(limits)
+        os.chdir(root)
+        return True
+
+    def resolve(self, target):
+        if target.startswith("driver:"):
+            module, _, func = target[len("driver:"):].partition(".")
+            return self.drivers[module][func]
+        module, _, func = target.rpartition(".")
+        mod = importlib.import_module(f"{self.package}.{module}")
+        return getattr(mod, func)
+
+    def call(self, request):
+        """One call; exceptions are the student's and become error answers."""
+        target, args, kwargs = request["target"], request.get("args", []), request.get("kwargs", {})
+        snapshot = [(path, a, a.copy()) for path, a in _arrays(self.np, args, "argument ")]
+        try:
+            if "handle" in request:
+                fn = getattr(self.lookup(request["handle"]), target)
+            else:
+                fn = self.resolve(target)
+            value = fn(*args, **kwargs)
+        except BaseException as exc:  # SystemExit too: the student's call failed, the worker lives
+            return {"ok": False, "error": _describe(exc, target)}
+        mutated = [path for path, a, before in snapshot if not _same(self.np, before, a)]
+        return {"ok": True, "value": value, "mutated": mutated}
+
+
+def _arrays(np, value, path, depth=0):
+    """(path, array) for every array among the arguments, looking into lists and tuples."""
+    if type(value) is np.ndarray:
+        yield path.strip(), value
+    elif type(value) in (list, tuple) and depth < 3:
+        for i, item in enumerate(value):
+            yield from _arrays(np, item, f"{path}{i}" if depth == 0 else f"{path}[{i}]", depth + 1)
+
+
+def _same(np, a, b):
+    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
+
+
+def _describe(exc, where):
+    tb = traceback.extract_tb(exc.__traceback__)
+    frames = [f for f in tb if "/pkg/" in (f.filename or "") or f.filename.startswith("<driver")]
+    lines = [f"{os.path.basename(f.filename)}, line {f.lineno}, in {f.name}: {f.line or ''}".strip() for f in frames]
+    try:
+        message = str(exc)[:2000]
+    except BaseException:
+        message = "<unprintable exception>"
+    return {"type": type(exc).__name__[:80], "message": message, "where": str(where), "trace": lines[-6:]}
+
+
+def _apply_limits(limits):
+    import resource
+
+    names = {"as": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "fsize": resource.RLIMIT_FSIZE,
+             "nofile": resource.RLIMIT_NOFILE, "core": resource.RLIMIT_CORE, "nproc": resource.RLIMIT_NPROC}
+    for key, value in (limits or {}).items():
+        soft, hard = resource.getrlimit(names[key])
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(names[key], (value, value))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Generate ``assignments/`` (what students get) from ``reference/`` (the single source of truth).
+
+Each region between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes
+``raise NotImplementedError`` at the region's indentation; docstrings and signatures stay.
+A region at module level is removed. ``check`` reports files that differ from what would be
+generated, so a stale ``assignments/`` fails the test suite.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+ROOT = Path(__file__).resolve().parent.parent
+SELF_CHECK = '''"""Self-check: ``pytest assignments/{unit}`` runs the public checks on your code here."""
+from autograder.selfcheck import make_tests
+
+test_check = make_tests("{unit}")
+'''
+PACKAGE_INIT = '"""Your work: one package per unit. Fill in the functions marked ``raise NotImplementedError``."""\n'
+
+
+class StubError(ValueError):
+    pass
+
+
+def strip_solutions(source: str, filename: str = "<source>") -> str:
+    """Replace every solution region of ``source`` with ``raise NotImplementedError``."""
+    out, region = [], None
+    for number, line in enumerate(source.splitlines(keepends=True), 1):
+        stripped = line.strip()
+        if stripped == BEGIN:
+            if region is not None:
+                raise StubError(f"{filename}:{number}: nested {BEGIN}")
+            region = line[: len(line) - len(line.lstrip())]
+            if region:
+                out.append(f"{region}# YOUR CODE HERE\n{region}raise NotImplementedError\n")
+        elif stripped == END:
+            if region is None:
+                raise StubError(f"{filename}:{number}: {END} without {BEGIN}")
+            region = None
+        elif region is None:
+            out.append(line)
+    if region is not None:
+        raise StubError(f"{filename}: unterminated {BEGIN}")
+    return "".join(out)
+
+
+def strip_text(text: str) -> str:
+    """Solution regions removed from any text (used for notebooks' code cells too)."""
+    return strip_solutions(text)
+
+
+def generate(unit_dir: Path) -> dict[str, str | bytes]:
+    """The student version of one reference unit: {relative path: content}."""
+    unit = unit_dir.name
+    files: dict[str, str | bytes] = {"test_selfcheck.py": SELF_CHECK.format(unit=unit)}
+    for path in sorted(unit_dir.rglob("*")):
+        rel = path.relative_to(unit_dir).as_posix()
+        if path.is_dir() or "__pycache__" in rel or rel.startswith("."):
+            continue
+        if path.suffix == ".py":
+            files[rel] = strip_solutions(path.read_text(), rel)
+        elif path.suffix == ".ipynb":
+            from .notebooks import student_notebook  # noqa: PLC0415 (only units with notebooks)
+
+            files[rel] = student_notebook(path)
+        else:
+            files[rel] = path.read_bytes()
+    return files
+
+
+def reference_units(root: Path = ROOT) -> list[Path]:
+    return sorted(p for p in (root / "reference").glob("unit*") if p.is_dir())
+
+
+def write(root: Path = ROOT, out: Path | None = None) -> list[str]:
+    """Regenerate ``assignments/``; returns the units written."""
+    out = out or root / "assignments"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "__init__.py").write_text(PACKAGE_INIT)
+    units = []
+    for unit_dir in reference_units(root):
+        target = out / unit_dir.name
+        if target.exists():
+            shutil.rmtree(target)
+        for rel, content in generate(unit_dir).items():
+            path = target / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        units.append(unit_dir.name)
+    return units
+
+
+def stale(root: Path = ROOT) -> list[str]:
+    """Paths under ``assignments/`` that differ from (or are missing from) the generated stubs."""
+    problems = []
+    out = root / "assignments"
+    for unit_dir in reference_units(root):
+        expected = generate(unit_dir)
+        target = out / unit_dir.name
+        for rel, content in expected.items():
+            path = target / rel
+            want = content if isinstance(content, bytes) else content.encode()
+            if not path.exists() or path.read_bytes() != want:
+                problems.append(f"assignments/{unit_dir.name}/{rel}")
+        if target.exists():
+            for path in target.rglob("*"):
+                rel = path.relative_to(target).as_posix()
+                if path.is_file() and "__pycache__" not in rel and rel not in expected:
+                    problems.append(f"assignments/{unit_dir.name}/{rel} (not generated)")
+    return problems

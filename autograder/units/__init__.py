@@ -1,0 +1,1 @@
+"""One suite of scored checks per unit (``autograder/units/<unit>.py`` defines ``suite``)."""
