@@ -99,7 +99,8 @@ def close(actual, expected, name: str, *, rtol: float | None = None, atol: float
     bad = diff > atol + rtol * np.abs(expected)
     if not bad.any():
         return actual
-    rel = diff / np.maximum(np.abs(expected), np.finfo(np.float64).tiny)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        rel = np.where(expected != 0, diff / np.abs(expected), np.inf)
     worst = np.unravel_index(int(np.argmax(np.where(bad, diff, -1))), diff.shape) if diff.ndim else ()
     worst_rel = np.unravel_index(int(np.argmax(np.where(bad, rel, -1))), rel.shape) if rel.ndim else ()
     idx = tuple(int(i) for i in worst)

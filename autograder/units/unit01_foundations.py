@@ -150,9 +150,10 @@ def projection_properties(ctx):
             V, x = _low_rank(ctx, k, n, r), ctx.rng.standard_normal(n)
             p = compare.array(proj(x, V), "project_onto_span(x, V)", (n,))
             coef = np.linalg.lstsq(V.T, p, rcond=None)[0]
-            compare.close(V.T @ coef, p, "the projection (is it in the span of V's rows?)", atol=1e-9)
-            compare.close(V @ (x - p), np.zeros(k), "V @ (x - projection) (the residual must be orthogonal)", atol=1e-9)
-            compare.close(proj(p, V), p, "projecting the projection again", atol=1e-9)
+            name = "p = project_onto_span(x, V)"
+            compare.close(V.T @ coef, p, f"{name}: p must lie in the span of V's rows", atol=1e-9)
+            compare.close(V @ (x - p), np.zeros(k), f"{name}: V @ (x - p) must be 0 (orthogonal residual)", atol=1e-9)
+            compare.close(proj(p, V), p, f"{name}: projecting p again must give p", atol=1e-9)
 
 
 # ---------------------------------------------------------------- perceptron
@@ -196,8 +197,8 @@ def update_rule(ctx):
             b = -score if label.startswith("example exactly") else 0.0
             mistake = y * (w @ x + b) <= 0
             new = compare.sequence(update(w, b, x, y, lr), "perceptron_update(...)", 2)
-            compare.close(new[0], w + lr * y * x if mistake else w, f"w after a {label}", atol=1e-12)
-            compare.close_scalar(new[1], b + lr * y if mistake else b, f"b after a {label}", atol=1e-12)
+            compare.close(new[0], w + lr * y * x if mistake else w, f"w from perceptron_update ({label})", atol=1e-12)
+            compare.close_scalar(new[1], b + lr * y if mistake else b, f"b from perceptron_update ({label})", atol=1e-12)
 
 
 @suite.check("perceptron.train_perceptron", points=3, timeout=30)
@@ -225,9 +226,9 @@ def training_matches_reference(ctx):
         with ctx.case(label):
             w, b, mistakes = ctx.ref.perceptron.train_perceptron(X, y, **kwargs)
             got = compare.sequence(ctx.student.perceptron.train_perceptron(X, y, **kwargs), "train_perceptron", 3)
-            compare.close(got[0], w, "w", atol=1e-12, hidden=ctx.hidden)
-            compare.close_scalar(got[1], b, "b", atol=1e-12, hidden=ctx.hidden)
-            compare.equal(got[2], mistakes, "the number of mistakes", hidden=ctx.hidden)
+            compare.close(got[0], w, "w from train_perceptron", atol=1e-12, hidden=ctx.hidden)
+            compare.close_scalar(got[1], b, "b from train_perceptron", atol=1e-12, hidden=ctx.hidden)
+            compare.equal(got[2], mistakes, "the number of mistakes from train_perceptron", hidden=ctx.hidden)
 
 
 # ---------------------------------------------------------------- network
@@ -244,14 +245,15 @@ def dense_forward_values(ctx):
 @suite.check("network.feedforward", points=3)
 def feedforward_values(ctx):
     acts = {"sigmoid": SIGMOID, "relu": RELU, "tanh": TANH, "identity": Key(z, [z])}
-    names = ["tanh", "relu", "sigmoid", "identity"]
     params = [layer(ctx, d, m) for d, m in ((4, 6), (6, 5), (5, 3), (3, 2))]
     X = ctx.rng.standard_normal((7, 4))
-    expected = X
-    for (W, b), name in zip(params, names):
-        expected = acts[name](expected @ W + b)
-    compare.close(ctx.student.network.feedforward(X, params, names), expected,
-                  "feedforward(X, params, ['tanh', 'relu', 'sigmoid', 'identity'])", hidden=ctx.hidden)
+    for names in (["tanh", "relu", "sigmoid", "identity"], ["relu", "identity", "tanh", "sigmoid"]):
+        with ctx.case(", ".join(names)):
+            expected = X
+            for (W, b), name in zip(params, names):
+                expected = acts[name](expected @ W + b)
+            compare.close(ctx.student.network.feedforward(X, params, names), expected,
+                          f"feedforward(X, params, {names})", hidden=ctx.hidden)
 
 
 def two_layer_inputs(ctx, n=4, d=3, h=5, c=2):
