@@ -149,7 +149,7 @@ def _blob(blobs, index):
 # ---------------------------------------------------------------- framing
 def _npy_bytes(array: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
+    np.save(buf, array if array.flags.c_contiguous else array.copy(order="C"), allow_pickle=False)
     return buf.getvalue()
 
 
