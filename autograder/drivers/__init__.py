@@ -2,7 +2,8 @@
 
 A suite lists the drivers it needs (``Suite(drivers=drivers.load("torch_tools"))``); their source
 travels with the submission and checks call them as ``ctx.student.driver("torch_tools", "fn")``.
-They run in the student's process, so what they return is only data: checks compare it with
+The worker injects ``student("module.function")`` into
+each driver's namespace to reach the submission's functions. They run in the student's process, so what they return is only data: checks compare it with
 values the grader computed itself and never trust it further.
 """
 from __future__ import annotations

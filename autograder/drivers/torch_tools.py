@@ -40,9 +40,13 @@ def forward(module, x, train=False):
     return out.double().numpy().copy()
 
 
-def output_shape_on_meta(factory, input_shape, *args):
-    """Build ``factory(*args)`` on the meta device and return (parameter count, output shape)."""
+def build_on_meta(target, input_shape, *args):
+    """Build the student's ``module.factory(*args)`` on the meta device (no memory for weights)
+    and return (parameter count, output shape for an input of ``input_shape``).
+
+    ``student`` (injected by the worker) resolves ``"module.function"`` in the submission.
+    """
     with torch.device("meta"):
-        module = factory(*args)
+        module = student(target)(*args)  # noqa: F821
         out = module(torch.empty(*input_shape))
     return count_parameters(module), list(out.shape)

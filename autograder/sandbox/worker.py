@@ -108,7 +108,7 @@ class Server:
             with open(os.path.join(root, os.path.basename(name)), "w", encoding="utf-8") as f:
                 f.write(text)
         for name, text in (drivers or {}).items():
-            namespace = {"__name__": f"driver_{name}"}
+            namespace = {"__name__": f"driver_{name}", "student": self.resolve}
             exec(compile(text, f"<driver {name}>", "exec"), namespace)
             self.drivers[name] = namespace
         sys.path.insert(0, os.path.join(self.runtime, "pkg"))
