@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from . import runner, stubs
+from .sandbox import launchers
 from .submission import SubmissionError
 from .suite import load_suite, unit_names
 
@@ -20,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (SubmissionError, ValueError) as exc:
+    except (SubmissionError, ValueError, launchers.SandboxUnavailable) as exc:
         print(f"autograder: error: {exc}", file=sys.stderr)
         return 2
 
@@ -36,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--submission-id", help="seed inputs from this id (a regrade with the same id is identical)")
     p.add_argument("--only", nargs="+", help="run only these checks, exercises or modules")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run student code in a plain subprocess (no bubblewrap isolation)")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("check", help="run the public checks on your working copy of a unit")
@@ -63,7 +66,8 @@ def _unit_for(path: Path, unit: str | None) -> str:
 
 def cmd_grade(args) -> int:
     unit = _unit_for(args.path, args.unit)
-    report = runner.grade(args.path, unit, only=args.only, submission_id=args.submission_id)
+    report = runner.grade(args.path, unit, only=args.only, submission_id=args.submission_id,
+                          launcher=launchers.choose(args.no_sandbox))
     if args.json:
         report.write_json(args.json)
     if args.format == "json":
@@ -76,7 +80,8 @@ def cmd_grade(args) -> int:
 def cmd_check(args) -> int:
     load_suite(args.unit)
     path = args.path or Path("assignments") / args.unit
-    report = runner.grade(path, args.unit, use_reference=False, public_only=True)
+    report = runner.grade(path, args.unit, use_reference=False, public_only=True,
+                          launcher=launchers.self_check_launcher())
     report.table(Console())
     skipped = [r for r in report.results if r.skipped]
     if skipped:
@@ -119,7 +124,8 @@ def cmd_grade_examples(args) -> int:
     for unit_dir in sorted(EXAMPLES.glob("unit*")):
         for example in sorted(p for p in unit_dir.iterdir() if p.is_dir()):
             console.rule(f"{unit_dir.name} / {example.name}")
-            report = runner.grade(example, unit_dir.name, submission_id=example.name)
+            report = runner.grade(example, unit_dir.name, submission_id=example.name,
+                                  launcher=launchers.self_check_launcher())
             report.table(console)
     return 0
 

@@ -11,7 +11,8 @@ from . import seeds
 from .context import CheckFailure, Context, ReferenceMissing
 from .report import CheckResult, Report
 from .sandbox.proxy import Session, Student
-from .sandbox.session import Launcher, Limits, StudentError
+from .sandbox.launchers import Launcher
+from .sandbox.session import Limits, StudentError
 from .submission import read_modules
 from .suite import Check, Suite, load_suite
 

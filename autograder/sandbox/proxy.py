@@ -9,7 +9,8 @@ from __future__ import annotations
 import time
 
 from . import wire
-from .session import Launcher, Limits, StudentError, Worker
+from .launchers import Launcher
+from .session import Limits, StudentError, Worker
 
 
 class Session:
@@ -33,7 +34,10 @@ class Session:
         while self.worker is None or not self.worker.alive:
             if self.worker is not None:
                 self.worker.kill()
-            worker = self.pool.take(self.preload) if self.pool else Worker(self.launcher, self.preload, self.limits)
+            if self.pool is not None:
+                worker = self.pool.take(self.preload)
+            else:
+                worker = Worker(self.launcher, self.preload, self.limits)
             self.workers_started += 1
             self.worker = worker
             header, _ = worker.request("load", {"package": self.package, "files": self.files,
@@ -72,7 +76,7 @@ class Session:
 
     @property
     def isolation(self) -> str:
-        return self.launcher.isolation
+        return (self.pool.launcher if self.pool is not None else self.launcher).isolation
 
     def _deadline(self) -> float:
         call = time.monotonic() + self.limits.call_timeout

@@ -11,8 +11,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
-import sysconfig
 import tempfile
 import threading
 import time
@@ -20,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import wire
+from .launchers import Launcher
 
 HERE = Path(__file__).parent
 STDERR_KEEP = 16 << 10
@@ -77,27 +76,6 @@ class StderrTail(threading.Thread):
         return data.decode("utf-8", "replace")
 
 
-class Launcher:
-    """Starts the worker as a plain subprocess (rlimits applied inside the worker)."""
-
-    isolation = "subprocess"
-
-    def argv(self, runtime: Path) -> list[str]:
-        return [sys.executable, "-I", "-S", str(runtime / "worker.py"), str(runtime), *site_paths()]
-
-    def env(self, runtime: Path, preload: str) -> dict:
-        return {"PATH": "/usr/bin:/bin", "HOME": str(runtime), "TMPDIR": str(runtime),
-                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-                "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "DEEPGRADE_PRELOAD": preload,
-                "LANG": "C.UTF-8"}
-
-
-def site_paths() -> list[str]:
-    """Where numpy and torch live, without the project's editable-install hooks (``-S`` skips .pth)."""
-    paths = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    return sorted(p for p in paths if os.path.isdir(p))
-
-
 class Worker:
     """One worker process: started, ready, then serving requests until killed."""
 
@@ -108,13 +86,12 @@ class Worker:
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()
         err_r, err_w = os.pipe()
-        env = {**launcher.env(self.runtime, preload), "DEEPGRADE_FDS": f"{req_r},{resp_w}"}
-        self.proc = subprocess.Popen(
-            launcher.argv(self.runtime), env=env, stdin=subprocess.DEVNULL, stdout=err_w,
-            stderr=err_w, pass_fds=(req_r, resp_w), start_new_session=True, cwd=self.runtime,
-        )
-        for fd in (req_r, resp_w, err_w):
-            os.close(fd)
+        self.launcher, self.preload = launcher, preload
+        try:
+            self.proc = launcher.spawn(self.runtime, preload, (req_r, resp_w), err_w)
+        finally:
+            for fd in (req_r, resp_w, err_w):
+                os.close(fd)
         self.reader = wire.Reader(self.resp_r)
         self.stderr = StderrTail(err_r)
         self.limits = limits
@@ -167,6 +144,7 @@ class Worker:
             except OSError:
                 self.proc.kill()
         self.proc.wait()
+        self.launcher.release(self.proc)
         for fd in (self.req_w, self.resp_r):
             try:
                 os.close(fd)

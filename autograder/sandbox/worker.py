@@ -1,10 +1,10 @@
 """The worker: the only process that imports and runs a student's code.
 
-Started as ``python -I -S worker.py RUNTIME SITE...`` with a private copy of this file and
-``wire.py`` in RUNTIME and nothing of the project on its path. It reads requests and writes answers on the two
+Started as ``python -I -S worker.py CODE WORK SITE...`` with a private copy of this file and
+``wire.py`` in CODE, a writable WORK folder, and nothing of the project on its path. It reads requests and writes answers on the two
 pipes named in ``DEEPGRADE_FDS``; whatever the student prints goes to stderr. Requests:
 
-- ``load``: write the submission's files under RUNTIME/pkg/<package>/, apply resource limits.
+- ``load``: write the submission's files under WORK/pkg/<package>/, apply resource limits.
 - ``import``: import one of the submission's modules (hangs and errors stay per module).
 - ``call``: call ``module.function`` or a method of a handle with decoded arguments.
 - ``batch``: several calls in one round trip (finite differences, property examples).
@@ -22,25 +22,25 @@ import traceback
 def main():
     global REQ_FD, RESP_FD
     REQ_FD, RESP_FD = (int(fd) for fd in os.environ.pop("DEEPGRADE_FDS").split(","))
-    runtime, site = sys.argv[1], sys.argv[2:]
-    sys.path[:0] = [runtime] + site
+    code, work, site = sys.argv[1], sys.argv[2], sys.argv[3:]
+    sys.path[:0] = [code] + site
     os.dup2(2, 1)  # student prints must never reach the protocol
     import numpy as np
     import wire
 
-    sys.path.remove(runtime)  # the student must not import (or patch) our copy by name
+    sys.path.remove(code)  # the student must not import (or patch) our copy by name
 
     preload = os.environ.get("DEEPGRADE_PRELOAD", "")
     if "torch" in preload.split(","):
         import torch
 
         torch.set_num_threads(1)
-    Server(runtime, np, wire).serve()
+    Server(work, np, wire).serve()
 
 
 class Server:
-    def __init__(self, runtime, np, wire):
-        self.runtime, self.np, self.wire = runtime, np, wire
+    def __init__(self, work, np, wire):
+        self.work, self.np, self.wire = work, np, wire
         self.reader = wire.Reader(REQ_FD)
         self.handles, self.next_handle = {}, 1
         self.package = None
@@ -102,7 +102,7 @@ class Server:
 
     # ---------------------------------------------------------------- operations
     def load(self, package, files, limits, drivers=None):
-        root = os.path.join(self.runtime, "pkg", package)
+        root = os.path.join(self.work, "pkg", package)
         os.makedirs(root, exist_ok=True)
         for name, text in files.items():
             with open(os.path.join(root, os.path.basename(name)), "w", encoding="utf-8") as f:
@@ -111,7 +111,7 @@ class Server:
             namespace = {"__name__": f"driver_{name}", "student": self.resolve}
             exec(compile(text, f"<driver {name}>", "exec"), namespace)
             self.drivers[name] = namespace
-        sys.path.insert(0, os.path.join(self.runtime, "pkg"))
+        sys.path.insert(0, os.path.join(self.work, "pkg"))
         self.package = package
         _apply_limits(limits)
         os.chdir(root)
