@@ -55,6 +55,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("grade-examples", help="grade the shipped example submissions")
     p.set_defaults(func=cmd_grade_examples)
+
+    p = sub.add_parser("batch", help="grade a folder of submissions (one per student) into a gradebook")
+    p.add_argument("submissions", type=Path, help="folder with one folder or .zip per student, named by student id")
+    p.add_argument("--unit", required=True)
+    p.add_argument("--workers", type=int, help="grader processes (default: one per CPU)")
+    p.add_argument("--gradebook", type=Path, default=Path("gradebook.sqlite"))
+    p.add_argument("--regrade", action="store_true", help="grade every submission again, not only new or changed ones")
+    p.add_argument("--no-sandbox", action="store_true", help="grade without the sandbox (only where it cannot run)")
+    p.add_argument("--timeout", type=float, default=900.0, help="seconds one submission may take in all")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("export", help="export a gradebook: Gradescope JSON, nbgrader, otter, Canvas CSVs, summary")
+    p.add_argument("gradebook", type=Path)
+    p.add_argument("out", type=Path)
+    p.add_argument("--format", nargs="+", dest="formats", default=None,
+                   help="any of gradescope, nbgrader, otter, canvas, summary (default: all)")
+    p.add_argument("--unit", help="only this unit (default: every unit in the gradebook)")
+    p.add_argument("--roster", type=Path, help="CSV with student_id and any of first_name, last_name, email, "
+                   "canvas_id, sis_user_id, sis_login_id, section")
+    p.add_argument("--duedate", default="", help="due date written to the nbgrader CSV")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("release", help="write the student release: stubs, engine, public checks; no reference")
+    p.add_argument("out", type=Path)
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("gradescope", help="write a Gradescope autograder zip for one unit")
+    p.add_argument("unit")
+    p.add_argument("out", type=Path)
+    p.set_defaults(func=cmd_gradescope)
     return parser
 
 
@@ -127,6 +158,50 @@ def cmd_grade_examples(args) -> int:
             report = runner.grade(example, unit_dir.name, submission_id=example.name,
                                   launcher=launchers.self_check_launcher())
             report.table(console)
+    return 0
+
+
+
+def cmd_batch(args) -> int:
+    from . import batch, exports
+
+    console = Console(stderr=True)
+    load_suite(args.unit)
+    outcome = batch.run_batch(args.submissions, args.unit, workers=args.workers, gradebook=args.gradebook,
+                              regrade=args.regrade, no_sandbox=args.no_sandbox, timeout=args.timeout,
+                              console=console, progress=not args.no_progress)
+    if outcome.graded:
+        exports.summary_table(args.gradebook, args.unit, console)
+        console.print(f"graded {outcome.graded} submission(s) in {outcome.wall:.1f} s "
+                      f"({outcome.graded / outcome.wall:.2f}/s); {outcome.broken} broken; "
+                      f"{outcome.up_to_date} up to date; gradebook: {args.gradebook}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from . import exports
+
+    written = exports.export(args.gradebook, args.out, formats=args.formats, unit=args.unit, roster=args.roster,
+                             duedate=args.duedate, console=Console())
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_release(args) -> int:
+    from . import release
+
+    release.write(args.out)
+    print(f"wrote the student release to {args.out}")
+    return 0
+
+
+def cmd_gradescope(args) -> int:
+    from . import gradescope
+
+    load_suite(args.unit)
+    gradescope.bundle(args.unit, args.out)
+    print(f"wrote {args.out}: upload it as the autograder of {args.unit} on Gradescope")
     return 0
 
 

@@ -1,0 +1,235 @@
+"""Grades out of the gradebook, in the formats instructors' tools read.
+
+``autograder export GRADEBOOK OUT [--format ...]`` writes, for each student's latest submission:
+
+- ``gradescope``: ``OUT/<unit>/gradescope/<student>/results.json`` (Gradescope's results.json);
+- ``nbgrader``: ``OUT/nbgrader_grades.csv``, the columns of ``nbgrader export``;
+- ``otter``: ``OUT/<unit>/final_grades.csv``: a ``points-per-question`` row, then a row per
+  student with a column per check, ``total_points_earned``, ``percent_correct``, ``grading_status``;
+- ``canvas``: ``OUT/canvas_import.csv``: Canvas's gradebook import layout, a column per unit;
+- ``summary``: ``OUT/<unit>/check_summary.csv`` and ``summary.json``: per check the pass rate,
+  mean score and time; the slowest checks. Also printed as a table.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+from . import gradebook as gb
+
+FORMATS = ("gradescope", "nbgrader", "otter", "canvas", "summary")
+NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+                    "raw_score", "late_submission_penalty", "score", "max_score"]
+CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+SUMMARY_COLUMNS = ["check", "exercise", "points", "graded", "passed", "pass_rate", "mean_score",
+                   "mean_seconds", "max_seconds"]
+SLOWEST = 5
+
+
+def export(gradebook: Path, out: Path, formats: list[str] | None = None, unit: str | None = None,
+           roster: Path | None = None, duedate: str = "", console=None) -> list[Path]:
+    """Write the chosen formats (default: all) under ``out``; returns the files written."""
+    formats = formats or list(FORMATS)
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise ValueError(f"unknown export format(s) {', '.join(sorted(unknown))}; choose from {', '.join(FORMATS)}")
+    if not Path(gradebook).is_file():
+        raise ValueError(f"no gradebook at {gradebook}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with gb.Gradebook(gradebook) as book:
+        if roster:
+            book.set_roster(read_roster(roster))
+        units = [unit] if unit else book.units()
+        if "nbgrader" in formats:
+            written.append(nbgrader_csv(book, units, out / "nbgrader_grades.csv", duedate))
+        if "canvas" in formats:
+            written.append(canvas_csv(book, units, out / "canvas_import.csv"))
+        for name in units:
+            if "gradescope" in formats:
+                written += gradescope_json(book, name, out / name / "gradescope")
+            if "otter" in formats:
+                written.append(otter_csv(book, name, out / name / "final_grades.csv"))
+            if "summary" in formats:
+                written += summary_files(book, name, out / name)
+                if console is not None:
+                    print_summary(book, name, console)
+    return written
+
+
+def read_roster(path: Path) -> list[dict]:
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    if rows and "student_id" not in rows[0] and "id" not in rows[0]:
+        raise ValueError(f"{path}: a roster needs a student_id column")
+    return [{**row, "id": row.get("student_id") or row.get("id")} for row in rows]
+
+
+def _safe_name(student_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9@._+-]", "_", student_id) or "_"
+
+
+def _write_csv(path: Path, rows: list[list]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def gradescope_json(book: gb.Gradebook, unit: str, folder: Path) -> list[Path]:
+    """One Gradescope results.json per student; a broken submission gets score 0 and the reason."""
+    paths = []
+    for sub in book.current(unit):
+        data = book.report(sub).gradescope()
+        if sub.status != gb.GRADED:
+            data["output"] = f"{unit}: not graded ({sub.status}): {sub.output}"
+        path = folder / _safe_name(sub.student_id) / "results.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=2) + "\n")
+        paths.append(path)
+    return paths
+
+
+def nbgrader_csv(book: gb.Gradebook, units: list[str], path: Path, duedate: str = "") -> Path:
+    rows = [NBGRADER_COLUMNS]
+    for unit in units:
+        for sub in book.current(unit):
+            who = book.student(sub.student_id)
+            rows.append([unit, duedate, sub.submitted_at, sub.student_id, who["last_name"], who["first_name"],
+                         who["email"], _fmt(sub.score), "0", _fmt(sub.score), _fmt(sub.max_score)])
+    return _write_csv(path, rows)
+
+
+def otter_csv(book: gb.Gradebook, unit: str, path: Path) -> Path:
+    subs = book.current(unit)
+    per_sub = {sub.id: {r.name: r for r in book.results(sub.id)} for sub in subs}
+    checks = _check_order(book, unit, subs)
+    rows = [["file", *checks, "total_points_earned", "percent_correct", "grading_status"],
+            ["points-per-question", *(_fmt(points) for points in checks.values()), _fmt(sum(checks.values())), "", ""]]
+    for sub in subs:
+        results = per_sub[sub.id]
+        cells = [("" if results[c].skipped else _fmt(results[c].score)) if c in results else "0" for c in checks]
+        percent = 100 * sub.score / sub.max_score if sub.max_score else 0.0
+        rows.append([sub.student_id, *cells, _fmt(sub.score), f"{percent:.2f}",
+                     "completed" if sub.status == gb.GRADED else sub.status])
+    return _write_csv(path, rows)
+
+
+def _check_order(book: gb.Gradebook, unit: str, subs) -> dict[str, float]:
+    """Check name -> points, in the suite's order (from the suite where it exists, else the gradebook)."""
+    from .suite import load_suite
+
+    try:
+        return {c.name: c.points for c in load_suite(unit).checks}
+    except ValueError:
+        order: dict[str, float] = {}
+        for sub in subs:
+            for r in book.results(sub.id):
+                order.setdefault(r.name, r.max_score)
+        return order
+
+
+def canvas_csv(book: gb.Gradebook, units: list[str], path: Path) -> Path:
+    """Canvas's gradebook import: student columns, a ``Points Possible`` row, a column per unit."""
+    from .suite import load_suite
+
+    scores: dict[str, dict[str, float]] = {}
+    possible: dict[str, float] = {}
+    for unit in units:
+        subs = book.current(unit)
+        try:
+            possible[unit] = load_suite(unit).max_score
+        except ValueError:
+            possible[unit] = max((s.max_score for s in subs), default=0.0)
+        for sub in subs:
+            scores.setdefault(sub.student_id, {})[unit] = sub.score
+    rows = [[*CANVAS_COLUMNS, *units], ["Points Possible", "", "", "", "", *(_fmt(possible[u]) for u in units)]]
+    for sid in sorted(scores):
+        who = book.student(sid)
+        name = f"{who['last_name']}, {who['first_name']}" if who["last_name"] else sid
+        rows.append([name, who["canvas_id"], who["sis_user_id"] or sid, who["sis_login_id"], who["section"],
+                     *(_fmt(scores[sid][u]) if u in scores[sid] else "" for u in units)])
+    return _write_csv(path, rows)
+
+
+def check_summary(book: gb.Gradebook, unit: str) -> dict:
+    """Per check: graded, passed, pass rate, mean score, mean and max seconds; plus statuses."""
+    subs = book.current(unit)
+    statuses: dict[str, int] = {}
+    for sub in subs:
+        statuses[sub.status] = statuses.get(sub.status, 0) + 1
+    checks: dict[str, dict] = {}
+    for sub in subs:
+        if sub.status != gb.GRADED:
+            continue
+        for r in book.results(sub.id):
+            row = checks.setdefault(r.name, {"check": r.name, "exercise": r.exercise, "points": r.max_score,
+                                             "graded": 0, "passed": 0, "scores": [], "seconds": []})
+            if r.skipped:
+                continue
+            row["graded"] += 1
+            row["passed"] += r.status == "passed"
+            row["scores"].append(r.score)
+            row["seconds"].append(r.duration)
+    rows = []
+    for row in checks.values():
+        n = row["graded"]
+        scores, seconds = row.pop("scores"), row.pop("seconds")
+        rows.append({**row, "pass_rate": round(row["passed"] / n, 4) if n else None,
+                     "mean_score": round(sum(scores) / n, 4) if n else None,
+                     "mean_seconds": round(sum(seconds) / n, 4) if n else None,
+                     "max_seconds": round(max(seconds), 4) if n else None})
+    graded = [s for s in subs if s.status == gb.GRADED]
+    slowest = sorted((r for r in rows if r["mean_seconds"] is not None), key=lambda r: -r["mean_seconds"])[:SLOWEST]
+    return {"unit": unit, "submissions": len(subs), "statuses": statuses,
+            "mean_score": round(sum(s.score for s in graded) / len(graded), 4) if graded else None,
+            "max_score": max((s.max_score for s in subs), default=0.0),
+            "checks": rows, "slowest": [r["check"] for r in slowest]}
+
+
+def summary_files(book: gb.Gradebook, unit: str, folder: Path) -> list[Path]:
+    summary = check_summary(book, unit)
+    table = [SUMMARY_COLUMNS] + [["" if row[c] is None else row[c] for c in SUMMARY_COLUMNS] for row in summary["checks"]]
+    csv_path = _write_csv(folder / "check_summary.csv", table)
+    json_path = folder / "summary.json"
+    json_path.write_text(json.dumps(summary, indent=2) + "\n")
+    return [csv_path, json_path]
+
+
+def print_summary(book: gb.Gradebook, unit: str, console):
+    from rich.table import Table
+
+    summary = check_summary(book, unit)
+    statuses = ", ".join(f"{n} {status}" for status, n in sorted(summary["statuses"].items()))
+    mean = "n/a" if summary["mean_score"] is None else f"{summary['mean_score']:g} / {summary['max_score']:g}"
+    table = Table(title=f"{unit}: {summary['submissions']} submissions ({statuses}); mean score {mean}",
+                  title_justify="left")
+    for col in ("check", "points", "pass rate", "mean score", "mean s", "max s"):
+        table.add_column(col, justify="left" if col == "check" else "right")
+    slow = set(summary["slowest"])
+    for row in summary["checks"]:
+        if row["graded"] == 0:
+            table.add_row(row["check"], _fmt(row["points"]), "skipped", "", "", "")
+            continue
+        rate = row["pass_rate"]
+        style = "green" if rate >= 0.8 else ("yellow" if rate >= 0.4 else "red")
+        table.add_row(row["check"], _fmt(row["points"]), f"[{style}]{100 * rate:.0f} %[/]", f"{row['mean_score']:.2f}",
+                      f"[bold]{row['mean_seconds']:.3f}[/]" if row["check"] in slow else f"{row['mean_seconds']:.3f}",
+                      f"{row['max_seconds']:.3f}")
+    console.print(table)
+    if summary["slowest"]:
+        by_name = {r["check"]: r for r in summary["checks"]}
+        console.print("slowest checks (mean seconds): " + ", ".join(
+            f"{name} {by_name[name]['mean_seconds']:.3f}" for name in summary["slowest"]))
+
+
+def summary_table(gradebook: Path, unit: str, console):
+    with gb.Gradebook(gradebook) as book:
+        print_summary(book, unit, console)

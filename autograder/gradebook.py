@@ -1,0 +1,247 @@
+"""The gradebook: an SQLite file of students, submissions, per-check results and grading runs.
+
+Each graded submission is written in ONE transaction (its row and all its check results), so a
+grader killed at any moment (``kill -9`` included) leaves either the whole submission or none of it.
+The file runs in WAL mode; unique constraints make a second write of the same submission replace
+the first instead of adding to it. A submission is identified by (student, unit, content hash):
+a rerun grades only submissions whose content is new or whose last grading did not finish.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .report import CheckResult, Report
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    unit TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    workers INTEGER,
+    isolation TEXT,
+    command TEXT
+);
+CREATE TABLE IF NOT EXISTS students (
+    id TEXT PRIMARY KEY,
+    first_name TEXT NOT NULL DEFAULT '',
+    last_name TEXT NOT NULL DEFAULT '',
+    email TEXT NOT NULL DEFAULT '',
+    canvas_id TEXT NOT NULL DEFAULT '',
+    sis_user_id TEXT NOT NULL DEFAULT '',
+    sis_login_id TEXT NOT NULL DEFAULT '',
+    section TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY,
+    student_id TEXT NOT NULL REFERENCES students(id),
+    unit TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    submitted_at TEXT NOT NULL,
+    graded_at TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    run_id INTEGER REFERENCES runs(id),
+    status TEXT NOT NULL,
+    score REAL NOT NULL,
+    max_score REAL NOT NULL,
+    isolation TEXT NOT NULL,
+    execution_time REAL NOT NULL,
+    round_trips INTEGER NOT NULL DEFAULT 0,
+    workers_started INTEGER NOT NULL DEFAULT 0,
+    output TEXT NOT NULL DEFAULT '',
+    UNIQUE (student_id, unit, content_hash)
+);
+CREATE TABLE IF NOT EXISTS results (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    check_name TEXT NOT NULL,
+    number TEXT NOT NULL,
+    exercise TEXT NOT NULL,
+    score REAL NOT NULL,
+    max_score REAL NOT NULL,
+    status TEXT NOT NULL,
+    skipped INTEGER NOT NULL,
+    feedback TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    duration REAL NOT NULL,
+    PRIMARY KEY (submission_id, check_name)
+);
+CREATE INDEX IF NOT EXISTS submissions_current ON submissions (unit, student_id, seq);
+"""
+
+# Submission statuses. GRADED and INVALID are final for that content; the others are retried.
+GRADED = "graded"          # the checks ran (whatever the student's code did)
+INVALID = "invalid"        # the submission cannot be graded (bad zip, no modules): the student's fault
+ERROR = "error"            # the grader itself failed (an exception in the engine)
+TIMEOUT = "timeout"        # the whole submission ran past its wall-clock limit and was killed
+CRASHED = "crashed"        # the grader process died while grading it (twice, the second time alone)
+FINAL = (GRADED, INVALID)
+ROSTER_FIELDS = ("first_name", "last_name", "email", "canvas_id", "sis_user_id", "sis_login_id", "section")
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+@dataclass
+class Submission:
+    """One current submission as exports see it."""
+
+    id: int
+    student_id: str
+    unit: str
+    content_hash: str
+    submitted_at: str
+    graded_at: str
+    status: str
+    score: float
+    max_score: float
+    isolation: str
+    execution_time: float
+    round_trips: int
+    workers_started: int
+    output: str
+    run_id: int | None
+
+
+class Gradebook:
+    """A connection to one gradebook file; only the batch parent process writes to it."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+
+    def close(self):
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _transaction(self):
+        return _Transaction(self.db)
+
+    # ---------------------------------------------------------------- runs
+    def start_run(self, unit: str, workers: int, isolation: str, command: str) -> int:
+        with self._transaction():
+            cur = self.db.execute("INSERT INTO runs (unit, started_at, workers, isolation, command) "
+                                  "VALUES (?, ?, ?, ?, ?)", (unit, now(), workers, isolation, command))
+        return cur.lastrowid
+
+    def finish_run(self, run_id: int):
+        with self._transaction():
+            self.db.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (now(), run_id))
+
+    # ---------------------------------------------------------------- writes
+    def record(self, student_id: str, unit: str, content_hash: str, submitted_at: str, run_id: int | None,
+               status: str, report: Report | None = None, *, max_score: float = 0.0, output: str = "",
+               isolation: str = "") -> int:
+        """Write one submission and all its check results in one transaction; returns its row id.
+
+        The same (student, unit, content) graded again replaces its earlier row and results.
+        """
+        with self._transaction():
+            self.db.execute("INSERT OR IGNORE INTO students (id) VALUES (?)", (student_id,))
+            self.db.execute("DELETE FROM submissions WHERE student_id = ? AND unit = ? AND content_hash = ?",
+                            (student_id, unit, content_hash))
+            seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM submissions").fetchone()[0]
+            if report is not None:
+                max_score, output, isolation = report.max_score, report.output, report.isolation
+            cur = self.db.execute(
+                "INSERT INTO submissions (student_id, unit, content_hash, submitted_at, graded_at, seq, run_id, "
+                "status, score, max_score, isolation, execution_time, round_trips, workers_started, output) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (student_id, unit, content_hash, submitted_at, now(), seq, run_id, status,
+                 report.score if report else 0.0, max_score, isolation,
+                 report.execution_time if report else 0.0, report.round_trips if report else 0,
+                 report.workers_started if report else 0, output))
+            row = cur.lastrowid
+            if report is not None:
+                self.db.executemany(
+                    "INSERT INTO results (submission_id, position, check_name, number, exercise, score, max_score, "
+                    "status, skipped, feedback, visibility, tags, duration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(row, i, r.name, r.number, r.exercise, r.score, r.max_score, "skipped" if r.skipped else r.status,
+                      int(r.skipped), r.output, r.visibility, json.dumps(r.tags), r.duration)
+                     for i, r in enumerate(report.results)])
+        return row
+
+    def set_roster(self, rows: list[dict]):
+        """Names, emails and LMS ids of students (``id`` plus any of :data:`ROSTER_FIELDS`)."""
+        with self._transaction():
+            for row in rows:
+                values = {k: str(row[k]) for k in ROSTER_FIELDS if row.get(k)}
+                self.db.execute("INSERT OR IGNORE INTO students (id) VALUES (?)", (row["id"],))
+                if values:
+                    sets = ", ".join(f"{k} = ?" for k in values)
+                    self.db.execute(f"UPDATE students SET {sets} WHERE id = ?", (*values.values(), row["id"]))
+
+    # ---------------------------------------------------------------- reads
+    def is_done(self, student_id: str, unit: str, content_hash: str) -> bool:
+        """This content was graded to a final status (graded or invalid) already."""
+        row = self.db.execute("SELECT status FROM submissions WHERE student_id = ? AND unit = ? AND content_hash = ?",
+                              (student_id, unit, content_hash)).fetchone()
+        return row is not None and row["status"] in FINAL
+
+    def units(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT unit FROM submissions ORDER BY unit")]
+
+    def current(self, unit: str) -> list[Submission]:
+        """The latest graded submission of each student for ``unit``, by student id."""
+        rows = self.db.execute(
+            "SELECT s.* FROM submissions s JOIN (SELECT student_id, MAX(seq) AS seq FROM submissions "
+            "WHERE unit = ? GROUP BY student_id) last ON s.student_id = last.student_id AND s.seq = last.seq "
+            "ORDER BY s.student_id", (unit,)).fetchall()
+        return [Submission(r["id"], r["student_id"], r["unit"], r["content_hash"], r["submitted_at"], r["graded_at"],
+                           r["status"], r["score"], r["max_score"], r["isolation"], r["execution_time"],
+                           r["round_trips"], r["workers_started"], r["output"], r["run_id"]) for r in rows]
+
+    def results(self, submission_id: int) -> list[CheckResult]:
+        rows = self.db.execute("SELECT * FROM results WHERE submission_id = ? ORDER BY position", (submission_id,))
+        return [CheckResult(r["check_name"], r["number"], r["exercise"], r["score"], r["max_score"], r["feedback"],
+                            r["visibility"], json.loads(r["tags"]), r["duration"], bool(r["skipped"])) for r in rows]
+
+    def report(self, sub: Submission) -> Report:
+        """The submission rebuilt as a :class:`Report` (for Gradescope's results.json)."""
+        return Report(sub.unit, sub.student_id, sub.isolation, self.results(sub.id), sub.execution_time,
+                      sub.round_trips, sub.workers_started, sub.output)
+
+    def student(self, student_id: str) -> dict:
+        row = self.db.execute("SELECT * FROM students WHERE id = ?", (student_id,)).fetchone()
+        return dict(row) if row else {"id": student_id, **{k: "" for k in ROSTER_FIELDS}}
+
+    def snapshot(self) -> list[tuple]:
+        """Everything a grade depends on, without timings or run ids: equal gradebooks, equal snapshots."""
+        subs = self.db.execute("SELECT id, student_id, unit, content_hash, status, score, max_score, isolation, output "
+                               "FROM submissions ORDER BY unit, student_id, content_hash").fetchall()
+        out = []
+        for s in subs:
+            checks = self.db.execute("SELECT check_name, number, score, max_score, status, feedback FROM results "
+                                     "WHERE submission_id = ? ORDER BY position", (s["id"],)).fetchall()
+            out.append((*tuple(s)[1:], tuple(tuple(c) for c in checks)))
+        return out
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error) on an autocommit connection."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __enter__(self):
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb):
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
