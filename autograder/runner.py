@@ -72,7 +72,7 @@ def run_check(check: Check, number: str, session: Session, reference, seed: int,
         result.output = "not run: the time budget for this submission was used up by earlier checks"
         return result
     ctx = Context(Student(session), reference, seed, hidden=check.visibility != "visible")
-    session.deadline = time.monotonic() + check.timeout
+    session.begin_check(check.timeout)
     began = time.monotonic()
     fraction, message = 1.0, ""
     try:
@@ -86,7 +86,7 @@ def run_check(check: Check, number: str, session: Session, reference, seed: int,
         fraction, message = 0.0, f"internal grader error ({type(exc).__name__}: {exc}); please tell your instructor"
         result.tags.append("internal-error")
     finally:
-        session.deadline = None
+        session.begin_check(None)
     if ctx.cases and fraction:
         passed = [label for label, error in ctx.cases if error is None]
         failed = [(label, error) for label, error in ctx.cases if error is not None]

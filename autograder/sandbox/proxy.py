@@ -24,7 +24,8 @@ class Session:
         self.limits = limits or Limits()
         self.preload, self.pool = preload, pool
         self.worker: Worker | None = None
-        self.deadline: float | None = None  # the running check's deadline, set by the runner
+        self.deadline: float | None = None  # the running check's deadline (begin_check)
+        self.stopped: StudentError | None = None  # a time-out ends the running check's calls
         self.round_trips = 0
         self.workers_started = 0
         self.broken_modules: dict[str, str] = {}  # module -> why calls into it fail at once
@@ -69,6 +70,11 @@ class Session:
             if not header.get("ok"):
                 self.broken_modules[module] = "could not import " + _error_text(header.get("error") or {}, name)
 
+    def begin_check(self, timeout: float | None):
+        """Start a check: its calls share one deadline, and after a time-out they fail at once."""
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.stopped = None
+
     def close(self):
         if self.worker is not None:
             self.worker.kill()
@@ -87,11 +93,18 @@ class Session:
         module = what.split(".")[0] if op == "call" else None
         if module in self.broken_modules:
             raise StudentError(self.broken_modules[module])
+        if self.stopped is not None:
+            raise self.stopped
         worker = self._live_worker()
         if module in self.broken_modules:
             raise StudentError(self.broken_modules[module])
         self.round_trips += 1
-        return worker.request(op, value, self._deadline(), what)
+        try:
+            return worker.request(op, value, self._deadline(), what)
+        except StudentError as exc:
+            if exc.kind == "timeout":
+                self.stopped = exc
+            raise
 
     def call(self, target: str, args: tuple, kwargs: dict, handle: wire.Handle | None = None):
         request = {"target": target, "args": list(args), "kwargs": dict(kwargs)}

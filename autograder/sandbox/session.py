@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -86,7 +87,7 @@ class Worker:
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()
         err_r, err_w = os.pipe()
-        self.launcher, self.preload = launcher, preload
+        self.launcher, self.preload, self.sequence = launcher, preload, 0
         try:
             self.proc = launcher.spawn(self.runtime, preload, (req_r, resp_w), err_w)
         finally:
@@ -104,7 +105,8 @@ class Worker:
             return self.reader.read(deadline)
         except TimeoutError:
             self.kill()
-            raise StudentError(f"{what} did not return within the time limit", "timeout") from None
+            raise StudentError(f"{what} did not finish within the time limit (an endless loop, or far too "
+                               "slow?)", "timeout") from None
         except (EOFError, OSError):
             code = self.wait_exit()
             self.kill()
@@ -120,13 +122,18 @@ class Worker:
             return "still running"
 
     def request(self, op: str, value, deadline: float, what: str):
+        """Send one request and read exactly one answer to it; anything else kills the worker."""
+        self.sequence += 1
         try:
-            wire.send(self.req_w, {"op": op}, value)
+            wire.send(self.req_w, {"op": op, "id": self.sequence}, value)
         except (BrokenPipeError, OSError):
             code = self.wait_exit()
             self.kill()
             raise StudentError(f"the process running your code exited (status {code}) before {what}", "crash") from None
         header, blobs = self._read(deadline, what)
+        if header.get("id") != self.sequence or select.select([self.resp_r], [], [], 0)[0]:
+            self.kill()
+            raise StudentError(f"{what} answered out of turn (a forged or extra message)", "protocol")
         try:
             return header, wire.decode(header.get("value"), blobs)
         except wire.ProtocolError as exc:

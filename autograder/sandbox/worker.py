@@ -74,10 +74,12 @@ class Server:
             except EOFError:
                 os._exit(0)
             reply = self.handle(header, blobs)
+            reply["id"] = header.get("id")
             try:
                 self.wire.send(RESP_FD, reply, reply.pop("value", None), self.keep)
             except Exception as exc:  # an answer that cannot be sent is an error of that call
-                self.wire.send(RESP_FD, {"ok": False, "error": _describe(exc, "sending the result")})
+                self.wire.send(RESP_FD, {"ok": False, "id": header.get("id"),
+                                         "error": _describe(exc, "sending the result")})
 
     def handle(self, header, blobs):
         op = header.get("op")

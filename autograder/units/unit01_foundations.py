@@ -66,12 +66,13 @@ def step_values(ctx):
 
 @suite.check("activations.sigmoid", points=2, name="derivatives_match_finite_differences")
 def derivatives_match_finite_differences(ctx):
-    """Each derivative function is the derivative of the student's own forward function."""
-    for name in ("sigmoid", "tanh", "relu"):
+    """Each derivative function is the derivative of the student's own (correct) forward function."""
+    for name, key in (("sigmoid", SIGMOID), ("tanh", TANH), ("relu", RELU)):
         with ctx.case(name):
             zs = moderate(ctx, (3, 4), scale=4.0, gap=1e-2)
             upstream = ctx.rng.standard_normal(zs.shape)
             fn = getattr(ctx.student.activations, name)
+            compare.close(fn(zs), key(zs), f"{name}(z)", hidden=ctx.hidden, **STRICT)
             slope = compare.array(getattr(ctx.student.activations, f"{name}_derivative")(zs),
                                   f"{name}_derivative(z)", zs.shape)
             gradients.directional(gradients.batched(fn, ["z"], zs.shape, f"{name}(z)"), {"z": zs},
@@ -80,18 +81,24 @@ def derivatives_match_finite_differences(ctx):
 
 @suite.check("activations.sigmoid", points=2, name="sigmoid_tanh_symmetries")
 def sigmoid_tanh_symmetries(ctx):
-    """Properties on hypothesis-drawn inputs: sigmoid(-z) = 1 - sigmoid(z), tanh is odd, ranges."""
+    """Properties on hypothesis-drawn inputs: sigmoid(-z) = 1 - sigmoid(z), tanh is odd, both
+    increase strictly, sigmoid stays in [0, 1]."""
     act = ctx.student.activations
 
     def prop(zs):
         s_pos, s_neg = (compare.array(v, "sigmoid(z)", zs.shape) for v in act.sigmoid.map([(zs,), (-zs,)]))
         if np.any(s_pos < 0) or np.any(s_pos > 1):
             ctx.fail("sigmoid(z) left the interval [0, 1]")
-        compare.close(s_neg, 1 - s_pos, "sigmoid(-z) compared with 1 - sigmoid(z)", atol=1e-12)
         t_pos, t_neg = (compare.array(v, "tanh(z)", zs.shape) for v in act.tanh.map([(zs,), (-zs,)]))
         compare.close(t_neg, -t_pos, "tanh(-z) compared with -tanh(z)", atol=1e-12)
+        order = np.argsort(zs, axis=None)
+        apart = np.diff(zs.flat[order]) > 1e-6
+        for name, values in (("sigmoid", s_pos), ("tanh", t_pos)):
+            if np.any(np.diff(values.flat[order])[apart] <= 0):
+                ctx.fail(f"{name}(z) must increase strictly with z (inputs here are between -5 and 5)")
+        compare.close(s_neg, 1 - s_pos, "sigmoid(-z) compared with 1 - sigmoid(z)", atol=1e-12)
 
-    properties.run(ctx, prop, zs=properties.arrays(properties.shapes(), -50, 50))
+    properties.run(ctx, prop, zs=properties.arrays(properties.shapes(), -5, 5, gap=1e-3, distinct=True))
 
 
 # ---------------------------------------------------------------- tensors

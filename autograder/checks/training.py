@@ -1,0 +1,44 @@
+"""Assertions about training runs: loss curves, convergence to a minimum, held-out accuracy.
+
+Every value here comes from the student's code (a loss history, trained parameters); what it is
+held to (a gradient computed by the grader, the test labels) comes from the grader.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..context import CheckFailure
+from . import compare
+
+
+def decreasing(losses, name: str, length: int, *, rtol: float = 1e-12) -> np.ndarray:
+    """A loss history of ``length`` finite values in which no step increases the loss.
+
+    A step may gain at most ``rtol`` times the loss (rounding once the minimum is reached).
+    """
+    losses = compare.array(losses, name, (length,))
+    rises = np.diff(losses) > rtol * np.abs(losses[:-1]) + 1e-300
+    if rises.any():
+        t = int(np.argmax(rises))
+        raise CheckFailure(f"{name} increased at step {t}: from {losses[t]:.10g} to {losses[t + 1]:.10g}; "
+                           "with this step size every step must decrease the loss")
+    return losses
+
+
+def stationary(gradients: dict[str, np.ndarray], name: str, tol: float) -> None:
+    """The loss gradient (computed by the grader at the student's result) is at most ``tol`` in norm."""
+    norm = float(np.sqrt(sum(np.sum(np.asarray(g) ** 2) for g in gradients.values())))
+    if not norm <= tol:
+        parts = ", ".join(f"|d{key}| = {np.linalg.norm(g):.3g}" for key, g in gradients.items())
+        raise CheckFailure(f"{name} did not reach the minimum: the gradient of the loss at the parameters it "
+                           f"returned has norm {norm:.3g} ({parts}); at most {tol:g} expected")
+
+
+def accuracy_at_least(predicted: np.ndarray, labels: np.ndarray, threshold: float, name: str) -> float:
+    """The fraction of ``predicted == labels`` is at least ``threshold``; returns it."""
+    hits = int(np.sum(np.asarray(predicted) == labels))
+    accuracy = hits / len(labels)
+    if accuracy < threshold:
+        raise CheckFailure(f"{name}: accuracy {accuracy:.3f} ({hits} of {len(labels)} correct) on the "
+                           f"held-out test set; at least {threshold:g} required")
+    return accuracy

@@ -1,0 +1,155 @@
+"""``autograder release OUT``: what students get, and nothing else.
+
+The release holds ``assignments/`` (stubs, notebooks, the pytest self-checks), the engine with
+its public checks (``autograder/``), a README for students and a ``pyproject.toml`` they install
+with pip. It never holds ``reference/``, ``tests/``, the course salt or ``.deepgrade/``; before
+returning, :func:`write` proves that no line of a reference solution region and not the salt
+appears in any released file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tomllib
+from pathlib import Path
+
+from . import __version__, seeds
+from .stubs import BEGIN, END, ROOT
+
+COPIED = ("assignments", "autograder")
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".*")
+MIN_LINE = 12  # shorter stripped lines ("return x", "pass") are too common to count as leaks
+
+README = """# Deep-learning course: exercises
+
+Each unit is a package under `assignments/`: fill in every function that says
+`raise NotImplementedError`. The docstrings give every input and output with its shape.
+
+## Install (once)
+
+    python3 -m venv .venv
+    .venv/bin/pip install -e .            # add '.[notebooks]' for JupyterLab
+
+## Check your work
+
+    .venv/bin/pytest assignments/unit01_foundations      # one test per public check
+    .venv/bin/autograder check unit01_foundations        # the same checks as a table
+
+A failing check says which function, which output and how wrong it is. Some checks are not run
+here: hidden checks, and checks that compare with the instructor's solution. They run when your
+work is graded, on inputs you cannot predict, so make every function right, not only the ones
+the self-check exercises.
+
+## Hand in
+
+Submit the unit's folder (for example `assignments/unit01_foundations/`, or a zip of it) as
+your instructor tells you. Only the unit's modules are graded.
+"""
+
+PYPROJECT = """[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "deepgrade-course"
+version = "{version}"
+description = "Deep-learning course exercises with their self-checks"
+requires-python = "{python}"
+dependencies = {dependencies}
+
+[project.optional-dependencies]
+notebooks = {notebooks}
+
+[project.scripts]
+autograder = "autograder.cli:main"
+
+[tool.setuptools.packages.find]
+include = ["autograder*", "assignments*"]
+
+[tool.setuptools.package-data]
+"*" = ["*.ipynb", "*.csv", "*.npz", "*.pt", "*.md"]
+
+[tool.pytest.ini_options]
+testpaths = ["assignments"]
+addopts = "-p no:cacheprovider -rs"
+"""
+
+
+class ReleaseError(Exception):
+    pass
+
+
+def write(out: Path, root: Path = ROOT) -> Path:
+    """Write the student release into ``out`` (which must not exist or be empty)."""
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise ReleaseError(f"{out} is not empty; remove it or choose another folder")
+    out.mkdir(parents=True, exist_ok=True)
+    for name in COPIED:
+        shutil.copytree(root / name, out / name, ignore=IGNORED)
+    (out / "README.md").write_text(README)
+    (out / "pyproject.toml").write_text(student_pyproject(root))
+    problems = leaks(out, root)
+    if problems:
+        shutil.rmtree(out)
+        raise ReleaseError("the release would leak secrets, so it was not written:\n" + "\n".join(problems[:20]))
+    return out
+
+
+def student_pyproject(root: Path = ROOT) -> str:
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    return PYPROJECT.format(version=__version__, python=project.get("requires-python", ">=3.11"),
+                            dependencies=json.dumps(project["dependencies"]),
+                            notebooks=json.dumps(project.get("optional-dependencies", {}).get("notebooks", [])))
+
+
+def solution_lines(root: Path = ROOT) -> set[str]:
+    """Every non-trivial stripped line inside a solution region of ``reference/*/*.py``."""
+    lines: set[str] = set()
+    for path in sorted((root / "reference").glob("*/*.py")):
+        inside = False
+        for line in path.read_text().splitlines():
+            stripped = line.strip()
+            if stripped in (BEGIN, END):
+                inside = stripped == BEGIN
+            elif inside and len(stripped) >= MIN_LINE and not stripped.startswith("#"):
+                lines.add(stripped)
+    return lines - public_lines(root)
+
+
+def public_lines(root: Path = ROOT) -> set[str]:
+    """Lines students see anyway: those outside solution regions (signatures, docstrings)."""
+    seen: set[str] = set()
+    for path in sorted((root / "reference").glob("*/*.py")):
+        inside = False
+        for line in path.read_text().splitlines():
+            stripped = line.strip()
+            if stripped in (BEGIN, END):
+                inside = stripped == BEGIN
+            elif not inside:
+                seen.add(stripped)
+    return seen
+
+
+def leaks(out: Path, root: Path = ROOT) -> list[str]:
+    """``file: line`` for each solution line found in the release; forbidden paths and the salt too."""
+    problems = [f"{name}/ must not be released" for name in ("reference", "tests", ".deepgrade") if (out / name).exists()]
+    secret = solution_lines(root)
+    salt = _existing_salt(root)
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        text = path.read_bytes().decode("utf-8", "replace")
+        rel = path.relative_to(out)
+        if salt and salt in text:
+            problems.append(f"{rel}: contains the course salt")
+        for line in text.splitlines():
+            if line.strip() in secret:
+                problems.append(f"{rel}: {line.strip()}")
+    return problems
+
+
+def _existing_salt(root: Path) -> str | None:
+    if os.environ.get("DEEPGRADE_SALT"):
+        return os.environ["DEEPGRADE_SALT"]
+    path = root / seeds.SALT_FILE
+    return path.read_text().strip() if path.exists() else None

@@ -1,0 +1,3 @@
+"""Attack: an infinite loop while the module is imported."""
+while True:
+    pass
