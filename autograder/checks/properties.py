@@ -62,7 +62,7 @@ def run(ctx, test, *, max_examples: int = 40, **strategies) -> None:
             raise
 
     prop = settings(max_examples=max_examples, deadline=None, database=None, derandomize=False,
-                    suppress_health_check=list(HealthCheck), print_blob=False,
+                    suppress_health_check=list(HealthCheck), print_blob=False, report_multiple_bugs=False,
                     phases=(Phase.explicit, Phase.generate, Phase.shrink))(given(**strategies)(guarded))
     try:
         seed(ctx.seed)(prop)()
