@@ -76,12 +76,22 @@ addopts = "-p no:cacheprovider -rs"
 """
 
 
-class ReleaseError(Exception):
+class ReleaseError(ValueError):
     pass
 
 
 def write(out: Path, root: Path = ROOT) -> Path:
-    """Write the student release into ``out`` (which must not exist or be empty)."""
+    """Write the student release into ``out`` (which must not exist or be empty), or refuse if it leaks."""
+    out = build(out, root)
+    problems = leaks(out, root)
+    if problems:
+        shutil.rmtree(out)
+        raise ReleaseError("the release would leak secrets, so it was not written:\n" + "\n".join(problems[:20]))
+    return out
+
+
+def build(out: Path, root: Path = ROOT) -> Path:
+    """Copy what students get into ``out``, unchecked (:func:`write` checks it)."""
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise ReleaseError(f"{out} is not empty; remove it or choose another folder")
@@ -90,10 +100,6 @@ def write(out: Path, root: Path = ROOT) -> Path:
         shutil.copytree(root / name, out / name, ignore=IGNORED)
     (out / "README.md").write_text(README)
     (out / "pyproject.toml").write_text(student_pyproject(root))
-    problems = leaks(out, root)
-    if problems:
-        shutil.rmtree(out)
-        raise ReleaseError("the release would leak secrets, so it was not written:\n" + "\n".join(problems[:20]))
     return out
 
 
