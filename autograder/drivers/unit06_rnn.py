@@ -1,0 +1,76 @@
+"""Driver: train a small recurrent classifier built from the student's numpy cells, in the worker.
+
+The model is the student's rnn_forward or lstm_forward (zero initial states), a dense head on the
+last hidden state and softmax cross-entropy; its gradients come from the student's backward,
+pass through the student's clip_grad_norm and update the parameters with Adam. Only data comes
+back: predictions on held-out inputs and the gradient norms seen at each step.
+"""
+import numpy as np
+
+CELLS = {"rnn": ("rnn.rnn_forward", "rnn.rnn_backward", 1), "lstm": ("lstm.lstm_forward", "lstm.lstm_backward", 4)}
+
+
+def _array(value, shape, what):
+    if not isinstance(value, np.ndarray) or value.shape != tuple(shape):
+        got = value.shape if isinstance(value, np.ndarray) else type(value).__name__
+        raise ValueError(f"{what} should be an array of shape {tuple(shape)}, got {got}")
+    return value
+
+
+def _hidden(cell, forward, x, params, H):
+    """All hidden states (N, T, H) and the cache of the student's forward."""
+    zeros = np.zeros((x.shape[0], H))
+    name = CELLS[cell][0]
+    if cell == "lstm":
+        h, _, cache = forward(x, zeros, zeros.copy(), params["Wx"], params["Wh"], params["b"])
+    else:
+        h, cache = forward(x, zeros, params["Wx"], params["Wh"], params["b"])
+    return _array(h, (*x.shape[:2], H), f"h from {name.split('.')[1]}"), cache
+
+
+def train_classifier(cell, x_train, y_train, x_test, classes, hidden_size, lr, max_norm, forget_bias, seed):
+    """Train on the batches x_train (S, N, T, D) with labels y_train (S, N); one Adam step per batch.
+
+    Returns {"predictions": (M,) int labels for x_test (M, T, D), "reported_norms": (S,) the
+    total_norm clip_grad_norm returned, "raw_norms": (S,) the global gradient norm measured here,
+    "clipped_norms": (S,) the global norm of the gradients clip_grad_norm returned}.
+    """
+    fname, bname, gates = CELLS[cell]
+    forward, backward, clip = student(fname), student(bname), student("clipping.clip_grad_norm")  # noqa: F821
+    rng = np.random.default_rng(int(seed))
+    D, H = x_train.shape[-1], int(hidden_size)
+    params = {"Wx": rng.standard_normal((D, gates * H)) / np.sqrt(D),
+              "Wh": rng.standard_normal((H, gates * H)) / np.sqrt(H), "b": np.zeros(gates * H),
+              "Wy": rng.standard_normal((H, classes)) / np.sqrt(H), "by": np.zeros(classes)}
+    if cell == "lstm":
+        params["b"][H:2 * H] = forget_bias
+    keys = list(params)
+    moment = {k: np.zeros_like(v) for k, v in params.items()}
+    second = {k: np.zeros_like(v) for k, v in params.items()}
+    norms = np.zeros((3, len(x_train)))
+    for step, (x, y) in enumerate(zip(x_train, y_train), 1):
+        h, cache = _hidden(cell, forward, x, params, H)
+        scores = h[:, -1] @ params["Wy"] + params["by"]
+        p = np.exp(scores - scores.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        dscores = (p - np.eye(classes)[y]) / len(y)
+        dh = np.zeros_like(h)
+        dh[:, -1] = dscores @ params["Wy"].T
+        grads = {"Wy": h[:, -1].T @ dscores, "by": dscores.sum(axis=0)}
+        if cell == "lstm":
+            parts = backward(dh, np.zeros_like(h), cache)[3:]
+        else:
+            parts = backward(dh, cache)[2:]
+        for key, part in zip(("Wx", "Wh", "b"), parts):
+            grads[key] = _array(part, params[key].shape, f"d{key} from {bname.split('.')[1]}")
+        clipped, total = clip([grads[k] for k in keys], max_norm)
+        clipped = [_array(g, params[k].shape, f"the clipped d{k} from clip_grad_norm") for k, g in zip(keys, clipped)]
+        norms[:, step - 1] = (float(total), np.sqrt(sum(np.sum(grads[k] ** 2) for k in keys)),
+                              np.sqrt(sum(np.sum(g ** 2) for g in clipped)))
+        for key, g in zip(keys, clipped):
+            moment[key] = 0.9 * moment[key] + 0.1 * g
+            second[key] = 0.999 * second[key] + 0.001 * g**2
+            params[key] -= lr * (moment[key] / (1 - 0.9**step)) / (np.sqrt(second[key] / (1 - 0.999**step)) + 1e-8)
+    h, _ = _hidden(cell, forward, x_test, params, H)
+    predictions = np.argmax(h[:, -1] @ params["Wy"] + params["by"], axis=1)
+    return {"predictions": predictions, "reported_norms": norms[0], "raw_norms": norms[1], "clipped_norms": norms[2]}
