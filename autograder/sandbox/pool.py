@@ -16,43 +16,51 @@ from .session import Limits, Worker
 
 
 class Pool:
+    """Ready workers per preload (``"numpy"``, ``"numpy,torch"``), refilled in the background.
+
+    All workers are started from one long-lived thread: the sandbox's parent-death signal fires
+    when the *thread* that started a worker exits, so short-lived starter threads would kill them.
+    """
+
     def __init__(self, launcher: Launcher | None = None, limits: Limits | None = None, size: int = 1,
                  preloads: tuple[str, ...] = ("numpy",)):
         self.launcher, self.limits, self.size = launcher or Launcher(), limits or Limits(), size
         self.ready: dict[str, queue.Queue] = {}
+        self.orders: queue.Queue = queue.Queue()
         self.closed = False
+        self.spawner = threading.Thread(target=self._spawn_loop, daemon=True)
+        self.spawner.start()
         for preload in preloads:
             for _ in range(size):
-                self._refill(preload)
+                self.orders.put(preload)
 
     def _queue(self, preload: str) -> queue.Queue:
         return self.ready.setdefault(preload, queue.Queue())
 
-    def _refill(self, preload: str):
-        def start():
+    def _spawn_loop(self):
+        while (preload := self.orders.get()) is not None:
             try:
                 worker = Worker(self.launcher, preload, self.limits)
             except Exception:  # a failed start only costs the next taker a cold start
-                return
+                continue
             if self.closed:
                 worker.kill()
             else:
                 self._queue(preload).put(worker)
 
-        threading.Thread(target=start, daemon=True).start()
-
     def take(self, preload: str) -> Worker:
         """A ready worker for ``preload`` (cold-started if none is waiting); a replacement follows."""
-        self._refill(preload)
         q = self._queue(preload)
-        while True:
-            try:
+        try:
+            while True:
                 worker = q.get_nowait()
-            except queue.Empty:
-                return Worker(self.launcher, preload, self.limits)
-            if worker.alive:
-                return worker
-            worker.kill()
+                if worker.alive:
+                    return worker
+                worker.kill()
+        except queue.Empty:
+            return Worker(self.launcher, preload, self.limits)
+        finally:
+            self.orders.put(preload)
 
     def wait_ready(self, preload: str, count: int | None = None, timeout: float = 60.0):
         """Block until ``count`` workers for ``preload`` are waiting (for benchmarks and tests)."""
@@ -62,6 +70,8 @@ class Pool:
 
     def close(self):
         self.closed = True
+        self.orders.put(None)
+        self.spawner.join(timeout=60)
         for q in self.ready.values():
             while not q.empty():
                 q.get_nowait().kill()
