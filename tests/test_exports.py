@@ -1,0 +1,85 @@
+"""Exports parse in their target formats, with the right headers and numbers."""
+import csv
+import json
+
+import pytest
+
+from autograder import exports, gradebook as gb
+from autograder.cli import main
+from autograder.report import CheckResult, Report
+from autograder.suite import load_suite
+
+UNIT = "unit01_foundations"
+
+
+@pytest.fixture
+def book_path(tmp_path):
+    """A gradebook with a full, a partial and a broken submission (no grading needed)."""
+    checks = load_suite(UNIT).checks
+    path = tmp_path / "g.sqlite"
+    with gb.Gradebook(path) as book:
+        run = book.start_run(UNIT, 2, "bubblewrap", "test")
+        for sid, lose in (("alice", 0), ("bob", 3)):
+            results = [CheckResult(c.name, str(i + 1), c.exercise, 0.0 if i < lose else c.points, c.points,
+                                   "wrong" if i < lose else "passed", c.visibility, [], 0.01 * (i + 1))
+                       for i, c in enumerate(checks)]
+            book.record(sid, UNIT, f"hash-{sid}", "2026-03-01T12:00:00+0000", run, gb.GRADED,
+                        Report(UNIT, sid, "bubblewrap", results, 1.0, 10, 1))
+        book.record("carol", UNIT, "hash-carol", "2026-03-02T12:00:00+0000", run, gb.INVALID,
+                    max_score=load_suite(UNIT).max_score, output="carol.zip is not a readable zip file",
+                    isolation="bubblewrap")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,first_name,last_name,email,canvas_id\nalice,Alice,Liddell,alice@x.org,101\n")
+    return path, roster
+
+
+def read(path):
+    with open(path, newline="") as f:
+        return list(csv.reader(f))
+
+
+def test_every_format(book_path, tmp_path):
+    path, roster = book_path
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--roster", str(roster), "--duedate", "2026-03-01"]) == 0
+    suite = load_suite(UNIT)
+    top = suite.max_score
+
+    nb = read(out / "nbgrader_grades.csv")
+    assert nb[0] == ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+                     "raw_score", "late_submission_penalty", "score", "max_score"]
+    rows = {r[3]: dict(zip(nb[0], r)) for r in nb[1:]}
+    assert rows["alice"]["last_name"] == "Liddell" and float(rows["alice"]["score"]) == top
+    assert float(rows["carol"]["raw_score"]) == 0 and float(rows["carol"]["max_score"]) == top
+
+    otter = read(out / UNIT / "final_grades.csv")
+    names = [c.name for c in suite.checks]
+    assert otter[0] == ["file", *names, "total_points_earned", "percent_correct", "grading_status"]
+    assert otter[1][0] == "points-per-question" and [float(x) for x in otter[1][1:-3]] == [c.points for c in suite.checks]
+    bob = dict(zip(otter[0], next(r for r in otter if r[0] == "bob")))
+    lost = sum(c.points for c in suite.checks[:3])
+    assert float(bob["total_points_earned"]) == top - lost and bob["grading_status"] == "completed"
+    assert float(bob[names[0]]) == 0 and float(bob[names[-1]]) == suite.checks[-1].points
+
+    canvas = read(out / "canvas_import.csv")
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", UNIT]
+    assert canvas[1][0] == "Points Possible" and float(canvas[1][-1]) == top
+    assert ["Liddell, Alice", "101", "alice"] == canvas[2][:3]
+
+    data = json.loads((out / UNIT / "gradescope" / "bob" / "results.json").read_text())
+    assert data["score"] == top - lost and len(data["tests"]) == len(suite.checks)
+    assert {"name", "number", "score", "max_score", "status", "output", "visibility"} <= set(data["tests"][0])
+    broken = json.loads((out / UNIT / "gradescope" / "carol" / "results.json").read_text())
+    assert broken["score"] == 0 and "not a readable zip" in broken["output"]
+
+    summary = read(out / UNIT / "check_summary.csv")
+    assert summary[0] == exports.SUMMARY_COLUMNS
+    first = dict(zip(summary[0], summary[1]))
+    assert first["check"] == names[0] and float(first["pass_rate"]) == 0.5 and int(first["graded"]) == 2
+    info = json.loads((out / UNIT / "summary.json").read_text())
+    assert info["statuses"] == {"graded": 2, "invalid": 1} and info["slowest"][0] == names[-1]
+
+
+def test_unknown_format_is_a_usage_error(book_path, tmp_path, capsys):
+    assert main(["export", str(book_path[0]), str(tmp_path / "o"), "--format", "xlsx"]) == 2
+    assert "unknown export format" in capsys.readouterr().err

@@ -1,0 +1,100 @@
+"""The student release: no reference bytes in it, and a student can install it and self-check."""
+import os
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from autograder import release
+from autograder.cli import main
+
+from .support import ROOT
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory):
+    return release.build(tmp_path_factory.mktemp("release") / "course")
+
+
+def reference_solution_lines() -> set[str]:
+    """Non-trivial stripped lines inside solution regions that never appear outside one."""
+    inside_lines, outside_lines = set(), set()
+    for path in sorted(ROOT.glob("reference/*/*.py")):
+        inside = False
+        for line in path.read_text().splitlines():
+            s = line.strip()
+            if s in (BEGIN, END):
+                inside = s == BEGIN
+            elif inside:
+                inside_lines.add(s)
+            else:
+                outside_lines.add(s)
+    return {s for s in inside_lines - outside_lines if len(s) >= 12 and not s.startswith("#")}
+
+
+def test_no_reference_line_anywhere_in_the_release(out):
+    secret = reference_solution_lines()
+    assert len(secret) > 50  # the comparison has something to find
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert files
+    found = [f"{p.relative_to(out)}: {line.strip()}" for p in files
+             for line in p.read_bytes().decode("utf-8", "replace").splitlines() if line.strip() in secret]
+    assert not found, "solution lines in the release:\n" + "\n".join(found)
+    assert not any((out / name).exists() for name in ("reference", "tests", ".deepgrade"))
+    assert {p.name for p in out.iterdir()} == {"assignments", "autograder", "README.md", "pyproject.toml"}
+
+
+def test_release_command_refuses_a_leak(tmp_path):
+    root = tmp_path / "course"
+    (root / "reference" / "unit99_x").mkdir(parents=True)
+    (root / "reference" / "unit99_x" / "m.py").write_text(f"def f(x):\n    {BEGIN}\n    return np.sqrt(x * x + 1.0)\n    {END}\n")
+    (root / "assignments").mkdir()
+    (root / "autograder").mkdir()
+    (root / "autograder" / "check.py").write_text("def key(x):\n    return np.sqrt(x * x + 1.0)\n")
+    (root / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
+    with pytest.raises(release.ReleaseError, match="check.py"):
+        release.write(tmp_path / "out", root=root)
+    assert not (tmp_path / "out").exists()
+
+
+def test_release_command_writes_into_an_empty_folder_only(tmp_path, capsys):
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "x").write_text("")
+    assert main(["release", str(tmp_path / "taken")]) == 2
+    assert "not empty" in capsys.readouterr().err
+
+
+def test_student_installs_release_and_runs_the_self_check(out):
+    # A fresh venv with the project's packages linked in stands in for `pip install` offline. It
+    # lives under /var/tmp: the sandbox mounts its own /tmp, which would hide a venv placed there.
+    # numpy is hard-linked (the sandboxed worker cannot follow symlinks to the project venv).
+    with tempfile.TemporaryDirectory(dir="/var/tmp", prefix="deepgrade-student-") as tmp:
+        venv = Path(tmp) / "venv"
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+        python = venv / "bin" / "python"
+        target = Path(subprocess.check_output([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                              text=True).strip())
+        for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+            if entry.name.startswith(("__editable__", "deepgrade", "__pycache__")) or entry.suffix == ".pth":
+                continue
+            if entry.name.startswith("numpy"):
+                subprocess.run(["cp", "-al", str(entry), str(target)], check=True)
+            else:
+                (target / entry.name).symlink_to(entry)
+        subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "-e", str(out)],
+                       check=True, capture_output=True)
+        where = subprocess.check_output([python, "-c", "import autograder; print(autograder.__file__)"], text=True, cwd=tmp)
+        assert Path(where.strip()).is_relative_to(out)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPGRADE", "PYTEST"))}
+        done = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:xdist", str(out / "assignments" / "unit01_foundations")],
+                              capture_output=True, text=True, cwd=tmp, env=env, timeout=300)
+    summary = done.stdout.strip().splitlines()[-1]
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
+    assert " failed" in summary and "error" not in summary, summary
+    assert "not implemented" in done.stdout
+    assert "exited" not in done.stdout  # workers started: failures come from the stubs, not the setup
