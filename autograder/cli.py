@@ -151,15 +151,24 @@ def cmd_stubs(args) -> int:
 
 
 def cmd_grade_examples(args) -> int:
-    console = Console()
-    for unit_dir in sorted(EXAMPLES.glob("unit*")):
-        for example in sorted(p for p in unit_dir.iterdir() if p.is_dir()):
-            console.rule(f"{unit_dir.name} / {example.name}")
-            report = runner.grade(example, unit_dir.name, submission_id=example.name,
-                                  launcher=launchers.self_check_launcher())
-            report.table(console)
-    return 0
+    """Grade each shipped example and the unstarted stub of its unit, then summarise."""
+    from rich.table import Table
 
+    console, launcher = Console(), launchers.self_check_launcher()
+    summary = Table(title="example submissions")
+    for col in ("unit", "submission", "score", "isolation", "seconds"):
+        summary.add_column(col)
+    for unit_dir in sorted(EXAMPLES.glob("unit*")):
+        unit = unit_dir.name
+        examples = sorted(p for p in unit_dir.iterdir() if p.is_dir())
+        for name, path in [(p.name, p) for p in examples] + [("not_started (the stub)", stubs.ROOT / "assignments" / unit)]:
+            console.rule(f"{unit} / {name}")
+            report = runner.grade(path, unit, submission_id=name, launcher=launcher)
+            report.table(console)
+            summary.add_row(unit, name, f"{report.score:g} / {report.max_score:g}", report.isolation,
+                            f"{report.execution_time:.2f}")
+    console.print(summary)
+    return 0
 
 
 def cmd_batch(args) -> int:
