@@ -12,7 +12,7 @@ from hypothesis.extra import numpy as hnp
 
 
 @st.composite
-def label_pairs(draw, max_classes: int = 4, max_n: int = 25):
+def label_pairs(draw, max_classes: int = 4, max_n: int = 16):
     """``(y_true, y_pred, num_classes)``: int64 label arrays of one length in 0..C-1."""
     c = draw(st.integers(2, max_classes))
     n = draw(st.integers(1, max_n))
@@ -21,7 +21,7 @@ def label_pairs(draw, max_classes: int = 4, max_n: int = 25):
 
 
 @st.composite
-def scored_labels(draw, min_n: int = 2, max_n: int = 30, negatives: bool = True, grid: int | None = None):
+def scored_labels(draw, min_n: int = 2, max_n: int = 12, negatives: bool = True, grid: int | None = None):
     """``(y, scores)``: 0/1 int64 labels with at least one positive (and one negative if
     ``negatives``), and float64 scores: distinct, or with ties on the integers -grid..grid.
     ``grid`` fixes the grid; by default either kind is drawn."""

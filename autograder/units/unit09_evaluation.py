@@ -130,6 +130,9 @@ def zero_division_rule(ctx):
             with ctx.case(f"{label}, zero_division={zd}"):
                 call = f"precision_recall_f1({yt.tolist()}, {yp.tolist()}, {c}, average=None, zero_division={zd})"
                 compare_prf(prf(yt, yp, c, None, 1, zd), expected_prf(yt, yp, c, None, 1, zd), call)
+    with ctx.case("the defaults: average='binary', pos_label=1, zero_division=0.0"):
+        compare_prf(prf(y2, p2, 3), expected_prf(y2, p2, 3, "binary", 1, 0.0),
+                    f"precision_recall_f1({y2.tolist()}, {p2.tolist()}, 3) with the default arguments")
     with ctx.case("unknown average"):
         compare.raises(lambda: prf(y, p, 4, "samples"), ("ValueError",), "precision_recall_f1",
                        "for average='samples'")
@@ -176,17 +179,20 @@ def roc_curve_points(ctx):
     properties.run(ctx, prop, max_examples=25, data=scored_labels())
 
 
-@suite.check("curves.roc_curve", points=1)
-def curves_reject_invalid_labels(ctx):
+@suite.check("curves.roc_curve", points=2)
+def curves_reject_invalid_input(ctx):
     curves = ctx.student.curves
     scores = ctx.rng.standard_normal(6)
-    cases = {("roc_curve", "when y_true has no negative"): (curves.roc_curve, np.ones(6, dtype=np.int64)),
-             ("roc_curve", "when y_true has no positive"): (curves.roc_curve, np.zeros(6, dtype=np.int64)),
-             ("roc_curve", "for a label 2"): (curves.roc_curve, np.array([0, 1, 2, 0, 1, 0])),
-             ("precision_recall_curve", "when y_true has no positive"):
-                 (curves.precision_recall_curve, np.zeros(6, dtype=np.int64))}
-    for (name, when), (fn, y) in cases.items():
+    ones, zeros, three = np.ones(6, dtype=np.int64), np.zeros(6, dtype=np.int64), np.array([0, 1, 2, 0, 1, 0])
+    cases = [("counts_at_thresholds", "for a label 2", three), ("counts_at_thresholds", "for 5 labels and 6 scores", ones[:5]),
+             ("roc_curve", "when y_true has no negative", ones), ("roc_curve", "when y_true has no positive", zeros),
+             ("roc_curve", "for a label 2", three), ("roc_auc", "when y_true has no negative", ones),
+             ("precision_recall_curve", "when y_true has no positive", zeros),
+             ("precision_recall_curve", "for a label 2", three),
+             ("average_precision", "when y_true has no positive", zeros)]
+    for name, when, y in cases:
         with ctx.case(f"{name} {when}"):
+            fn = getattr(curves, name)
             compare.raises(lambda: fn(y, scores), ("ValueError",), name, when)
 
 
@@ -199,6 +205,8 @@ def auc_trapezoid(ctx):
         compare.close_scalar(auc(x, y), float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2)), "auc(x, y)", **EXACT)
     with ctx.case("x decreasing"):
         compare.raises(lambda: auc(x[::-1], y), ("ValueError",), "auc", "when x decreases")
+    with ctx.case("a single point"):
+        compare.raises(lambda: auc(x[:1], y[:1]), ("ValueError",), "auc", "for a single point")
 
 
 @suite.check("curves.roc_auc", points=3)
@@ -274,6 +282,9 @@ def majority_baseline_predictions(ctx):
         with ctx.case(label):
             got = labels_array(base(ctx.rng.permutation(y_train), n), f"majority_baseline(y_train, {n})", n)
             compare.equal(got, np.full(n, float(majority)), f"majority_baseline(y_train, {n}) ({label})")
+    with ctx.case("a negative label"):
+        compare.raises(lambda: base(np.array([0, -1, 1]), 3), ("ValueError",), "majority_baseline",
+                       "for a negative label")
 
 
 @suite.check("imbalance.balanced_accuracy", points=2)
@@ -303,6 +314,8 @@ def class_weights_values(ctx):
                       **EXACT)
     with ctx.case("a class with no example"):
         compare.raises(lambda: weights(y, 5), ("ValueError",), "class_weights", "when class 4 has no example")
+    with ctx.case("a label equal to num_classes"):
+        compare.raises(lambda: weights(y, 3), ("ValueError",), "class_weights", "for a label 3 with 3 classes")
 
 
 def recall_at(y, scores, t):
@@ -322,8 +335,10 @@ def threshold_for_recall_values(ctx):
             got = compare.sequence(choose(y, s, target), f"threshold_for_recall(y_true, scores, {target})", 2)
             compare.close_scalar(got[0], float(t), f"threshold from threshold_for_recall ({label})", **EXACT)
             compare.close_scalar(got[1], float(chosen), f"precision from threshold_for_recall ({label})", **EXACT)
-    with ctx.case("target 0 is invalid"):
-        compare.raises(lambda: choose(y, scores, 0.0), ("ValueError",), "threshold_for_recall", "for target_recall=0")
+    for bad in (0.0, 1.5):
+        with ctx.case(f"target {bad} is invalid"):
+            compare.raises(lambda: choose(y, scores, bad), ("ValueError",), "threshold_for_recall",
+                           f"for target_recall={bad}")
 
 
 def f1_at(y, scores, t):
@@ -383,11 +398,14 @@ def mcnemar_values(ctx):
     for label, (pa, pb, exact) in cases.items():
         with ctx.case(label):
             want = mcnemar_expected(y, pa, pb, exact)
-            got = compare.sequence(test(y, pa, pb, exact), f"mcnemar_test(y_true, pred_a, pred_b, exact={exact})", 4)
+            call = f"mcnemar_test(y_true, pred_a, pred_b, exact={exact})"
+            got = compare.sequence(test(y, pa, pb, exact) if exact is False else test(y, pa, pb), call, 4)
             compare.equal(got[0], want[0], f"b (A right, B wrong) from mcnemar_test ({label})")
             compare.equal(got[1], want[1], f"c (A wrong, B right) from mcnemar_test ({label})")
             compare.close_scalar(got[2], want[2], f"statistic from mcnemar_test ({label})", rtol=1e-9, atol=1e-12)
             compare.close_scalar(got[3], want[3], f"p_value from mcnemar_test ({label})", rtol=1e-9, atol=1e-15)
+    with ctx.case("lengths differ"):
+        compare.raises(lambda: test(y, a, b[:-1]), ("ValueError",), "mcnemar_test", "when the lengths differ")
 
 
 def bootstrap_expected(y, a, b, metric, n_boot, alpha, seed):
@@ -411,18 +429,22 @@ def paired_bootstrap_values(ctx):
     a = np.where(ctx.rng.random(30) < 0.8, y, 1 - y)
     b = np.where(ctx.rng.random(30) < 0.6, y, 1 - y)
     seed = int(ctx.rng.integers(0, 2**31))
-    cases = {"accuracy, 200 resamples, alpha 0.1": ("accuracy", 200, 0.1),
-             "f1, 150 resamples, alpha 0.05": ("f1", 150, 0.05),
-             "accuracy, a single resample": ("accuracy", 1, 0.05)}
-    for label, (metric, n_boot, alpha) in cases.items():
+    cases = {"accuracy, 200 resamples, alpha 0.1": ("accuracy", 200, 0.1, seed),
+             "f1, 150 resamples, alpha 0.05": ("f1", 150, 0.05, seed),
+             "accuracy, a single resample": ("accuracy", 1, 0.05, seed),
+             "the defaults: accuracy, 1000 resamples, alpha 0.05, seed 0": ("accuracy", 1000, 0.05, 0)}
+    for label, (metric, n_boot, alpha, s) in cases.items():
         with ctx.case(label):
-            call = f"paired_bootstrap_ci(y_true, pred_a, pred_b, {metric!r}, n_boot={n_boot}, alpha={alpha}, seed={seed})"
-            observed, lower, upper, deltas = bootstrap_expected(y, a, b, metric, n_boot, alpha, seed)
-            got = compare.sequence(boot(y, a, b, metric, n_boot, alpha, seed), call, 4)
+            defaults = label.startswith("the defaults")
+            call = "paired_bootstrap_ci(y_true, pred_a, pred_b)" if defaults else \
+                f"paired_bootstrap_ci(y_true, pred_a, pred_b, {metric!r}, n_boot={n_boot}, alpha={alpha}, seed={s})"
+            observed, lower, upper, deltas = bootstrap_expected(y, a, b, metric, n_boot, alpha, s)
+            got = compare.sequence(boot(y, a, b) if defaults else boot(y, a, b, metric, n_boot, alpha, s), call, 4)
             compare.close(got[3], deltas, f"deltas from {call}", **EXACT)
             compare.close_scalar(got[0], observed, f"observed from {call}", **EXACT)
             compare.close_scalar(got[1], lower, f"lower from {call}", **EXACT)
             compare.close_scalar(got[2], upper, f"upper from {call}", **EXACT)
-    with ctx.case("unknown metric"):
-        compare.raises(lambda: boot(y, a, b, "auc", 10, 0.05, seed), ("ValueError",), "paired_bootstrap_ci",
-                       "for metric='auc'")
+    for label, args in {"unknown metric 'auc'": ("auc", 10, 0.05), "n_boot = 0": ("accuracy", 0, 0.05),
+                        "alpha = 1": ("accuracy", 10, 1.0)}.items():
+        with ctx.case(label):
+            compare.raises(lambda: boot(y, a, b, *args, seed), ("ValueError",), "paired_bootstrap_ci", f"for {label}")
