@@ -1,0 +1,428 @@
+"""Unit 6 graded both ways, and the reference checked against torch.nn.RNN / LSTM / GRU."""
+import numpy as np
+import pytest
+import torch
+
+from reference.unit06_rnn import gru, lstm, rnn
+
+from .unit_contract import *  # noqa: F401,F403
+
+UNIT = "unit06_rnn"
+
+MUTANTS = {
+    "rnn step forgets the bias": ("rnn.rnn_step_forward", """
+        def rnn_step_forward(x, h_prev, Wx, Wh, b):
+            h_next = np.tanh(x @ Wx + h_prev @ Wh)
+            return h_next, (x.copy(), h_prev.copy(), Wx.copy(), Wh.copy(), h_next)
+    """),
+    "rnn step updates h_prev in place": ("rnn.rnn_step_forward", """
+        def rnn_step_forward(x, h_prev, Wx, Wh, b):
+            h_prev[...] = np.tanh(x @ Wx + h_prev @ Wh + b)
+            return h_prev, (x.copy(), h_prev.copy(), Wx.copy(), Wh.copy(), h_prev.copy())
+    """),
+    "rnn step backward uses 1 - h for the tanh derivative": ("rnn.rnn_step_backward", """
+        def rnn_step_backward(dh_next, cache):
+            x, h_prev, Wx, Wh, h_next = cache
+            da = dh_next * (1 - h_next)
+            return da @ Wx.T, da @ Wh.T, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+    """),
+    "rnn step backward: dWh from h_next instead of h_prev": ("rnn.rnn_step_backward", """
+        def rnn_step_backward(dh_next, cache):
+            x, h_prev, Wx, Wh, h_next = cache
+            da = dh_next * (1 - h_next**2)
+            return da @ Wx.T, da @ Wh.T, x.T @ da, h_next.T @ da, da.sum(axis=0)
+    """),
+    "rnn step backward: dh_prev through Wh instead of Wh.T": ("rnn.rnn_step_backward", """
+        def rnn_step_backward(dh_next, cache):
+            x, h_prev, Wx, Wh, h_next = cache
+            da = dh_next * (1 - h_next**2)
+            return da @ Wx.T, da @ Wh, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+    """),
+    "rnn forward returns h_0..h_{T-1} (shifted by one)": ("rnn.rnn_forward", """
+        def rnn_forward(x, h0, Wx, Wh, b):
+            N, T, _ = x.shape
+            h = np.empty((N, T, Wh.shape[0]))
+            caches, h_t = [], h0
+            for t in range(T):
+                h[:, t] = h_t
+                h_t, c = rnn_step_forward(x[:, t], h_t, Wx, Wh, b)
+                caches.append(c)
+            return h, caches
+    """),
+    "BPTT drops the gradient flowing back from later steps": ("rnn.rnn_backward", """
+        def rnn_backward(dh, cache):
+            N, T, H = dh.shape
+            D = cache[0][0].shape[1]
+            dx, dWx, dWh, db = np.empty((N, T, D)), np.zeros((D, H)), np.zeros((H, H)), np.zeros(H)
+            dh0 = np.zeros((N, H))
+            for t in reversed(range(T)):
+                dx[:, t], dh_t, a, b_, c = rnn_step_backward(dh[:, t], cache[t])
+                dWx += a; dWh += b_; db += c
+                if t == 0:
+                    dh0 = dh_t
+            return dx, dh0, dWx, dWh, db
+    """),
+    "BPTT keeps only the last step's weight gradients": ("rnn.rnn_backward", """
+        def rnn_backward(dh, cache):
+            N, T, H = dh.shape
+            D = cache[0][0].shape[1]
+            dx = np.empty((N, T, D))
+            dh_t = np.zeros((N, H))
+            for t in reversed(range(T)):
+                dx[:, t], dh_t, dWx, dWh, db = rnn_step_backward(dh[:, t] + dh_t, cache[t])
+            return dx, dh_t, dWx, dWh, db
+    """),
+    "lstm gates in the order i, f, o, g": ("lstm.lstm_step_forward", """
+        def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
+            H = h_prev.shape[1]
+            a = x @ Wx + h_prev @ Wh + b
+            sig = lambda v: 1 / (1 + np.exp(-v))
+            i, f, o, g = sig(a[:, :H]), sig(a[:, H:2*H]), sig(a[:, 2*H:3*H]), np.tanh(a[:, 3*H:])
+            c_next = f * c_prev + i * g
+            tanh_c = np.tanh(c_next)
+            return o * tanh_c, c_next, (x.copy(), h_prev.copy(), c_prev.copy(), Wx.copy(), Wh.copy(), i, f, g, o, tanh_c)
+    """),
+    "lstm hidden state uses c_next without tanh": ("lstm.lstm_step_forward", """
+        def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
+            H = h_prev.shape[1]
+            a = x @ Wx + h_prev @ Wh + b
+            sig = lambda v: 1 / (1 + np.exp(-v))
+            i, f, g, o = sig(a[:, :H]), sig(a[:, H:2*H]), np.tanh(a[:, 2*H:3*H]), sig(a[:, 3*H:])
+            c_next = f * c_prev + i * g
+            return o * c_next, c_next, (x.copy(), h_prev.copy(), c_prev.copy(), Wx.copy(), Wh.copy(), i, f, g, o, np.tanh(c_next))
+    """),
+    "lstm backward: dc_prev misses the forget gate": ("lstm.lstm_step_backward", """
+        def lstm_step_backward(dh_next, dc_next, cache):
+            x, h_prev, c_prev, Wx, Wh, i, f, g, o, tanh_c = cache
+            dc = dc_next + dh_next * o * (1 - tanh_c**2)
+            da = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f),
+                                 dc * i * (1 - g**2), dh_next * tanh_c * o * (1 - o)], axis=1)
+            return da @ Wx.T, da @ Wh.T, dc, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+    """),
+    "lstm backward ignores the path from h_next into the cell": ("lstm.lstm_step_backward", """
+        def lstm_step_backward(dh_next, dc_next, cache):
+            x, h_prev, c_prev, Wx, Wh, i, f, g, o, tanh_c = cache
+            dc = dc_next
+            da = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f),
+                                 dc * i * (1 - g**2), dh_next * tanh_c * o * (1 - o)], axis=1)
+            return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+    """),
+    "lstm BPTT ignores the upstream dc": ("lstm.lstm_backward", """
+        def lstm_backward(dh, dc, cache):
+            N, T, H = dh.shape
+            D = cache[0][0].shape[1]
+            dx = np.empty((N, T, D))
+            dWx, dWh, db = np.zeros((D, 4 * H)), np.zeros((H, 4 * H)), np.zeros(4 * H)
+            dh_t, dc_t = np.zeros((N, H)), np.zeros((N, H))
+            for t in reversed(range(T)):
+                dx[:, t], dh_t, dc_t, a, b_, c = lstm_step_backward(dh[:, t] + dh_t, dc_t, cache[t])
+                dWx += a; dWh += b_; db += c
+            return dx, dh_t, dc_t, dWx, dWh, db
+    """),
+    "lstm sequence restarts every step from c0": ("lstm.lstm_forward", """
+        def lstm_forward(x, h0, c0, Wx, Wh, b):
+            N, T, _ = x.shape
+            H = h0.shape[1]
+            h, c = np.empty((N, T, H)), np.empty((N, T, H))
+            caches, h_t = [], h0
+            for t in range(T):
+                h_t, c_t, cc = lstm_step_forward(x[:, t], h_t, c0, Wx, Wh, b)
+                h[:, t], c[:, t] = h_t, c_t
+                caches.append(cc)
+            return h, c, caches
+    """),
+    "gru with the update gate the other way round (z * n + (1 - z) * h)": ("gru.gru_step_forward", """
+        def gru_step_forward(x, h_prev, Wx, Wh, bx, bh):
+            H = h_prev.shape[1]
+            ax, ah = x @ Wx + bx, h_prev @ Wh + bh
+            sig = lambda v: 1 / (1 + np.exp(-v))
+            r, z = sig(ax[:, :H] + ah[:, :H]), sig(ax[:, H:2*H] + ah[:, H:2*H])
+            n = np.tanh(ax[:, 2*H:] + r * ah[:, 2*H:])
+            return z * n + (1 - z) * h_prev, (x.copy(), h_prev.copy(), Wx.copy(), Wh.copy(), r, z, n, ah[:, 2*H:])
+    """),
+    "gru resets before adding the hidden bias": ("gru.gru_step_forward", """
+        def gru_step_forward(x, h_prev, Wx, Wh, bx, bh):
+            H = h_prev.shape[1]
+            ax, ah = x @ Wx + bx, h_prev @ Wh + bh
+            sig = lambda v: 1 / (1 + np.exp(-v))
+            r, z = sig(ax[:, :H] + ah[:, :H]), sig(ax[:, H:2*H] + ah[:, H:2*H])
+            n = np.tanh(ax[:, 2*H:] + r * (h_prev @ Wh[:, 2*H:]) + bh[2*H:])
+            return (1 - z) * n + z * h_prev, (x.copy(), h_prev.copy(), Wx.copy(), Wh.copy(), r, z, n, ah[:, 2*H:])
+    """),
+    "gru backward: the hidden bias gradient skips the reset gate": ("gru.gru_step_backward", """
+        def gru_step_backward(dh_next, cache):
+            x, h_prev, Wx, Wh, r, z, n, ah_n = cache
+            dn_pre = dh_next * (1 - z) * (1 - n**2)
+            dz_pre = dh_next * (h_prev - n) * z * (1 - z)
+            dr_pre = dn_pre * ah_n * r * (1 - r)
+            dax = np.concatenate([dr_pre, dz_pre, dn_pre], axis=1)
+            dah = np.concatenate([dr_pre, dz_pre, dn_pre * r], axis=1)
+            dh_prev = dh_next * z + dah @ Wh.T
+            return dax @ Wx.T, dh_prev, x.T @ dax, h_prev.T @ dah, dax.sum(axis=0), dax.sum(axis=0)
+    """),
+    "gru backward forgets the direct path z * h_prev": ("gru.gru_step_backward", """
+        def gru_step_backward(dh_next, cache):
+            x, h_prev, Wx, Wh, r, z, n, ah_n = cache
+            dn_pre = dh_next * (1 - z) * (1 - n**2)
+            dz_pre = dh_next * (h_prev - n) * z * (1 - z)
+            dr_pre = dn_pre * ah_n * r * (1 - r)
+            dax = np.concatenate([dr_pre, dz_pre, dn_pre], axis=1)
+            dah = np.concatenate([dr_pre, dz_pre, dn_pre * r], axis=1)
+            return dax @ Wx.T, dah @ Wh.T, x.T @ dax, h_prev.T @ dah, dax.sum(axis=0), dah.sum(axis=0)
+    """),
+    "gru BPTT returns dh at the last step instead of dh0": ("gru.gru_backward", """
+        def gru_backward(dh, cache):
+            N, T, H = dh.shape
+            D = cache[0][0].shape[1]
+            dx = np.empty((N, T, D))
+            grads = [np.zeros((D, 3 * H)), np.zeros((H, 3 * H)), np.zeros(3 * H), np.zeros(3 * H)]
+            dh_t = np.zeros((N, H))
+            for t in reversed(range(T)):
+                dx[:, t], dh_t, *step = gru_step_backward(dh[:, t] + dh_t, cache[t])
+                for total, part in zip(grads, step):
+                    total += part
+            return (dx, dh[:, -1].copy(), *grads)
+    """),
+    "param count with a single bias vector": ("gru.param_count", """
+        def param_count(cell, input_size, hidden_size):
+            gates = {"rnn": 1, "gru": 3, "lstm": 4}
+            if cell not in gates:
+                raise ValueError(cell)
+            return gates[cell] * hidden_size * (input_size + hidden_size + 1)
+    """),
+    "jacobian norms in the Frobenius norm": ("vanishing.jacobian_norms", """
+        def jacobian_norms(Wh, a, h0, activation):
+            if activation not in ("tanh", "sigmoid"):
+                raise ValueError(activation)
+            f = np.tanh if activation == "tanh" else (lambda v: 1 / (1 + np.exp(-v)))
+            h, J, out = h0, np.eye(len(h0)), []
+            for a_t in a:
+                h = f(h @ Wh + a_t)
+                d = 1 - h**2 if activation == "tanh" else h * (1 - h)
+                J = (d[:, None] * Wh.T) @ J
+                out.append(np.linalg.norm(J))
+            return np.array(out)
+    """),
+    "jacobian norms multiply the step Jacobians in the wrong order": ("vanishing.jacobian_norms", """
+        def jacobian_norms(Wh, a, h0, activation):
+            if activation not in ("tanh", "sigmoid"):
+                raise ValueError(activation)
+            f = np.tanh if activation == "tanh" else (lambda v: 1 / (1 + np.exp(-v)))
+            h, J, out = h0, np.eye(len(h0)), []
+            for a_t in a:
+                h = f(h @ Wh + a_t)
+                d = 1 - h**2 if activation == "tanh" else h * (1 - h)
+                J = J @ (d[:, None] * Wh.T)
+                out.append(np.linalg.norm(J, 2))
+            return np.array(out)
+    """),
+    "jacobian norms take f' at the hidden state instead of the pre-activation": ("vanishing.jacobian_norms", """
+        def jacobian_norms(Wh, a, h0, activation):
+            if activation not in ("tanh", "sigmoid"):
+                raise ValueError(activation)
+            f = np.tanh if activation == "tanh" else (lambda v: 1 / (1 + np.exp(-v)))
+            h, J, out = h0, np.eye(len(h0)), []
+            for a_t in a:
+                d = 1 - np.tanh(h)**2 if activation == "tanh" else f(h) * (1 - f(h))
+                h = f(h @ Wh + a_t)
+                J = (d[:, None] * Wh.T) @ J
+                out.append(np.linalg.norm(J, 2))
+            return np.array(out)
+    """),
+    "decay bound of 1/2 for the sigmoid": ("vanishing.decay_rate_bound", """
+        def decay_rate_bound(Wh, activation):
+            bounds = {"tanh": 1.0, "sigmoid": 0.5}
+            if activation not in bounds:
+                raise ValueError(activation)
+            return float(np.linalg.norm(Wh, 2) * bounds[activation])
+    """),
+    "decay bound with the Frobenius norm": ("vanishing.decay_rate_bound", """
+        def decay_rate_bound(Wh, activation):
+            bounds = {"tanh": 1.0, "sigmoid": 0.25}
+            if activation not in bounds:
+                raise ValueError(activation)
+            return float(np.linalg.norm(Wh) * bounds[activation])
+    """),
+    "clipping each gradient by its own norm": ("clipping.clip_grad_norm", """
+        def clip_grad_norm(grads, max_norm):
+            total = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+            return [g * min(1.0, max_norm / np.linalg.norm(g)) for g in grads], total
+    """),
+    "clipping always rescales to max_norm": ("clipping.clip_grad_norm", """
+        def clip_grad_norm(grads, max_norm):
+            total = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+            return [g * (max_norm / total) for g in grads], total
+    """),
+    "clipping reports the norm after clipping": ("clipping.clip_grad_norm", """
+        def clip_grad_norm(grads, max_norm):
+            total = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+            scale = min(1.0, max_norm / total)
+            return [g * scale for g in grads], total * scale
+    """),
+    "clipping with torch's epsilon in the scale": ("clipping.clip_grad_norm", """
+        def clip_grad_norm(grads, max_norm):
+            total = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+            scale = min(1.0, max_norm / (total + 1e-6))
+            return [g * scale for g in grads], total
+    """),
+    "value clipping only from above": ("clipping.clip_grad_value", """
+        def clip_grad_value(grads, clip_value):
+            return [np.minimum(g, clip_value) for g in grads]
+    """),
+}
+
+ALTERNATIVES = {
+    "rnn step forward with a stacked weight matrix": ("rnn.rnn_step_forward", """
+        def rnn_step_forward(x, h_prev, Wx, Wh, b):
+            h_next = np.tanh(np.hstack([x, h_prev]) @ np.vstack([Wx, Wh]) + b)
+            return h_next, (x.copy(), h_prev.copy(), Wx.copy(), Wh.copy(), h_next)
+    """),
+    "BPTT written out without the step backward, gradients by einsum": ("rnn.rnn_backward", """
+        def rnn_backward(dh, cache):
+            N, T, H = dh.shape
+            xs = np.stack([c[0] for c in cache], axis=1)
+            hs_prev = np.stack([c[1] for c in cache], axis=1)
+            hs = np.stack([c[4] for c in cache], axis=1)
+            Wx, Wh = cache[0][2], cache[0][3]
+            da = np.zeros((N, T, H))
+            carry = np.zeros((N, H))
+            for t in range(T - 1, -1, -1):
+                da[:, t] = (dh[:, t] + carry) * (1 - hs[:, t] ** 2)
+                carry = da[:, t] @ Wh.T
+            return (np.einsum("nth,dh->ntd", da, Wx), carry, np.einsum("ntd,nth->dh", xs, da),
+                    np.einsum("ntk,nth->kh", hs_prev, da), da.sum(axis=(0, 1)))
+    """),
+    "lstm step forward with the logistic function written out": ("lstm.lstm_step_forward", """
+        def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
+            H = h_prev.shape[1]
+            gates = np.split(x @ Wx + h_prev @ Wh + b, 4, axis=1)
+            i, f, o = (np.exp(-np.logaddexp(0, -gates[k])) for k in (0, 1, 3))
+            g = np.tanh(gates[2])
+            c_next = c_prev * f + g * i
+            tanh_c = np.tanh(c_next)
+            return o * tanh_c, c_next, (x.copy(), h_prev.copy(), c_prev.copy(), Wx.copy(), Wh.copy(), i, f, g, o, tanh_c)
+    """),
+    "lstm BPTT with the per-step weight gradients summed at the end": ("lstm.lstm_backward", """
+        def lstm_backward(dh, dc, cache):
+            N, T, H = dh.shape
+            dxs, parts = [], []
+            dh_t, dc_t = np.zeros((N, H)), np.zeros((N, H))
+            for t in range(T - 1, -1, -1):
+                dx_t, dh_t, dc_t, *p = lstm_step_backward(dh[:, t] + dh_t, dc[:, t] + dc_t, cache[t])
+                dxs.insert(0, dx_t)
+                parts.append(p)
+            dWx, dWh, db = (sum(p[k] for p in parts) for k in range(3))
+            return np.stack(dxs, axis=1), dh_t, dc_t, dWx, dWh, db
+    """),
+    "gru step backward gate by gate, loops over the batch": ("gru.gru_step_backward", """
+        def gru_step_backward(dh_next, cache):
+            x, h_prev, Wx, Wh, r, z, n, ah_n = cache
+            N, H = h_prev.shape
+            dax, dah = np.zeros((N, 3 * H)), np.zeros((N, 3 * H))
+            for k in range(N):
+                dn = dh_next[k] * (1 - z[k]) * (1 - n[k] ** 2)
+                dz = dh_next[k] * (h_prev[k] - n[k]) * z[k] * (1 - z[k])
+                dr = dn * ah_n[k] * r[k] * (1 - r[k])
+                dax[k] = np.concatenate([dr, dz, dn])
+                dah[k] = np.concatenate([dr, dz, dn * r[k]])
+            dh_prev = dh_next * z + dah @ Wh.T
+            return dax @ Wx.T, dh_prev, x.T @ dax, h_prev.T @ dah, dax.sum(axis=0), dah.sum(axis=0)
+    """),
+    "jacobian norms by the transposed product and an SVD": ("vanishing.jacobian_norms", """
+        def jacobian_norms(Wh, a, h0, activation):
+            if activation not in ("tanh", "sigmoid"):
+                raise ValueError("unknown activation")
+            f = np.tanh if activation == "tanh" else (lambda v: 0.5 * (1 + np.tanh(v / 2)))
+            h, JT, out = np.array(h0), np.eye(len(h0)), []
+            for a_t in a:
+                h = f(h @ Wh + a_t)
+                d = 1 - h**2 if activation == "tanh" else h * (1 - h)
+                JT = JT @ (Wh * d[None, :])
+                out.append(np.linalg.svd(JT, compute_uv=False)[0])
+            return np.array(out)
+    """),
+    "clipping through one concatenated vector": ("clipping.clip_grad_norm", """
+        def clip_grad_norm(grads, max_norm):
+            total = float(np.linalg.norm(np.concatenate([np.ravel(g) for g in grads])))
+            if total <= max_norm:
+                return [np.array(g, dtype=float) for g in grads], total
+            return [np.array(g, dtype=float) * (max_norm / total) for g in grads], total
+    """),
+}
+
+
+# ---------------------------------------------------------------- the reference against torch
+def torch_layer(cls, D, H, seed):
+    torch.manual_seed(seed)
+    layer = cls(D, H, batch_first=True).double()
+    w = {k: v.detach().numpy().copy() for k, v in layer.named_parameters()}
+    return layer, w["weight_ih_l0"].T.copy(), w["weight_hh_l0"].T.copy(), w["bias_ih_l0"], w["bias_hh_l0"]
+
+
+def torch_grads(layer, out_tensors, upstreams, leaves):
+    loss = sum((o * torch.from_numpy(u)).sum() for o, u in zip(out_tensors, upstreams))
+    grads = torch.autograd.grad(loss, leaves + [layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0,
+                                                layer.bias_hh_l0])
+    return [g.numpy() for g in grads]
+
+
+@pytest.fixture
+def seq():
+    rng = np.random.default_rng(7)
+    N, T, D, H = 3, 6, 4, 5
+    return rng, rng.standard_normal((N, T, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H)), H
+
+
+def leaf(a):
+    return torch.tensor(a, requires_grad=True)
+
+
+def test_reference_rnn_matches_torch(seq):
+    rng, x, h0, _, H = seq
+    layer, Wx, Wh, bi, bh = torch_layer(torch.nn.RNN, x.shape[2], H, 0)
+    xt, ht = leaf(x), leaf(h0)
+    out, _ = layer(xt, ht[None])
+    h, cache = rnn.rnn_forward(x, h0, Wx, Wh, bi + bh)
+    np.testing.assert_allclose(h, out.detach().numpy(), rtol=1e-12, atol=1e-12)
+    dh = rng.standard_normal(h.shape)
+    dx, dh0, dWx, dWh, db = rnn.rnn_backward(dh, cache)
+    tdx, tdh0, tWi, tWh, tbi, tbh = torch_grads(layer, [out], [dh], [xt, ht])
+    for mine, theirs in ((dx, tdx), (dh0, tdh0), (dWx, tWi.T), (dWh, tWh.T), (db, tbi), (db, tbh)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_reference_lstm_matches_torch(seq):
+    rng, x, h0, c0, H = seq
+    layer, Wx, Wh, bi, bh = torch_layer(torch.nn.LSTM, x.shape[2], H, 1)
+    xt, ht, ct = leaf(x), leaf(h0), leaf(c0)
+    out, (hn, cn) = layer(xt, (ht[None], ct[None]))
+    h, c, cache = lstm.lstm_forward(x, h0, c0, Wx, Wh, bi + bh)
+    np.testing.assert_allclose(h, out.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(c[:, -1], cn[0].detach().numpy(), rtol=1e-12, atol=1e-12)
+    dh, dcT = rng.standard_normal(h.shape), rng.standard_normal(h0.shape)
+    dc = np.zeros_like(c)
+    dc[:, -1] = dcT
+    dx, dh0, dc0, dWx, dWh, db = lstm.lstm_backward(dh, dc, cache)
+    tdx, tdh0, tdc0, tWi, tWh, tbi, tbh = torch_grads(layer, [out, cn[0]], [dh, dcT], [xt, ht, ct])
+    for mine, theirs in ((dx, tdx), (dh0, tdh0), (dc0, tdc0), (dWx, tWi.T), (dWh, tWh.T), (db, tbi), (db, tbh)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_reference_gru_matches_torch(seq):
+    rng, x, h0, _, H = seq
+    layer, Wx, Wh, bi, bh = torch_layer(torch.nn.GRU, x.shape[2], H, 2)
+    xt, ht = leaf(x), leaf(h0)
+    out, _ = layer(xt, ht[None])
+    h, cache = gru.gru_forward(x, h0, Wx, Wh, bi, bh)
+    np.testing.assert_allclose(h, out.detach().numpy(), rtol=1e-12, atol=1e-12)
+    dh = rng.standard_normal(h.shape)
+    dx, dh0, dWx, dWh, dbx, dbh = gru.gru_backward(dh, cache)
+    tdx, tdh0, tWi, tWh, tbi, tbh = torch_grads(layer, [out], [dh], [xt, ht])
+    for mine, theirs in ((dx, tdx), (dh0, tdh0), (dWx, tWi.T), (dWh, tWh.T), (dbx, tbi), (dbh, tbh)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("cell, cls", [("rnn", torch.nn.RNN), ("gru", torch.nn.GRU), ("lstm", torch.nn.LSTM)])
+def test_param_count_matches_torch(cell, cls):
+    for D, H in ((3, 5), (10, 20)):
+        assert gru.param_count(cell, D, H) == sum(p.numel() for p in cls(D, H).parameters())
