@@ -1,0 +1,29 @@
+"""Unit 5: a tiny sub-pixel convolutional network for super-resolution (ESPCN-style, torch).
+
+The network works at low resolution and produces scale * scale output channels per image
+channel, which a pixel shuffle rearranges into an image scale times larger. The grader trains
+it on images it generates and compares its PSNR with nearest-neighbour upsampling.
+"""
+import torch
+from torch import nn
+
+
+class SubPixelNet(nn.Module):
+    """(N, channels, H, W) float32 -> (N, channels, H * scale, W * scale):
+
+        relu(conv1(x)) -> relu(conv2(.)) -> conv3(.) -> shuffle(.)
+
+    Attributes:
+        conv1: nn.Conv2d(channels, features, 5, padding=2).
+        conv2: nn.Conv2d(features, features // 2, 3, padding=1).
+        conv3: nn.Conv2d(features // 2, channels * scale * scale, 3, padding=1).
+        shuffle: nn.PixelShuffle(scale).
+    """
+
+    def __init__(self, scale=2, channels=1, features=32):
+        # YOUR CODE HERE
+        raise NotImplementedError
+
+    def forward(self, x):
+        # YOUR CODE HERE
+        raise NotImplementedError
