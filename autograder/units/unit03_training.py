@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from scipy import special, stats
 
 from .. import drivers
-from ..checks import compare, gradients, outcomes, properties, statistics
+from ..checks import compare, generated, gradients, outcomes, properties, statistics
 from ..checks.symbolic import Key, symbols
 from ..context import CheckFailure
 from ..suite import Suite
@@ -89,8 +89,12 @@ def mlp_forward_values(ctx):
             out = compare.sequence(ctx.student.layers.mlp_forward(X, params, activation), "mlp_forward(...)", 2)
             compare.close(out[0], outcomes.mlp_scores(params, X, sizes, "params", activation),
                           f"scores from mlp_forward(X, params, {activation!r})", hidden=ctx.hidden)
-    with ctx.case("unknown activation"):
+    with ctx.case("the default activation is relu"):
         X, params = mlp_params(ctx, [3, 4, 2])
+        out = compare.sequence(ctx.student.layers.mlp_forward(X, params), "mlp_forward(X, params)", 2)
+        compare.close(out[0], outcomes.mlp_scores(params, X, [3, 4, 2], "params"),
+                      "scores from mlp_forward(X, params) (default activation)", hidden=ctx.hidden)
+    with ctx.case("unknown activation"):
         compare.raises(lambda: ctx.student.layers.mlp_forward(X, params, "tanh"), ("ValueError",),
                        "mlp_forward", "for activation='tanh'")
 
@@ -212,6 +216,10 @@ def gradient_norms_reference(ctx):
             compare.close(student_norms(ctx, X, y, params, activation),
                           ctx.ref.layers.layer_gradient_norms(X, y, params, activation),
                           f"layer_gradient_norms ({activation})", hidden=ctx.hidden)
+    with ctx.case("the default activation is relu"):
+        compare.close(ctx.student.layers.layer_gradient_norms(X, y, params),
+                      ctx.ref.layers.layer_gradient_norms(X, y, params, "relu"),
+                      "layer_gradient_norms(X, y, params) (default activation)", hidden=ctx.hidden)
 
 
 # ---------------------------------------------------------------- initialization
@@ -301,6 +309,11 @@ def init_mlp_layers(ctx):
                     check_xavier(weights[-1], m, k, name, gain)
             statistics.uncorrelated(weights[0][:150], weights[1], "init_mlp: the weights of layers 1 and 2 "
                                     "(draw every layer from one generator, not from a fresh one per layer)")
+    with ctx.case("defaults: He with gain 1"):
+        params = compare.sequence(fn([300, 200], int(ctx.rng.integers(2**31))), "init_mlp([300, 200], seed)", 1)
+        W = compare.sequence(params[0], "layer 1 from init_mlp", 2)[0]
+        check_he(compare.array(W, "W from init_mlp([300, 200], seed)", (300, 200)), 300,
+                 "W from init_mlp([300, 200], seed) (default method and gain)")
     with ctx.case("the same seed gives the same weights"):
         draws_are_seeded(fn, ([5, 4, 4, 3],), "init_mlp([5, 4, 4, 3], seed)")
     with ctx.case("unknown method"):
@@ -378,8 +391,8 @@ def dropout_with_mask(ctx):
     mask = ctx.rng.random((5, 6)) < 0.6
     for p in (0.3, 0.75):
         with ctx.case(f"p={p}"):
-            name = f"dropout_forward(x, {p}, train=True, mask=mask)"
-            out, cache = dropout_parts(ctx, reg.dropout_forward(x, p, True, None, mask), x, name)
+            name = f"dropout_forward(x, {p}, mask=mask)"
+            out, cache = dropout_parts(ctx, reg.dropout_forward(x, p, mask=mask), x, name)
             compare.close(out, np.where(mask, x / (1 - p), 0.0), name, inputs={"x": x}, hidden=ctx.hidden, **EXACT)
             compare.close(reg.dropout_backward(dout, cache), np.where(mask, dout / (1 - p), 0.0),
                           f"dropout_backward after {name}", hidden=ctx.hidden, **EXACT)
@@ -468,6 +481,23 @@ def batchnorm_training_forward(ctx):
     compare.close(var, momentum * p["running_var"] + (1 - momentum) * v,
                   "new_running_var from batchnorm_forward in training mode (uses the biased batch variance)",
                   hidden=ctx.hidden, **EXACT)
+
+
+@suite.check("batchnorm.batchnorm_forward", points=1, name="batchnorm_defaults")
+def batchnorm_defaults(ctx):
+    """Without the optional arguments: training mode, momentum 0.9, eps 1e-5."""
+    p = bn_inputs(ctx)
+    args = (p["x"], p["gamma"], p["beta"], p["running_mean"], p["running_var"])
+    out = compare.sequence(ctx.student.batchnorm.batchnorm_forward(*args), "batchnorm_forward(x, gamma, beta, "
+                           "running_mean, running_var)", 4)
+    mu, v = p["x"].mean(axis=0), p["x"].var(axis=0)
+    name = "batchnorm_forward with the default train, momentum and eps"
+    compare.close(out[0], p["gamma"] * (p["x"] - mu) / np.sqrt(v + 1e-5) + p["beta"], f"out from {name}",
+                  hidden=ctx.hidden, rtol=1e-10, atol=1e-12)
+    compare.close(out[1], 0.9 * p["running_mean"] + 0.1 * mu, f"new_running_mean from {name}", hidden=ctx.hidden,
+                  **EXACT)
+    compare.close(out[2], 0.9 * p["running_var"] + 0.1 * v, f"new_running_var from {name}", hidden=ctx.hidden,
+                  **EXACT)
 
 
 @suite.check("batchnorm.batchnorm_forward", points=2, name="batchnorm_evaluation_forward")
@@ -565,6 +595,11 @@ OPTIMIZERS = {  # student function -> (torch.optim class name, the documented de
 }
 
 
+# The first of these checks imports torch in the grader (about 2 s of CPU, far more wall time on a
+# loaded machine); the check's time limit must cover that, not just the student's calls.
+TORCH_TIMEOUT = 90
+
+
 def torch_trajectory(name: str, w0: np.ndarray, grads: list, hyper: dict) -> list[np.ndarray]:
     """The oracle: torch.optim in float64, fed the same gradients; the parameters after each step."""
     import torch  # noqa: PLC0415 (only the optimizer checks pay for the import)
@@ -608,22 +643,22 @@ def optimizer_against_torch(ctx, name: str, hyper: dict):
                               rtol=1e-9, atol=1e-12, hidden=ctx.hidden)
 
 
-@suite.check("optimizers.sgd", points=1)
+@suite.check("optimizers.sgd", points=1, timeout=TORCH_TIMEOUT)
 def sgd_against_torch(ctx):
     optimizer_against_torch(ctx, "sgd", {"lr": 0.3})
 
 
-@suite.check("optimizers.sgd_momentum", points=2)
+@suite.check("optimizers.sgd_momentum", points=2, timeout=TORCH_TIMEOUT)
 def momentum_against_torch(ctx):
     optimizer_against_torch(ctx, "sgd_momentum", {"lr": 0.2, "momentum": 0.6})
 
 
-@suite.check("optimizers.rmsprop", points=2)
+@suite.check("optimizers.rmsprop", points=2, timeout=TORCH_TIMEOUT)
 def rmsprop_against_torch(ctx):
     optimizer_against_torch(ctx, "rmsprop", {"lr": 0.05, "alpha": 0.8, "eps": 1e-3})
 
 
-@suite.check("optimizers.adam", points=2)
+@suite.check("optimizers.adam", points=2, timeout=TORCH_TIMEOUT)
 def adam_against_torch(ctx):
     optimizer_against_torch(ctx, "adam", {"lr": 0.05, "beta1": 0.7, "beta2": 0.9, "eps": 1e-3})
 
@@ -656,31 +691,39 @@ def adam_bias_correction(ctx):
 # ---------------------------------------------------------------- mini-batches and early stopping
 @suite.check("training.minibatches", points=3)
 def minibatch_partition(ctx):
-    """Property: every index once per epoch (at most once with drop_last), batch sizes, order without
-    shuffling, and the same seed gives the same batches."""
+    """On 120 generated cases: every index once per epoch (at most once with drop_last), batch sizes,
+    order without shuffling, and the same seed gives the same batches."""
     fn = ctx.student.training.minibatches
+    cases = [(int(ctx.rng.integers(0, 41)), int(ctx.rng.integers(1, 13)), bool(shuffle), bool(drop_last),
+              int(ctx.rng.integers(2**31))) for shuffle, drop_last in itertools.product((True, False), repeat=2)
+             for _ in range(30)]
+    answers = fn.map([(n, size, seed, shuffle, drop) for n, size, shuffle, drop, seed in cases for _ in range(2)])
 
-    def prop(n, batch_size, shuffle, drop_last, seed):
+    def judge(case, answer):
+        n, batch_size, shuffle, drop_last, _ = case
         name = f"minibatches({n}, {batch_size}, seed, shuffle={shuffle}, drop_last={drop_last})"
-        first, again = fn.map([(n, batch_size, seed, shuffle, drop_last)] * 2)
         keep = n - n % batch_size if drop_last else n
         sizes = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size and not drop_last else [])
-        batches = compare.sequence(first, name, len(sizes))
-        got = [compare.array(b, f"batch {i} of {name}", (s,), kinds="iu") for i, (b, s) in enumerate(zip(batches, sizes))]
-        flat_ = np.concatenate(got) if got else np.zeros(0)
+        first, again = (compare.sequence(a, name, len(sizes)) for a in answer)
+        got = [compare.array(b, f"batch {i} of {name}", (k,), kinds="iu") for i, (b, k) in enumerate(zip(first, sizes))]
+        indices = np.concatenate(got) if got else np.zeros(0)
         if shuffle and not drop_last:
-            compare.equal(np.sort(flat_), np.arange(n, dtype=float), f"the sorted indices of all batches of {name}")
+            compare.equal(np.sort(indices), np.arange(n, dtype=float), f"the sorted indices of all batches of {name}")
         elif not shuffle:
-            compare.equal(flat_, np.arange(keep, dtype=float), f"the indices of {name}, in order")
-        elif len(np.unique(flat_)) != keep or not np.all((flat_ >= 0) & (flat_ < n)):
+            compare.equal(indices, np.arange(keep, dtype=float), f"the indices of {name}, in order")
+        elif len(np.unique(indices)) != keep or not np.all((indices >= 0) & (indices < n)):
             ctx.fail(f"{name}: the batches must hold {keep} distinct indices in 0..{n - 1}")
-        again = compare.sequence(again, name, len(sizes))
         for i, (a, b) in enumerate(zip(got, again)):
             compare.equal(compare.array(b, f"batch {i} of {name}", a.shape, kinds="iu"), a,
                           f"batch {i} of {name} called twice with the same seed")
 
-    properties.run(ctx, prop, max_examples=40, n=st.integers(0, 40), batch_size=st.integers(1, 12),
-                   shuffle=st.booleans(), drop_last=st.booleans(), seed=st.integers(0, 2**31 - 1))
+    generated.judge_all(cases, list(zip(answers[::2], answers[1::2])), judge, size=lambda c: c[0])
+    with ctx.case("defaults: shuffled, the short last batch kept"):
+        batches = compare.sequence(fn(10, 4, 3), "minibatches(10, 4, seed)", 3)
+        sizes = [len(compare.array(b, f"batch {i} of minibatches(10, 4, seed)", kinds="iu")) for i, b in enumerate(batches)]
+        compare.equal(np.array(sizes), np.array([4, 4, 2]), "the batch sizes of minibatches(10, 4, seed)")
+        if np.array_equal(leaves(batches, "minibatches"), np.arange(10)):
+            ctx.fail("minibatches(10, 4, seed) returned the indices in order; by default they are shuffled")
     with ctx.case("batch_size=0 raises ValueError"):
         compare.raises(lambda: fn(5, 0, 0), ("ValueError",), "minibatches", "for batch_size=0")
 
@@ -712,35 +755,39 @@ def early_stopping_key(losses, patience, min_delta):
     return len(losses) - 1, best_epoch
 
 
-# Loss sequences on a grid of quarters, so that ties with best - min_delta happen and compare exactly.
-LOSSES = st.lists(st.integers(0, 12).map(lambda k: k / 4), min_size=1, max_size=14)
+def loss_sequences(ctx, count: int) -> list:
+    """Loss sequences on a grid of quarters, so that ties with best - min_delta happen and compare exactly."""
+    return [list(ctx.rng.integers(0, 13, int(ctx.rng.integers(1, 15))) / 4) for _ in range(count)]
 
 
 @suite.check("training.early_stopping", points=4)
 def early_stopping_sequences(ctx):
-    """Property on generated loss sequences: the stopping epoch, the best epoch and the restored parameters."""
-    fn = ctx.student.training.early_stopping
+    """Hand-made and 200 generated loss sequences: the stopping epoch, the best epoch, the restored parameters."""
+    cases = [([3.0, 2.0, 2.5, 1.5, 1.75, 1.6], 2, 0.0),  # stops at epoch 5, best 3
+             ([3.0, 2.0, 2.5, 1.0], 2, 0.0),  # never stops
+             ([1.0, 1.0, 1.0, 0.5], 2, 0.0),  # an equal loss is no improvement
+             ([2.0, 1.5, 1.25, 1.0], 2, 0.5)]  # a drop of exactly min_delta is no improvement
+    cases += [(losses, int(ctx.rng.integers(1, 5)), float(ctx.rng.choice([0.0, 0.25, 0.5])))
+              for losses in loss_sequences(ctx, 200)]
+    histories = [[ctx.rng.standard_normal(3) for _ in losses] for losses, _, _ in cases]
+    answers = ctx.student.training.early_stopping.map(
+        [(losses, history, patience, delta) for (losses, patience, delta), history in zip(cases, histories)])
 
-    def prop(losses, patience, min_delta):
-        history = [ctx.rng.standard_normal(3) for _ in losses]
+    def judge(case, answer):
+        (losses, patience, min_delta), history = case
         stop, best = early_stopping_key(losses, patience, min_delta)
         name = f"early_stopping(val_losses={losses}, params_history, patience={patience}, min_delta={min_delta})"
-        got = compare.sequence(fn(losses, history, patience, min_delta), name, 3)
+        got = compare.sequence(answer, name, 3)
         compare.equal(got[0], stop, f"stop_epoch from {name}")
         compare.equal(got[1], best, f"best_epoch from {name}")
         compare.close(got[2], history[best], f"best_params from {name} (the parameters after the best epoch)",
                       rtol=0, atol=0)
 
-    cases = {"patience 2, stops at epoch 4": ([3.0, 2.0, 2.5, 1.5, 1.75, 1.6], 2, 0.0),
-             "never stops": ([3.0, 2.0, 2.5, 1.0], 2, 0.0),
-             "an equal loss is no improvement": ([1.0, 1.0, 1.0, 0.5], 2, 0.0),
-             "a drop of exactly min_delta is no improvement": ([2.0, 1.5, 1.25, 1.0], 2, 0.5)}
-    for label, (losses, patience, min_delta) in cases.items():
-        with ctx.case(label):
-            prop(losses, patience, min_delta)
-    with ctx.case("generated loss sequences"):
-        properties.run(ctx, prop, max_examples=60, losses=LOSSES, patience=st.integers(1, 4),
-                       min_delta=st.sampled_from([0.0, 0.25, 0.5]))
+    generated.judge_all(list(zip(cases, histories)), answers, judge, size=lambda c: len(c[0][0]))
+    losses, history = [2.0, 1.9, 1.95, 1.85, 1.9, 2.0], [np.full(2, float(t)) for t in range(6)]
+    got = compare.sequence(ctx.student.training.early_stopping(losses, history, 2), "early_stopping(..., patience=2)", 3)
+    compare.equal(got[:2], (5, 3), f"(stop_epoch, best_epoch) from early_stopping({losses}, params_history, "
+                  "patience=2) with the default min_delta")
 
 
 # ---------------------------------------------------------------- training outcome
