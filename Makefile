@@ -23,7 +23,7 @@ stubs: setup
 	$(BIN)/autograder stubs
 
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m tests.bench
 
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=assignments

@@ -90,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _unit_for(path: Path, unit: str | None) -> str:
+    if not path.exists():
+        raise SubmissionError(f"no such file or folder: {path}")
     unit = unit or path.resolve().name
     load_suite(unit)  # unknown unit -> ValueError
     return unit

@@ -71,14 +71,12 @@ def directional(forward: Forward, inputs: dict[str, np.ndarray], grads: dict[str
         raise CheckFailure("\n".join(lines))
 
 
-def localize(forward: Forward, inputs, grads, upstream, rng, sample: int = 24) -> list[str]:
-    """Per-entry central differences on a sample of entries; the worst few, as feedback lines."""
-    picks = []
-    per_input = max(1, sample // len(grads))
-    for key in grads:
-        size = inputs[key].size
-        idx = rng.choice(size, min(size, per_input), replace=False)
-        picks += [(key, int(i)) for i in idx]
+def localize(forward: Forward, inputs, grads, upstream, rng, budget: int = 64) -> list[str]:
+    """Per-entry central differences on every entry (or a sample of ``budget`` entries when
+    there are more); the worst few, as feedback lines."""
+    picks = [(key, i) for key in grads for i in range(inputs[key].size)]
+    if len(picks) > budget:
+        picks = [picks[int(j)] for j in sorted(rng.choice(len(picks), budget, replace=False))]
     points = []
     for key, i in picks:
         h = float(steps(inputs[key]).flat[i])

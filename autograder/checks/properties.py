@@ -77,7 +77,7 @@ def run(ctx, test, *, max_examples: int = 40, **strategies) -> None:
 
 def _counterexample(exc: BaseException) -> str:
     for note in getattr(exc, "__notes__", []):
-        if note.startswith("Falsifying example"):
+        if note.startswith(("Falsifying example", "Failing test case")):
             body = note.split("(", 1)[-1].rsplit(")", 1)[0].strip().rstrip(",")
             lines = [line.strip() for line in body.splitlines() if line.strip()]
             return "Smallest failing input found: " + " ".join(lines)[:800]

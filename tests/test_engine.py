@@ -1,0 +1,170 @@
+"""The engine: wire format, bad submissions, the CLI's contract, stubs and the self-check."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from autograder import stubs
+from autograder.sandbox import wire
+from autograder.sandbox.session import Limits
+
+from .support import ROOT, grade, make_submission
+
+UNIT = "unit01_foundations"
+CLI = [sys.executable, "-m", "autograder.cli"]
+
+
+# ---------------------------------------------------------------- wire
+def roundtrip(value):
+    r, w = os.pipe()
+    wire.send(w, {"op": "x"}, value)
+    header, blobs = wire.Reader(r).read()
+    os.close(r), os.close(w)
+    return wire.decode(header["value"], blobs)
+
+
+def test_wire_roundtrips_plain_data():
+    value = (np.arange(6.0).reshape(2, 3), 1.5, 3, True, None, "s", [np.int64(2)], {"a": (float("nan"),)})
+    out = roundtrip(value)
+    assert type(out) is tuple and type(out[0]) is np.ndarray and out[0].shape == (2, 3)
+    assert out[1:6] == (1.5, 3, True, None, "s") and out[6] == [2] and np.isnan(out[7]["a"][0])
+    assert roundtrip(np.float64(2.5)) == 2.5 and type(roundtrip(np.float64(2.5))) is float
+    assert roundtrip(np.zeros(())).shape == ()
+
+
+def test_wire_refuses_objects_without_a_keeper_and_pickled_arrays():
+    with pytest.raises(TypeError):
+        wire.encode(object(), [])
+    buf = io.BytesIO()
+    np.save(buf, np.array([object()], dtype=object), allow_pickle=True)
+    with pytest.raises(wire.ProtocolError):
+        wire._load_npy(buf.getvalue())
+
+
+def test_wire_rejects_malformed_frames():
+    for junk in (b"\x00" * 8, (1 << 40).to_bytes(8, "big"), (5).to_bytes(8, "big") + b"notjs"):
+        r, w = os.pipe()
+        os.write(w, junk)
+        os.close(w)
+        with pytest.raises((wire.ProtocolError, EOFError)):
+            wire.Reader(r).read()
+        os.close(r)
+    with pytest.raises(wire.ProtocolError):
+        wire.decode({"$nd": 5}, [])
+    with pytest.raises(wire.ProtocolError):
+        wire.decode({"$weird": 1}, [])
+
+
+# ---------------------------------------------------------------- bad submissions
+def outputs(report):
+    return {r.name: r.output for r in report.results}
+
+
+def test_syntax_error_fails_only_that_module(tmp_path):
+    path = make_submission(tmp_path, UNIT, extra={"tensors.py": "def transpose(A)\n    return A\n"})
+    report = grade(path, UNIT, only=["tensors", "activations"])
+    out = outputs(report)
+    assert "could not import" in out["rank_and_independence"] and "SyntaxError" in out["rank_and_independence"]
+    assert report.by_name()["sigmoid_values"].status == "passed"
+
+
+def test_missing_function_and_missing_module(tmp_path):
+    source = (ROOT / "reference" / UNIT / "perceptron.py").read_text().replace("def predict(", "def predikt(")
+    path = make_submission(tmp_path, UNIT, extra={"perceptron.py": source})
+    (path / "network.py").unlink()
+    out = outputs(grade(path, UNIT, only=["perceptron", "network"]))
+    assert "AttributeError" in out["predict_labels"] and "predict" in out["predict_labels"]
+    assert "network.py is missing" in out["dense_forward_values"]
+
+
+def test_wrong_type_shape_and_exception_messages(tmp_path):
+    path = make_submission(tmp_path, UNIT, {
+        "network.dense_forward": "def dense_forward(X, W, b):\n    return (X @ W + b).tolist()\n",
+        "activations.step": "def step(z):\n    return (z >= 0)[None] * 1.0\n",
+        "tensors.dot": "def dot(u, v):\n    return u[len(u) + 1]\n",
+    })
+    out = outputs(grade(path, UNIT, only=["dense_forward_values", "step_values", "transpose_dot_matmul"]))
+    assert "should be a numpy array, but it is a list" in out["dense_forward_values"]
+    assert "has shape (1, 16); expected shape (16,)" in out["step_values"]
+    assert "tensors.dot raised IndexError" in out["transpose_dot_matmul"] and "line" in out["transpose_dot_matmul"]
+
+
+def test_call_that_never_returns_fails_its_check_and_the_rest_still_run(tmp_path):
+    path = make_submission(tmp_path, UNIT, {"activations.step": "def step(z):\n    while True:\n        pass\n"})
+    later = "derivatives_match_finite_differences"
+    report = grade(path, UNIT, only=["step_values", later], limits=Limits(call_timeout=1.0))
+    assert "did not finish within the time limit" in report.by_name()["step_values"].output
+    assert report.by_name()[later].status == "passed"
+    assert report.workers_started == 2
+
+
+def test_printing_does_not_break_the_protocol(tmp_path):
+    path = make_submission(tmp_path, UNIT, {"activations.relu": """
+        def relu(z):
+            print('{"ok": true}' * 1000)
+            import sys; sys.stdout.flush()
+            return np.maximum(z, 0)
+    """})
+    assert grade(path, UNIT, only=["relu_and_derivative"]).by_name()["relu_and_derivative"].status == "passed"
+
+
+# ---------------------------------------------------------------- CLI
+def run_cli(*args, cwd=None):
+    return subprocess.run(CLI + list(args), capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["grade", "no/such/folder", "--no-sandbox"], "no such file or folder"),
+    (["grade", "reference/unit01_foundations", "--unit", "unit99_nope", "--no-sandbox"], "unknown unit"),
+    (["grade", "tests", "--unit", UNIT, "--no-sandbox"], "holds none of the unit's modules"),
+])
+def test_cli_usage_errors_are_one_line(args, message):
+    done = run_cli(*args, cwd=ROOT)
+    assert done.returncode == 2 and message in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_cli_grade_writes_gradescope_json_and_exits_zero(tmp_path):
+    out = tmp_path / "r.json"
+    stub = tmp_path / UNIT
+    subprocess.run(["cp", "-r", str(ROOT / "assignments" / UNIT), str(stub)], check=True)
+    done = run_cli("grade", str(stub), "--json", str(out), "--no-sandbox", "--only", "activations")
+    assert done.returncode == 0, done.stderr
+    results = json.loads(out.read_text())
+    assert results["score"] == 0 and isinstance(results["execution_time"], float)
+    assert {"score", "execution_time", "output", "visibility", "tests"} <= set(results)
+    for t in results["tests"]:
+        assert set(t) == {"name", "number", "score", "max_score", "status", "output", "visibility", "tags"}
+        assert isinstance(t["number"], str) and t["status"] in ("passed", "failed")
+
+
+def test_cli_list_shows_units_and_points():
+    done = run_cli("list")
+    assert done.returncode == 0 and UNIT in done.stdout and "activations.sigmoid" in done.stdout
+
+
+# ---------------------------------------------------------------- stubs and self-check
+def test_assignments_are_up_to_date_with_reference():
+    assert stubs.stale() == [], "run `make stubs`"
+
+
+def test_strip_solutions_keeps_signature_and_docstring():
+    source = 'def f(x):\n    """Doc."""\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n'
+    assert stubs.strip_solutions(source) == 'def f(x):\n    """Doc."""\n    # YOUR CODE HERE\n    raise NotImplementedError\n'
+    with pytest.raises(stubs.StubError):
+        stubs.strip_solutions("### BEGIN SOLUTION\nx = 1\n")
+
+
+def test_pytest_self_check_on_the_stub_reports_failures_and_skips(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs",
+                           str(ROOT / "assignments" / UNIT)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert "not implemented yet" in done.stdout
+    assert "needs the reference solution" in done.stdout
+    assert "2 skipped" in done.stdout
