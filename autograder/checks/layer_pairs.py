@@ -9,6 +9,9 @@ so one upstream vector covers all of them::
                 inputs=["x", "h0", "c0", "Wx", "Wh", "b"], outputs={"h": (N, T, H), "c": (N, T, H)})
     layer_pairs.gradient_check(pair, values, rng=ctx.rng)
 
+A student's cache can be large; with ``drop_cache`` (a driver function ``(target, count, *args)``
+that calls the forward inside the worker and returns its outputs followed by None, e.g.
+``drivers/unit06_rnn.py``'s ``without_cache``) the many perturbed forwards send no caches back.
 Every check costs a few round trips: one forward for the cache, one batch of backward calls, one
 batch of perturbed forwards.
 """
@@ -23,13 +26,17 @@ from . import compare, gradients
 
 @dataclass
 class Pair:
-    """A student's forward/backward pair; ``wrt`` (default: every input) names the gradients."""
+    """A student's forward/backward pair; ``wrt`` (default: every input) names the gradients.
+
+    ``drop_cache``: optional driver function, see the module docstring.
+    """
 
     forward: object
     backward: object
     inputs: list[str]
     outputs: dict[str, tuple]
     wrt: list[str] | None = None
+    drop_cache: object = None
 
     def __post_init__(self):
         self.wrt = list(self.wrt or self.inputs)
@@ -66,7 +73,11 @@ class Pair:
     def flat_forward(self) -> gradients.Forward:
         """The batched forward of :mod:`gradients`, returning the outputs flattened and joined."""
         def forward(points: list[dict]) -> list[np.ndarray]:
-            results = self.forward.map([tuple(p[k] for k in self.inputs) for p in points])
+            args = [tuple(p[k] for k in self.inputs) for p in points]
+            if self.drop_cache is None:
+                results = self.forward.map(args)
+            else:
+                results = self.drop_cache.map([(self.forward.target, len(self.outputs), *a) for a in args])
             return [np.concatenate([o.ravel() for o in self.unpack(r)[0]]) for r in results]
 
         return forward

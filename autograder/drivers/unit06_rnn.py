@@ -1,6 +1,7 @@
-"""Driver: train a small recurrent classifier built from the student's numpy cells, in the worker.
+"""Driver: the student's numpy recurrent cells, run inside the worker.
 
-The model is the student's rnn_forward or lstm_forward (zero initial states), a dense head on the
+``without_cache`` calls a forward and drops its cache (gradient checks send many forwards).
+``train_classifier`` trains a small recurrent classifier: the model is the student's rnn_forward or lstm_forward (zero initial states), a dense head on the
 last hidden state and softmax cross-entropy; its gradients come from the student's backward,
 pass through the student's clip_grad_norm and update the parameters with Adam. Only data comes
 back: predictions on held-out inputs and the gradient norms seen at each step.
@@ -8,6 +9,15 @@ back: predictions on held-out inputs and the gradient norms seen at each step.
 import numpy as np
 
 CELLS = {"rnn": ("rnn.rnn_forward", "rnn.rnn_backward", 1), "lstm": ("lstm.lstm_forward", "lstm.lstm_backward", 4)}
+
+
+def without_cache(target, count, *args):
+    """``student(target)(*args)`` with its last item (the cache) replaced by None, so that many
+    perturbed forwards travel back without their caches; other results are returned as they are."""
+    result = student(target)(*args)  # noqa: F821
+    if isinstance(result, (tuple, list)) and len(result) == count + 1:
+        return (*result[:count], None)
+    return result
 
 
 def _array(value, shape, what):

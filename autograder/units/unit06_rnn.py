@@ -80,7 +80,8 @@ def setup(ctx, spec, sizes):
     module = getattr(ctx.student, kind)
     names = ["h", "c"] if kind == "lstm" else ["h"]
     outputs = {n: (N, T, H) for n in names} if is_seq else {f"{n}_next": (N, H) for n in names}
-    return Pair(getattr(module, fwd), getattr(module, bwd), list(values), outputs), values
+    return Pair(getattr(module, fwd), getattr(module, bwd), list(values), outputs,
+                drop_cache=ctx.student.driver("unit06_rnn", "without_cache")), values
 
 
 def expected_outputs(spec, pair, values):
