@@ -381,8 +381,8 @@ def run_batch(submissions: Path, unit: str, *, workers: int | None = None, grade
                 outcome.up_to_date += 1
                 continue
             jobs.append(Job(sid, entry, digest, submitted_at(entry)))
-        console.print(f"{unit}: {len(jobs)} to grade, {outcome.up_to_date} up to date; "
-                      f"{min(workers, len(jobs) or 1)} grader process(es); isolation: {isolation}")
+        console.print(f"{unit}: {len(jobs)} to grade, {outcome.up_to_date} up to date"
+                      + (f"; {min(workers, len(jobs))} grader process(es); isolation: {isolation}" if jobs else ""))
         if not jobs:
             return outcome
         run_id = book.start_run(unit, workers, isolation, shlex.join(sys.argv))

@@ -10,7 +10,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from .support import ROOT, make_submission
+from .support import make_submission
 
 
 def mutants(unit: str) -> list[tuple[str, str]]:
@@ -51,7 +51,3 @@ def zip_folder(src: Path, out: Path, prefix: str = ""):
     with zipfile.ZipFile(out, "w") as zf:
         for path in sorted(src.rglob("*.py")):
             zf.write(path, f"{prefix}/{path.relative_to(src)}" if prefix else str(path.relative_to(src)))
-
-
-def reference_dir(unit: str) -> Path:
-    return ROOT / "reference" / unit
