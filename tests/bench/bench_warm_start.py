@@ -1,4 +1,5 @@
-"""Time from "submission ready" to the first verified call: warm pool vs cold start.
+"""Time from "submission ready" to the first verified call: warm pool vs cold start; and the
+sandbox's cost on a whole grading (the unit-1 reference, plain subprocess vs bubblewrap).
 
 Cold: a worker is started for the submission (sandbox, interpreter, numpy or torch import).
 Warm: a pooled worker already waits with its imports done; only the submission's files travel.
@@ -10,8 +11,9 @@ import time
 
 import numpy as np
 
+from autograder import runner
 from autograder.checks import compare
-from autograder.sandbox.launchers import self_check_launcher
+from autograder.sandbox.launchers import Launcher, self_check_launcher
 from autograder.sandbox.pool import Pool
 from autograder.sandbox.proxy import Session, Student
 from autograder.submission import read_modules
@@ -43,6 +45,20 @@ def measure(preload: str, files: dict, launcher) -> tuple[float, float]:
     return statistics.median(cold), statistics.median(warm)
 
 
+def sandbox_cost(launcher):
+    """Median grading time and the scores of the reference, without and with the sandbox."""
+    rows = {}
+    for name, chosen in (("subprocess", Launcher()), (launcher.isolation, launcher)):
+        runs = [runner.grade(ROOT / "reference" / UNIT, UNIT, submission_id="bench", salt="bench", launcher=chosen)
+                for _ in range(REPEAT)]
+        rows[name] = (statistics.median(r.execution_time for r in runs), {r.score for r in runs})
+    print(f"\ngrading the {UNIT} reference (median of {REPEAT}):")
+    for name, (seconds, scores) in rows.items():
+        print(f"  {name:<12} {seconds:6.2f} s   score {sorted(scores)}")
+    (plain, _), (boxed, _) = rows.values()
+    print(f"  sandbox / subprocess time ratio: {boxed / plain:.2f}")
+
+
 def main():
     files, _ = read_modules(ROOT / "reference" / UNIT, ["tensors", "perceptron", "activations", "network"])
     launcher = self_check_launcher()
@@ -51,6 +67,7 @@ def main():
     for preload in ("numpy", "numpy,torch"):
         cold, warm = measure(preload, files, launcher)
         print(f"{preload:<14}{cold * 1e3:>10.1f}{warm * 1e3:>10.2f}{cold / warm:>10.0f}x")
+    sandbox_cost(launcher)
 
 
 if __name__ == "__main__":
