@@ -86,7 +86,7 @@ class Pair:
 def outputs_match(ctx, pair: Pair, values: dict, expected: dict[str, np.ndarray], **tol) -> None:
     """Each output of the forward equals the grader's value (one case per output)."""
     outs, _ = pair.unpack(pair.forward(*(values[k] for k in pair.inputs)))
-    for (key, shape), got in zip(pair.outputs.items(), outs):
+    for key, got in zip(pair.outputs, outs):
         with ctx.case(f"{key} from {pair.fname}"):
             compare.close(got, expected[key], f"{key} from {pair.fname}", hidden=ctx.hidden, **tol)
 

@@ -85,7 +85,7 @@ def setup(ctx, spec, sizes):
 
 
 def expected_outputs(spec, pair, values):
-    kind, _, _, cell, states, is_seq = spec
+    _, _, _, cell, states, is_seq = spec
     params = [values[k] for k in pair.inputs[1 + len(states):]]
     state = [values[s] for s in states]
     outs = unroll(cell, values["x"], state, params) if is_seq else cell(values["x"], *state, *params)
