@@ -21,7 +21,8 @@ import numpy as np
 
 MAX_HEADER = 16 << 20
 MAX_BLOB = 512 << 20
-MAX_BLOBS = 4096
+MAX_MESSAGE = 768 << 20
+MAX_BLOBS = 1 << 16
 NUMERIC_KINDS = "biufc"
 _LEN = struct.Struct(">Q")
 
@@ -220,5 +221,11 @@ class Reader:
         nblobs = header.get("nblobs", 0)
         if type(nblobs) is not int or not 0 <= nblobs <= MAX_BLOBS:
             raise ProtocolError("bad blob count")
-        blobs = [_load_npy(self._exact(self._length(MAX_BLOB, deadline), deadline)) for _ in range(nblobs)]
+        blobs, total = [], 0
+        for _ in range(nblobs):
+            n = self._length(MAX_BLOB, deadline)
+            total += n
+            if total > MAX_MESSAGE:
+                raise ProtocolError(f"message larger than {MAX_MESSAGE >> 20} MiB")
+            blobs.append(_load_npy(self._exact(n, deadline)))
         return header, blobs
