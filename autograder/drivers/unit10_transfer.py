@@ -1,0 +1,83 @@
+"""Driver: unit 10's torch helpers -- inspect a student's model and optimizer, build models with
+trusted code to test one student function at a time, and train the three transfer recipes."""
+import torch
+
+
+def same(a, b):
+    return a is b
+
+
+def requires_grad(model):
+    """{parameter name: requires_grad}."""
+    return {name: bool(p.requires_grad) for name, p in model.named_parameters()}
+
+
+def set_requires_grad(model, names, flag):
+    for name, p in model.named_parameters():
+        if name in names:
+            p.requires_grad_(bool(flag))
+    return True
+
+
+def training_flags(model):
+    """{module name ("" for the model itself): module.training}."""
+    return {name: bool(m.training) for name, m in model.named_modules()}
+
+
+def train_mode(model):
+    model.train()
+    return True
+
+
+def optimizer_groups(model, optimizer):
+    """The optimizer's class name and, per parameter group, its lr, momentum, weight decay and
+    the names of its parameters (None for a tensor that is not a parameter of ``model``)."""
+    names = {id(p): name for name, p in model.named_parameters()}
+    groups = [{"lr": float(g["lr"]), "momentum": float(g.get("momentum", 0.0)),
+               "weight_decay": float(g.get("weight_decay", 0.0)),
+               "params": [names.get(id(p)) for p in g["params"]]} for g in optimizer.param_groups]
+    return type(optimizer).__name__, groups
+
+
+def prepared(weights, num_classes, freeze):
+    """The submission's ShapeNet with ``weights`` loaded and a new head of ``num_classes`` (0 keeps
+    the pretrained head), built here rather than by the student's functions, optionally with a
+    frozen backbone, in eval mode, and a plain SGD optimizer (lr 0.05 for the backbone, 0.5 for
+    the head). Returns (model, optimizer)."""
+    model = student("transfer.ShapeNet")()  # noqa: F821
+    model.load_state_dict({name: torch.as_tensor(value) for name, value in weights.items()})
+    if num_classes:
+        model.head = torch.nn.Linear(model.head.in_features, int(num_classes))
+    for p in model.features.parameters():
+        p.requires_grad_(not freeze)
+    optimizer = torch.optim.SGD([{"params": list(model.features.parameters()), "lr": 0.05},
+                                 {"params": list(model.head.parameters()), "lr": 0.5}])
+    return model.eval(), optimizer
+
+
+def eval_features(model, x):
+    """model.features(x) in eval mode without gradients, as float64."""
+    model.eval()
+    with torch.no_grad():
+        return model.features(torch.as_tensor(x)).double().numpy()
+
+
+def forward_as_is(model, x):
+    """model(x) in whatever mode the model is in, without gradients, as float64."""
+    with torch.no_grad():
+        return model(torch.as_tensor(x)).double().numpy()
+
+
+def train_recipe(weights, x, y, x_test, num_classes, mode, steps, lr, seed):
+    """Seed torch, build (model, optimizer) with the submission's setup_transfer, take ``steps``
+    full-batch train_step calls (freeze_bn unless training from scratch), and return
+    (model, predicted classes for x_test computed here in eval mode)."""
+    torch.manual_seed(int(seed))
+    model, optimizer = student("transfer.setup_transfer")(weights, num_classes, mode, lr)  # noqa: F821
+    step = student("transfer.train_step")  # noqa: F821
+    x, y = torch.as_tensor(x), torch.as_tensor(y)
+    for _ in range(int(steps)):
+        step(model, optimizer, x, y, mode != "scratch")
+    model.eval()
+    with torch.no_grad():
+        return model, model(torch.as_tensor(x_test)).argmax(dim=1).numpy()

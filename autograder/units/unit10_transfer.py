@@ -1,0 +1,340 @@
+"""Unit 10 checks: a pretrained backbone, a new head, freezing, batch-norm statistics, parameter
+groups, training steps, and transfer learning against training from scratch.
+
+The pretrained weights (autograder/pretrained/shapes_backbone.npz, made by
+make_shapes_backbone.py) reach the worker as a dict of numpy arrays. Models built by the trusted
+driver isolate one student function per check; every verdict is computed here from returned
+values and driver reports (bit-identical states, counts from shapes, a softmax-regression step
+in numpy, accuracies on held-out images that never leave the grader).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import drivers
+from ..checks import compare
+from ..context import CheckFailure
+from ..pretrained import shapes
+from ..sandbox.session import StudentError
+from ..sandbox.wire import Handle, Tensor
+from ..suite import Suite
+
+suite = Suite("unit10_transfer", modules=["transfer"], preload="numpy,torch",
+              drivers=drivers.load("torch_tools", "unit10_transfer"),
+              title="Transfer learning: pretrained backbone, new head, freezing, fine-tuning")
+
+WEIGHTS = shapes.load_weights()
+BUFFER_SUFFIXES = ("running_mean", "running_var", "num_batches_tracked")
+FLOAT_KEYS = [k for k, v in WEIGHTS.items() if v.dtype.kind == "f"]
+BACKBONE = [k for k in FLOAT_KEYS if k.startswith("features.")]
+BN_BUFFERS = [k for k in BACKBONE if k.endswith(BUFFER_SUFFIXES)]
+BACKBONE_PARAMS = [k for k in BACKBONE if k not in BN_BUFFERS]
+BN_MODULES = sorted({k.rsplit(".", 1)[0] for k in BN_BUFFERS})
+PARAMETERS = {k: v for k, v in WEIGHTS.items() if not k.endswith(BUFFER_SUFFIXES)}
+FEATURE_DIM = WEIGHTS["head.weight"].shape[1]
+HEAD = ["head.weight", "head.bias"]
+PREPARED_LR = {"backbone": 0.05, "head": 0.5}  # the driver's optimizer in prepared()
+STEPS, LR, MARGIN, FLOOR = 40, 0.1, 0.15, 0.75
+
+
+def drive(ctx, fn, *args):
+    return ctx.student.driver("unit10_transfer", fn)(*args)
+
+
+def tool(ctx, fn, *args):
+    return ctx.student.driver("torch_tools", fn)(*args)
+
+
+def prepared(ctx, num_classes, freeze):
+    """(model, optimizer) built by the driver: pretrained weights, a new head, plain SGD."""
+    return compare.sequence(drive(ctx, "prepared", WEIGHTS, num_classes, freeze), "the prepared model", 2)
+
+
+def handle(value, name):
+    if type(value) is not Handle:
+        raise CheckFailure(f"{name} should return a torch object, but it returned {compare.describe(value)}")
+    return value
+
+
+def target_images(ctx, per_class):
+    x, y = shapes.images(shapes.TARGET, per_class, ctx.rng)
+    return x, y
+
+
+def same_object(ctx, returned, model, call):
+    if not drive(ctx, "same", returned, model):
+        ctx.fail(f"{call} must modify the model in place and return the same object")
+
+
+def bit_identical(ctx, state, keys, call, reference=WEIGHTS):
+    """state[k] equals reference[k] exactly for every k in keys."""
+    for key in keys:
+        got = compare.array(state.get(key), f"{key} after {call}", reference[key].shape)
+        if not np.array_equal(got, reference[key].astype(np.float64)):
+            diff = np.max(np.abs(got - reference[key]))
+            ctx.fail(f"{key} changed after {call} (greatest change {diff:.3g}); it must stay bit-identical")
+
+
+def softmax_step(features, W, b, y, lr):
+    """Mean cross-entropy of the linear head on fixed features, and the head after one SGD step."""
+    logits = features @ W.T + b
+    logits -= logits.max(axis=1, keepdims=True)
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    loss = -np.mean(np.log(p[np.arange(len(y)), y]))
+    delta = (p - np.eye(W.shape[0])[y]) / len(y)
+    return loss, W - lr * delta.T @ features, b - lr * delta.sum(axis=0)
+
+
+# ---------------------------------------------------------------- loading and the head
+@suite.check("transfer.load_pretrained", points=3)
+def load_pretrained_exact(ctx):
+    load = ctx.student.transfer.load_pretrained
+    with ctx.case("every parameter and buffer bit-identical to the weights"):
+        model = handle(load(WEIGHTS), "load_pretrained(weights)")
+        bit_identical(ctx, tool(ctx, "state", model), FLOAT_KEYS, "load_pretrained(weights)")
+        flags = drive(ctx, "training_flags", model)
+        if any(flags.values()):
+            ctx.fail("load_pretrained must return the model in eval mode (model.eval())")
+        x, y = shapes.images(shapes.SOURCE, 25, ctx.rng)
+        logits = compare.array(drive(ctx, "forward_as_is", model, x), "the loaded model's logits",
+                               (len(y), len(shapes.SOURCE)))
+        accuracy = np.mean(logits.argmax(axis=1) == y)
+        if accuracy < 0.9:
+            ctx.fail(f"the model from load_pretrained classifies only {accuracy:.0%} of source images "
+                     "correctly (the pretrained weights reach over 95%)")
+    with ctx.case("a missing key raises"):
+        partial = {k: v for k, v in WEIGHTS.items() if k != "head.bias"}
+        compare.raises(lambda: load(partial), ("RuntimeError", "KeyError", "ValueError"), "load_pretrained",
+                       "when the weights lack head.bias (load strictly)")
+
+
+@suite.check("transfer.replace_head", points=2)
+def replace_head_new_linear(ctx):
+    """A fresh nn.Linear(FEATURE_DIM, C): shapes, default initialization, features untouched."""
+    bound = 1 / np.sqrt(FEATURE_DIM)
+    x, _ = target_images(ctx, 2)
+    for c in (3, 7):
+        with ctx.case(f"{c} classes"):
+            model, _ = prepared(ctx, 0, False)
+            call = f"replace_head(model, {c})"
+            same_object(ctx, ctx.student.transfer.replace_head(model, c), model, call)
+            shapes_now = tool(ctx, "parameter_shapes", model)
+            for key, shape in (("head.weight", [c, FEATURE_DIM]), ("head.bias", [c])):
+                if shapes_now.get(key) != shape:
+                    ctx.fail(f"after {call}, {key} has shape {shapes_now.get(key)}; expected {shape}")
+            state = tool(ctx, "state", model)
+            bit_identical(ctx, state, BACKBONE, call)
+            if c <= WEIGHTS["head.weight"].shape[0] and np.array_equal(state["head.weight"], WEIGHTS["head.weight"][:c]):
+                ctx.fail(f"{call} reused rows of the old head; the new head must be a new nn.Linear")
+            for key in HEAD:
+                if np.max(np.abs(state[key])) > bound:
+                    ctx.fail(f"after {call}, {key} is not nn.Linear's default initialization "
+                             f"(values beyond +-1/sqrt({FEATURE_DIM}))")
+            if not all(drive(ctx, "requires_grad", model)[k] for k in HEAD):
+                ctx.fail(f"after {call}, the new head's parameters must require grad")
+            compare.array(drive(ctx, "forward_as_is", model, x), f"the logits after {call}", (len(x), c))
+
+
+@suite.check("transfer.freeze_backbone", points=2)
+def freeze_backbone_flags(ctx):
+    model, _ = prepared(ctx, 3, False)
+    drive(ctx, "set_requires_grad", model, HEAD, False)
+    same_object(ctx, ctx.student.transfer.freeze_backbone(model), model, "freeze_backbone(model)")
+    flags = drive(ctx, "requires_grad", model)
+    for name in BACKBONE_PARAMS + HEAD:
+        want = name in HEAD
+        if flags.get(name) is not want:
+            ctx.fail(f"after freeze_backbone(model), {name} has requires_grad={flags.get(name)}; expected {want}")
+
+
+@suite.check("transfer.count_trainable_parameters", points=2)
+def count_trainable_exact(ctx):
+    count = ctx.student.transfer.count_trainable_parameters
+    total = sum(v.size for v in PARAMETERS.values())
+    head5 = 5 * FEATURE_DIM + 5
+    for label, (classes, freeze, frozen_extra, expected) in {
+            "everything trainable (buffers do not count)": (0, False, [], total),
+            "frozen backbone, 5-class head": (5, True, [], head5),
+            "frozen backbone and head.bias": (5, True, ["head.bias"], head5 - 5)}.items():
+        with ctx.case(label):
+            model, _ = prepared(ctx, classes, freeze)
+            if frozen_extra:
+                drive(ctx, "set_requires_grad", model, frozen_extra, False)
+            compare.equal(count(model), expected, f"count_trainable_parameters ({label})")
+
+
+# ---------------------------------------------------------------- modes and the optimizer
+def expected_flags(freeze_bn):
+    names = ["", "features", "head"] + [f"features.{i}" for i in range(8)]
+    return {name: not (freeze_bn and name in BN_MODULES) for name in names}
+
+
+@suite.check("transfer.set_train_mode", points=2)
+def train_mode_flags(ctx):
+    """Training mode everywhere except, with freeze_bn, the batch-norm layers; stats stay frozen."""
+    x, _ = target_images(ctx, 4)
+    for label, args, freeze_bn in (("freeze_bn=True", (True,), True), ("freeze_bn=False", (False,), False),
+                                   ("default freeze_bn", (), True)):
+        with ctx.case(label):
+            model, _ = prepared(ctx, 3, False)
+            call = f"set_train_mode(model{', ' + str(args[0]) if args else ''})"
+            same_object(ctx, ctx.student.transfer.set_train_mode(model, *args), model, call)
+            flags = drive(ctx, "training_flags", model)
+            for name, want in expected_flags(freeze_bn).items():
+                if flags.get(name) is not want:
+                    ctx.fail(f"after {call}, module {name or 'model'!r} has training={flags.get(name)}; expected {want}")
+            if freeze_bn:
+                drive(ctx, "forward_as_is", model, x)
+                bit_identical(ctx, tool(ctx, "state", model), BN_BUFFERS, f"a forward pass after {call}")
+
+
+@suite.check("transfer.make_optimizer", points=2)
+def optimizer_parameter_groups(ctx):
+    for label, freeze in (("frozen backbone", True), ("trainable backbone", False)):
+        with ctx.case(label):
+            model, _ = prepared(ctx, 3, freeze)
+            call = "make_optimizer(model, 0.01, 0.3)"
+            optimizer = handle(ctx.student.transfer.make_optimizer(model, 0.01, 0.3), call)
+            kind, groups = compare.sequence(drive(ctx, "optimizer_groups", model, optimizer), "optimizer", 2)
+            if kind != "SGD":
+                ctx.fail(f"{call} returned a {kind}; expected torch.optim.SGD")
+            compare.equal(len(groups), 2, f"the number of parameter groups from {call}")
+            for group, lr, names, part in zip(groups, (0.01, 0.3), (BACKBONE_PARAMS, HEAD), ("features", "head")):
+                compare.close_scalar(group["lr"], lr, f"lr of the {part} group from {call}")
+                if group["params"] != names:
+                    ctx.fail(f"the {part} group from {call} holds {group['params']}; expected {names} in this order")
+                if group["momentum"] or group["weight_decay"]:
+                    ctx.fail(f"{call} must be plain SGD (momentum 0, weight_decay 0)")
+
+
+# ---------------------------------------------------------------- training and inference
+@suite.check("transfer.train_step", points=4)
+def train_step_frozen_backbone(ctx):
+    """Two steps with a frozen backbone: the loss and the head's SGD update match a softmax
+    regression on the backbone's features; backbone and batch-norm statistics stay bit-identical."""
+    step = ctx.student.transfer.train_step
+    x, y = target_images(ctx, 4)
+    model, optimizer = prepared(ctx, 3, True)
+    features = compare.array(drive(ctx, "eval_features", model, x), "features", (len(y), FEATURE_DIM))
+    for number in (1, 2):
+        with ctx.case(f"step {number}"):
+            before = tool(ctx, "state", model)
+            loss, W, b = softmax_step(features, before["head.weight"], before["head.bias"], y, PREPARED_LR["head"])
+            call = "train_step(model, optimizer, x, y)"
+            compare.close_scalar(step(model, optimizer, Tensor(x), Tensor(y)), loss, f"the loss from {call} (step {number})",
+                                 rtol=1e-5, atol=1e-6)
+            after = tool(ctx, "state", model)
+            compare.close(after["head.weight"], W, f"head.weight after {call} (step {number})", rtol=0, atol=2e-6)
+            compare.close(after["head.bias"], b, f"head.bias after {call} (step {number})", rtol=0, atol=2e-6)
+            bit_identical(ctx, after, BACKBONE, f"{call} with a frozen backbone and freeze_bn=True")
+
+
+@suite.check("transfer.train_step", points=2, name="train_step_updates_batch_norm_when_asked")
+def train_step_batch_norm(ctx):
+    """With freeze_bn=False the loss uses batch statistics and the running statistics move exactly
+    as one training-mode forward pass moves them."""
+    x, y = target_images(ctx, 4)
+    seed = int(ctx.rng.integers(2**31))
+    pair = []
+    for _ in range(2):  # two identical models: the same weights, the same seeded new head
+        tool(ctx, "seed", seed)
+        pair.append(prepared(ctx, 3, False))
+    (model, optimizer), (twin, _) = pair
+    drive(ctx, "train_mode", twin)
+    logits = drive(ctx, "forward_as_is", twin, x)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    expected = float(np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(y)), y]))
+    call = "train_step(model, optimizer, x, y, freeze_bn=False)"
+    compare.close_scalar(ctx.student.transfer.train_step(model, optimizer, Tensor(x), Tensor(y), False), expected,
+                         f"the loss from {call} (batch statistics)", rtol=1e-5, atol=1e-6)
+    bit_identical(ctx, tool(ctx, "state", model), BN_BUFFERS, call, reference=tool(ctx, "state", twin))
+
+
+@suite.check("transfer.extract_features", points=2)
+def extract_features_eval_mode(ctx):
+    x, _ = target_images(ctx, 4)
+    model, _ = prepared(ctx, 3, False)
+    drive(ctx, "train_mode", model)
+    call = "extract_features(model, x) on a model in training mode"
+    got = ctx.student.transfer.extract_features(model, Tensor(x))
+    if type(got) is not Tensor or got.requires_grad:
+        ctx.fail(f"{call} should return a tensor that does not require grad, not {compare.describe(got)}"
+                 + (" requiring grad" if type(got) is Tensor else ""))
+    bit_identical(ctx, tool(ctx, "state", model), BN_BUFFERS, call)
+    compare.close(got, drive(ctx, "eval_features", model, x), f"the features from {call} (eval mode)",
+                  rtol=1e-6, atol=1e-6)
+
+
+@suite.check("transfer.predict", points=1)
+def predict_argmax(ctx):
+    x, _ = target_images(ctx, 4)
+    model, _ = prepared(ctx, 3, False)
+    drive(ctx, "train_mode", model)
+    got = compare.array(ctx.student.transfer.predict(model, Tensor(x)), "predict(model, x)", (len(x),), kinds="iu")
+    bit_identical(ctx, tool(ctx, "state", model), BN_BUFFERS, "predict(model, x)")
+    expected = tool(ctx, "forward", model, x, False).argmax(axis=1)
+    compare.equal(got, expected.astype(np.float64), "predict(model, x) (the argmax in eval mode)")
+
+
+# ---------------------------------------------------------------- the three recipes
+@suite.check("transfer.setup_transfer", points=3)
+def setup_recipes(ctx):
+    setup = ctx.student.transfer.setup_transfer
+    lrs = {"feature_extraction": (0.0, 0.2), "fine_tuning": (0.02, 0.2), "scratch": (0.2, 0.2)}
+    for mode, (backbone_lr, head_lr) in lrs.items():
+        with ctx.case(mode):
+            call = f"setup_transfer(weights, 3, {mode!r}, 0.2)"
+            model, optimizer = compare.sequence(setup(WEIGHTS, 3, mode, 0.2), call, 2)
+            flags = drive(ctx, "requires_grad", handle(model, call))
+            for name in BACKBONE_PARAMS + HEAD:
+                want = mode != "feature_extraction" or name in HEAD
+                if flags.get(name) is not want:
+                    ctx.fail(f"in the model from {call}, {name} has requires_grad={flags.get(name)}; expected {want}")
+            _, groups = drive(ctx, "optimizer_groups", model, handle(optimizer, call))
+            got = [round(g["lr"], 12) for g in groups]
+            if got != [backbone_lr, head_lr]:
+                ctx.fail(f"the optimizer from {call} has group learning rates {got}; expected {[backbone_lr, head_lr]}")
+            state = tool(ctx, "state", model)
+            compare.array(state["head.weight"], f"head.weight of the model from {call}", (3, FEATURE_DIM))
+            if mode != "scratch":
+                bit_identical(ctx, state, BACKBONE, call)
+            elif any(np.array_equal(state[k], WEIGHTS[k]) for k in BACKBONE_PARAMS if "weight" in k):
+                ctx.fail(f"{call} must start from a randomly initialized ShapeNet, not the pretrained weights")
+    with ctx.case("unknown mode"):
+        compare.raises(lambda: setup(WEIGHTS, 3, "linear_probe", 0.2), ("ValueError",), "setup_transfer",
+                       "for mode='linear_probe'")
+
+
+@suite.check("transfer.setup_transfer", points=5, timeout=60, name="transfer_beats_scratch")
+def transfer_beats_scratch(ctx):
+    """18 labelled target images, 40 full-batch steps: on 300 held-out images each transfer recipe
+    must reach FLOOR and beat training from scratch by MARGIN (the reference: about 90% against
+    40-70%). Feature extraction must leave the backbone bit-identical, fine-tuning the batch-norm
+    statistics."""
+    x, y = target_images(ctx, 6)
+    x_test, y_test = target_images(ctx, 100)
+    seed = int(ctx.rng.integers(2**31))
+    accuracy, models = {}, {}
+    for mode in ("scratch", "feature_extraction", "fine_tuning"):
+        try:
+            result = drive(ctx, "train_recipe", WEIGHTS, x, y, x_test, 3, mode, STEPS, LR, seed)
+        except StudentError as exc:
+            if exc.error_type == "NotImplementedError":
+                ctx.fail("setup_transfer or train_step is not implemented yet (it raises NotImplementedError)")
+            raise StudentError(f"training {mode!r} with setup_transfer and train_step failed: {exc}") from None
+        models[mode], predictions = compare.sequence(result, "train_recipe", 2)
+        predictions = compare.array(predictions, f"predictions after training {mode!r}", y_test.shape, kinds="iu")
+        accuracy[mode] = float(np.mean(predictions == y_test))
+    ctx.note("held-out accuracy: " + ", ".join(f"{m} {a:.0%}" for m, a in accuracy.items()))
+    with ctx.case("feature extraction leaves the whole backbone bit-identical"):
+        bit_identical(ctx, tool(ctx, "state", models["feature_extraction"]), BACKBONE,
+                      f"{STEPS} train_step calls in setup_transfer's 'feature_extraction' recipe")
+    with ctx.case("fine-tuning keeps the batch-norm statistics"):
+        bit_identical(ctx, tool(ctx, "state", models["fine_tuning"]), BN_BUFFERS,
+                      f"{STEPS} train_step calls with freeze_bn=True in the 'fine_tuning' recipe")
+    for mode in ("feature_extraction", "fine_tuning"):
+        with ctx.case(f"{mode} beats scratch"):
+            if accuracy[mode] < max(FLOOR, accuracy["scratch"] + MARGIN):
+                ctx.fail(f"after setup_transfer(weights, 3, {mode!r}, {LR}) and {STEPS} train_step calls, held-out "
+                         f"accuracy is {accuracy[mode]:.0%}; it must be at least {FLOOR:.0%} and {MARGIN:.0%} above "
+                         f"training from scratch ({accuracy['scratch']:.0%})")
