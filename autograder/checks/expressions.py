@@ -174,7 +174,7 @@ def to_sympy(tree, symbols, at: dict, bound=()):
         return {"add": a + b, "sub": a - b, "mul": a * b, "div": a / b}[op]
     (a,) = parts
     if op == "relu":
-        return a if a.evalf(subs=at) > 0 else sp.Integer(0)
+        return a if float(a.xreplace(at)) > 0 else sp.Integer(0)
     return {"neg": -a, "exp": sp.exp(a), "log": sp.log(a), "tanh": sp.tanh(a)}[op]
 
 
@@ -183,8 +183,7 @@ def tree_key(tree, point, digits: int = 30) -> tuple[float, list[float]]:
     xs = sp.symbols(f"x0:{len(point)}", real=True)
     at = {x: sp.Float(v, digits) for x, v in zip(xs, point)}
     expr = to_sympy(tree, xs, at)
-    value = float(expr.evalf(digits, subs=at))
-    return value, [float(sp.diff(expr, x).evalf(digits, subs=at)) for x in xs]
+    return float(expr.xreplace(at)), [float(sp.diff(expr, x).xreplace(at)) for x in xs]
 
 
 def render(tree, bound: int = 0) -> str:

@@ -183,11 +183,11 @@ SHARED = {
         ["let", ["mul", var(0), var(1)], ["mul", ["add", ["ref", 0], ["exp", ["ref", 0]]], ["ref", 0]]],
     "diamond: s = x0.tanh(); (s * x1) / (s + 2) (needs topological order)":
         ["let", ["tanh", var(0)], ["div", ["mul", ["ref", 0], var(1)], ["add", ["ref", 0], const(2.0)]]],
-    "a 10-level ladder of shared nodes (needs topological order)": ladder(10),
+    "a 3-level ladder of shared nodes (needs topological order)": ladder(3),
 }
 
 
-@suite.check("engine.Value", points=4, name="shared_nodes_accumulate")
+@suite.check("engine.Value", points=4, name="shared_nodes_accumulate", timeout=60)
 def shared_nodes_accumulate(ctx):
     """Nodes used more than once sum the gradients of every path; backward runs in topological order."""
     for label, tree in SHARED.items():
@@ -195,7 +195,7 @@ def shared_nodes_accumulate(ctx):
             backprop(ctx, tree, [float(ctx.rng.uniform(0.3, 0.9)), float(ctx.rng.uniform(-1.5, 1.5))])
 
 
-@suite.check("engine.Value", points=5, name="random_expression_trees", timeout=40)
+@suite.check("engine.Value", points=5, name="random_expression_trees", timeout=60)
 def random_expression_trees(ctx):
     """Random expression trees drawn by hypothesis: value and every leaf's grad against sympy."""
     properties.run(ctx, lambda drawn: backprop(ctx, *drawn), max_examples=40, drawn=trees())
@@ -208,15 +208,24 @@ XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 XOR = {"hidden": 8, "lr": 2.0, "epochs": 300, "loss": 0.05}
 
 
-def bce_build(X, y, W1, b1, W2, b2):
-    p = apply(sigmoid, apply(sp.tanh, X @ W1 + b1) @ W2 + b2)
-    return -np.sum(y * apply(sp.log, p) + (1 - y) * apply(sp.log, 1 - p)) / len(X)
+def bce_build(x, y, W1, b1, W2, b2):
+    """The BCE of one example, -y log(sigmoid(z)) - (1 - y) log(1 - sigmoid(z)), as softplus(z) - y z."""
+    (z,) = apply(sp.tanh, x @ W1 + b1) @ W2 + b2
+    return sp.log(1 + sp.exp(z)) - y * z
 
 
 @functools.lru_cache(maxsize=None)
-def loss_key(n: int, d: int, h: int) -> ArrayKey:
-    shapes = {"X": (n, d), "y": (n, 1), "W1": (d, h), "b1": (h,), "W2": (h, 1), "b2": (1,)}
+def example_key(d: int, h: int) -> ArrayKey:
+    shapes = {"x": (d,), "y": (), "W1": (d, h), "b1": (h,), "W2": (h, 1), "b2": (1,)}
     return ArrayKey(bce_build, shapes, wrt=KEYS)
+
+
+def loss_key(X, y, params) -> tuple[float, dict]:
+    """The mean BCE and its gradients: the mean of the per-example sympy keys."""
+    key = example_key(X.shape[1], params["b1"].size)
+    parts = [key(x=row, y=target[0], **params) for row, target in zip(X, y)]
+    return (float(np.mean([value for value, _ in parts])),
+            {k: np.mean([grads[k] for _, grads in parts], axis=0) for k in KEYS})
 
 
 def init_params(ctx, d: int, h: int) -> dict:
@@ -268,13 +277,13 @@ def student_grads(ctx, X, y, params):
     return param_dict(ctx.student.network.backward(y, cache), "backward(y, cache)", params)
 
 
-@suite.check("network.backward", points=4)
+@suite.check("network.backward", points=4, timeout=60)
 def backward_matches_sympy(ctx):
     """The gradient of the mean BCE with respect to every parameter, against sympy."""
     for n, d, h in ((4, 2, 3), (5, 3, 2)):
         with ctx.case(f"N={n}, D={d}, H={h}"):
             X, y, params = network_problem(ctx, n, d, h)
-            _, key = loss_key(n, d, h)(X=X, y=y, **params)
+            _, key = loss_key(X, y, params)
             grads = student_grads(ctx, X, y, params)
             for k in KEYS:
                 compare.close(grads[k], key[k], f"the gradient {k!r} from backward", hidden=ctx.hidden)
@@ -314,15 +323,14 @@ def student_train(ctx, X, y, params, lr, epochs):
                                                                               (epochs,))
 
 
-@suite.check("network.train", points=3)
+@suite.check("network.train", points=3, timeout=60)
 def train_steps_keyed(ctx):
     """Two epochs against two gradient steps keyed by sympy; zero epochs change nothing."""
     X, y, params = network_problem(ctx)
     lr = float(ctx.rng.uniform(0.1, 1.0))
-    key = loss_key(*X.shape, params["b1"].size)
     expected, losses = params, []
     for _ in range(2):
-        loss, grads = key(X=X, y=y, **expected)
+        loss, grads = loss_key(X, y, expected)
         expected, losses = {k: expected[k] - lr * grads[k] for k in KEYS}, losses + [loss]
     with ctx.case("2 epochs"):
         got, got_losses = student_train(ctx, X, y, params, lr, 2)
@@ -340,7 +348,7 @@ def train_steps_keyed(ctx):
 def train_solves_xor(ctx):
     """XOR from a random start: the final BCE, recomputed here, is below the stated loss.
 
-    Calibration: the reference's final loss over 3,500 random starts stays below 0.0035.
+    Calibration: the reference's final loss over 3,500 random starts stays below 0.005.
     """
     params = init_params(ctx, 2, XOR["hidden"])
     got, losses = student_train(ctx, XOR_X, XOR_Y, params, XOR["lr"], XOR["epochs"])
@@ -420,10 +428,10 @@ def rnn_forward_values(ctx):
     compare.close(h, rnn_states(**args), "h from rnn_forward", hidden=ctx.hidden)
 
 
-@suite.check("rnn.rnn_backward", points=4)
+@suite.check("rnn.rnn_backward", points=4, timeout=60)
 def bptt_matches_sympy(ctx):
     """Every gradient against sympy's derivative of the unrolled graph."""
-    for t, d, h in ((4, 2, 2), (5, 2, 1)):
+    for t, d, h in ((3, 1, 2), (5, 1, 1)):
         with ctx.case(f"T={t}, D={d}, H={h}"):
             args, dh = rnn_problem(ctx, t, d, h), ctx.rng.standard_normal((t, h))
             _, key = rnn_key(t, d, h)(**args, dh=dh)
@@ -449,12 +457,12 @@ def bptt_contract(ctx):
                                 name="rnn_backward")
 
 
-@suite.check("rnn.rnn_backward_truncated", points=3)
+@suite.check("rnn.rnn_backward_truncated", points=3, timeout=60)
 def truncated_matches_sympy(ctx):
     """Windows shorter than the sequence: each step's term keyed by sympy over its own window."""
-    args, dh = rnn_problem(ctx, 5, 2, 2), ctx.rng.standard_normal((5, 2))
+    args, dh = rnn_problem(ctx, 4, 1, 2), ctx.rng.standard_normal((4, 2))
     for window in (1, 2, 3):
-        with ctx.case(f"window={window}, T=5"):
+        with ctx.case(f"window={window}, T=4"):
             key = truncated_key(args, dh, window)
             (grads,) = student_rnn_grads(ctx, args, [dh], window)
             for k, got in zip(RNN_ARGS, grads):
