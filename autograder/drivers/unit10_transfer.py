@@ -44,7 +44,7 @@ def prepared(weights, num_classes, freeze):
     the pretrained head), built here rather than by the student's functions, optionally with a
     frozen backbone, in eval mode, and a plain SGD optimizer (lr 0.05 for the backbone, 0.5 for
     the head). Returns (model, optimizer)."""
-    model = student("transfer.ShapeNet")()  # noqa: F821
+    model = student("backbone.ShapeNet")()  # noqa: F821
     model.load_state_dict({name: torch.as_tensor(value) for name, value in weights.items()})
     if num_classes:
         model.head = torch.nn.Linear(model.head.in_features, int(num_classes))
@@ -73,8 +73,8 @@ def train_recipe(weights, x, y, x_test, num_classes, mode, steps, lr, seed):
     full-batch train_step calls (freeze_bn unless training from scratch), and return
     (model, predicted classes for x_test computed here in eval mode)."""
     torch.manual_seed(int(seed))
-    model, optimizer = student("transfer.setup_transfer")(weights, num_classes, mode, lr)  # noqa: F821
-    step = student("transfer.train_step")  # noqa: F821
+    model, optimizer = student("recipes.setup_transfer")(weights, num_classes, mode, lr)  # noqa: F821
+    step = student("finetune.train_step")  # noqa: F821
     x, y = torch.as_tensor(x), torch.as_tensor(y)
     for _ in range(int(steps)):
         step(model, optimizer, x, y, mode != "scratch")

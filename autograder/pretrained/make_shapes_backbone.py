@@ -2,7 +2,7 @@
 
     .venv/bin/python -m autograder.pretrained.make_shapes_backbone
 
-Trains reference/unit10_transfer's ShapeNet (4 classes) on 4,000 generated single-stroke images
+Trains reference/unit10_transfer/backbone.py's ShapeNet (4 classes) on 4,000 generated single-stroke images
 (:mod:`.shapes`) with Adam, then writes ``shapes_backbone.npz`` (its state dict as numpy arrays,
 about 10 KB) and prints its accuracy on fresh source images.
 """
@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from reference.unit10_transfer.transfer import ShapeNet
+from reference.unit10_transfer.backbone import ShapeNet
 
 from . import shapes
 

@@ -19,7 +19,7 @@ from ..sandbox.session import StudentError
 from ..sandbox.wire import Handle, Tensor
 from ..suite import Suite
 
-suite = Suite("unit10_transfer", modules=["transfer"], preload="numpy,torch",
+suite = Suite("unit10_transfer", modules=["backbone", "finetune", "recipes"], preload="numpy,torch",
               drivers=drivers.load("torch_tools", "unit10_transfer"),
               title="Transfer learning: pretrained backbone, new head, freezing, fine-tuning")
 
@@ -86,9 +86,9 @@ def softmax_step(features, W, b, y, lr):
 
 
 # ---------------------------------------------------------------- loading and the head
-@suite.check("transfer.load_pretrained", points=3)
+@suite.check("backbone.load_pretrained", points=3)
 def load_pretrained_exact(ctx):
-    load = ctx.student.transfer.load_pretrained
+    load = ctx.student.backbone.load_pretrained
     with ctx.case("every parameter and buffer bit-identical to the weights"):
         model = handle(load(WEIGHTS), "load_pretrained(weights)")
         bit_identical(ctx, tool(ctx, "state", model), FLOAT_KEYS, "load_pretrained(weights)")
@@ -108,7 +108,7 @@ def load_pretrained_exact(ctx):
                        "when the weights lack head.bias (load strictly)")
 
 
-@suite.check("transfer.replace_head", points=2)
+@suite.check("backbone.replace_head", points=2)
 def replace_head_new_linear(ctx):
     """A fresh nn.Linear(FEATURE_DIM, C): shapes, default initialization, features untouched."""
     bound = 1 / np.sqrt(FEATURE_DIM)
@@ -117,7 +117,7 @@ def replace_head_new_linear(ctx):
         with ctx.case(f"{c} classes"):
             model, _ = prepared(ctx, 0, False)
             call = f"replace_head(model, {c})"
-            same_object(ctx, ctx.student.transfer.replace_head(model, c), model, call)
+            same_object(ctx, ctx.student.backbone.replace_head(model, c), model, call)
             shapes_now = tool(ctx, "parameter_shapes", model)
             for key, shape in (("head.weight", [c, FEATURE_DIM]), ("head.bias", [c])):
                 if shapes_now.get(key) != shape:
@@ -135,11 +135,11 @@ def replace_head_new_linear(ctx):
             compare.array(drive(ctx, "forward_as_is", model, x), f"the logits after {call}", (len(x), c))
 
 
-@suite.check("transfer.freeze_backbone", points=2)
+@suite.check("backbone.freeze_backbone", points=2)
 def freeze_backbone_flags(ctx):
     model, _ = prepared(ctx, 3, False)
     drive(ctx, "set_requires_grad", model, HEAD, False)
-    same_object(ctx, ctx.student.transfer.freeze_backbone(model), model, "freeze_backbone(model)")
+    same_object(ctx, ctx.student.backbone.freeze_backbone(model), model, "freeze_backbone(model)")
     flags = drive(ctx, "requires_grad", model)
     for name in BACKBONE_PARAMS + HEAD:
         want = name in HEAD
@@ -147,9 +147,9 @@ def freeze_backbone_flags(ctx):
             ctx.fail(f"after freeze_backbone(model), {name} has requires_grad={flags.get(name)}; expected {want}")
 
 
-@suite.check("transfer.count_trainable_parameters", points=2)
+@suite.check("backbone.count_trainable_parameters", points=2)
 def count_trainable_exact(ctx):
-    count = ctx.student.transfer.count_trainable_parameters
+    count = ctx.student.backbone.count_trainable_parameters
     total = sum(v.size for v in PARAMETERS.values())
     head5 = 5 * FEATURE_DIM + 5
     for label, (classes, freeze, frozen_extra, expected) in {
@@ -169,7 +169,7 @@ def expected_flags(freeze_bn):
     return {name: not (freeze_bn and name in BN_MODULES) for name in names}
 
 
-@suite.check("transfer.set_train_mode", points=2)
+@suite.check("finetune.set_train_mode", points=2)
 def train_mode_flags(ctx):
     """Training mode everywhere except, with freeze_bn, the batch-norm layers; stats stay frozen."""
     x, _ = target_images(ctx, 4)
@@ -178,7 +178,7 @@ def train_mode_flags(ctx):
         with ctx.case(label):
             model, _ = prepared(ctx, 3, False)
             call = f"set_train_mode(model{', ' + str(args[0]) if args else ''})"
-            same_object(ctx, ctx.student.transfer.set_train_mode(model, *args), model, call)
+            same_object(ctx, ctx.student.finetune.set_train_mode(model, *args), model, call)
             flags = drive(ctx, "training_flags", model)
             for name, want in expected_flags(freeze_bn).items():
                 if flags.get(name) is not want:
@@ -188,13 +188,13 @@ def train_mode_flags(ctx):
                 bit_identical(ctx, tool(ctx, "state", model), BN_BUFFERS, f"a forward pass after {call}")
 
 
-@suite.check("transfer.make_optimizer", points=2)
+@suite.check("finetune.make_optimizer", points=2)
 def optimizer_parameter_groups(ctx):
     for label, freeze in (("frozen backbone", True), ("trainable backbone", False)):
         with ctx.case(label):
             model, _ = prepared(ctx, 3, freeze)
             call = "make_optimizer(model, 0.01, 0.3)"
-            optimizer = handle(ctx.student.transfer.make_optimizer(model, 0.01, 0.3), call)
+            optimizer = handle(ctx.student.finetune.make_optimizer(model, 0.01, 0.3), call)
             kind, groups = compare.sequence(drive(ctx, "optimizer_groups", model, optimizer), "optimizer", 2)
             if kind != "SGD":
                 ctx.fail(f"{call} returned a {kind}; expected torch.optim.SGD")
@@ -208,11 +208,11 @@ def optimizer_parameter_groups(ctx):
 
 
 # ---------------------------------------------------------------- training and inference
-@suite.check("transfer.train_step", points=4)
+@suite.check("finetune.train_step", points=4)
 def train_step_frozen_backbone(ctx):
     """Two steps with a frozen backbone: the loss and the head's SGD update match a softmax
     regression on the backbone's features; backbone and batch-norm statistics stay bit-identical."""
-    step = ctx.student.transfer.train_step
+    step = ctx.student.finetune.train_step
     x, y = target_images(ctx, 4)
     model, optimizer = prepared(ctx, 3, True)
     features = compare.array(drive(ctx, "eval_features", model, x), "features", (len(y), FEATURE_DIM))
@@ -229,7 +229,7 @@ def train_step_frozen_backbone(ctx):
             bit_identical(ctx, after, BACKBONE, f"{call} with a frozen backbone and freeze_bn=True")
 
 
-@suite.check("transfer.train_step", points=2, name="train_step_updates_batch_norm_when_asked")
+@suite.check("finetune.train_step", points=2, name="train_step_updates_batch_norm_when_asked")
 def train_step_batch_norm(ctx):
     """With freeze_bn=False the loss uses batch statistics and the running statistics move exactly
     as one training-mode forward pass moves them."""
@@ -245,18 +245,18 @@ def train_step_batch_norm(ctx):
     shifted = logits - logits.max(axis=1, keepdims=True)
     expected = float(np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(y)), y]))
     call = "train_step(model, optimizer, x, y, freeze_bn=False)"
-    compare.close_scalar(ctx.student.transfer.train_step(model, optimizer, Tensor(x), Tensor(y), False), expected,
+    compare.close_scalar(ctx.student.finetune.train_step(model, optimizer, Tensor(x), Tensor(y), False), expected,
                          f"the loss from {call} (batch statistics)", rtol=1e-5, atol=1e-6)
     bit_identical(ctx, tool(ctx, "state", model), BN_BUFFERS, call, reference=tool(ctx, "state", twin))
 
 
-@suite.check("transfer.extract_features", points=2)
+@suite.check("finetune.extract_features", points=2)
 def extract_features_eval_mode(ctx):
     x, _ = target_images(ctx, 4)
     model, _ = prepared(ctx, 3, False)
     drive(ctx, "train_mode", model)
     call = "extract_features(model, x) on a model in training mode"
-    got = ctx.student.transfer.extract_features(model, Tensor(x))
+    got = ctx.student.finetune.extract_features(model, Tensor(x))
     if type(got) is not Tensor or got.requires_grad:
         ctx.fail(f"{call} should return a tensor that does not require grad, not {compare.describe(got)}"
                  + (" requiring grad" if type(got) is Tensor else ""))
@@ -265,21 +265,21 @@ def extract_features_eval_mode(ctx):
                   rtol=1e-6, atol=1e-6)
 
 
-@suite.check("transfer.predict", points=1)
+@suite.check("finetune.predict", points=1)
 def predict_argmax(ctx):
     x, _ = target_images(ctx, 4)
     model, _ = prepared(ctx, 3, False)
     drive(ctx, "train_mode", model)
-    got = compare.array(ctx.student.transfer.predict(model, Tensor(x)), "predict(model, x)", (len(x),), kinds="iu")
+    got = compare.array(ctx.student.finetune.predict(model, Tensor(x)), "predict(model, x)", (len(x),), kinds="iu")
     bit_identical(ctx, tool(ctx, "state", model), BN_BUFFERS, "predict(model, x)")
     expected = tool(ctx, "forward", model, x, False).argmax(axis=1)
     compare.equal(got, expected.astype(np.float64), "predict(model, x) (the argmax in eval mode)")
 
 
 # ---------------------------------------------------------------- the three recipes
-@suite.check("transfer.setup_transfer", points=3)
+@suite.check("recipes.setup_transfer", points=3)
 def setup_recipes(ctx):
-    setup = ctx.student.transfer.setup_transfer
+    setup = ctx.student.recipes.setup_transfer
     lrs = {"feature_extraction": (0.0, 0.2), "fine_tuning": (0.02, 0.2), "scratch": (0.2, 0.2)}
     for mode, (backbone_lr, head_lr) in lrs.items():
         with ctx.case(mode):
@@ -305,7 +305,7 @@ def setup_recipes(ctx):
                        "for mode='linear_probe'")
 
 
-@suite.check("transfer.setup_transfer", points=5, timeout=60, name="transfer_beats_scratch")
+@suite.check("recipes.setup_transfer", points=5, timeout=60, name="transfer_beats_scratch")
 def transfer_beats_scratch(ctx):
     """18 labelled target images, 40 full-batch steps: on 300 held-out images each transfer recipe
     must reach FLOOR and beat training from scratch by MARGIN (the reference: about 90% against
