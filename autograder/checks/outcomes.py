@@ -31,7 +31,7 @@ def mlp_scores(params, X: np.ndarray, layer_sizes: list[int], name: str, activat
         W, b = compare.sequence(layer, f"layer {l} of {name}", 2)
         A = A @ compare.array(W, f"W of layer {l} of {name}", (m, k)) + compare.array(b, f"b of layer {l} of {name}", (k,))
         if l < len(params):
-            A = np.maximum(A, 0.0) if activation == "relu" else 1 / (1 + np.exp(-A))
+            A = np.maximum(A, 0.0) if activation == "relu" else 0.5 * (1 + np.tanh(A / 2))
     return A
 
 
