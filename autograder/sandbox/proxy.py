@@ -148,7 +148,8 @@ def _error_text(error: dict, what: str) -> str:
     message = str(error.get("message", ""))[:500]
     where = str(error.get("where") or what)
     if kind == "NotImplementedError":
-        return f"{where} is not implemented yet (it raises NotImplementedError)"
+        function = str(error.get("function") or where)  # the student's function, even through a driver
+        return f"{function} is not implemented yet (it raises NotImplementedError)"
     trace = error.get("trace") or []
     text = f"{where} raised {kind}: {message}" if message else f"{where} raised {kind}"
     if trace and isinstance(trace, list):

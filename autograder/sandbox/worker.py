@@ -164,7 +164,10 @@ def _describe(exc, where):
         message = str(exc)[:2000]
     except BaseException:
         message = "<unprintable exception>"
-    return {"type": type(exc).__name__[:80], "message": message, "where": str(where), "trace": lines[-6:]}
+    student = [f for f in frames if "/pkg/" in (f.filename or "")]
+    innermost = f"{os.path.basename(student[-1].filename)[:-3]}.{student[-1].name}" if student else None
+    return {"type": type(exc).__name__[:80], "message": message, "where": str(where), "trace": lines[-6:],
+            "function": innermost}
 
 
 def _apply_limits(limits):
