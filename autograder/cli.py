@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("grade", help="grade one submission folder")
+    p = sub.add_parser("grade", help="grade one submission folder (or a unit's notebook, .ipynb)")
     p.add_argument("path", type=Path)
     p.add_argument("--unit", help="unit package name (default: the folder's name)")
     p.add_argument("--json", type=Path, help="write Gradescope results.json here")
@@ -49,9 +49,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="units, exercises and points")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("stubs", help="regenerate assignments/ from reference/")
+    p = sub.add_parser("stubs", help="regenerate the reference notebooks, then assignments/ from reference/")
     p.add_argument("--check", action="store_true", help="only report stale files (exit 1 if any)")
     p.set_defaults(func=cmd_stubs)
+
+    p = sub.add_parser("notebooks", help="regenerate each unit's reference notebook from its modules")
+    p.set_defaults(func=cmd_notebooks)
+
+    p = sub.add_parser("nbgrader", help="nbgrader interoperability")
+    nb = p.add_subparsers(dest="nbgrader_command", required=True)
+    p = nb.add_parser("export", help="lay out an nbgrader course (source/<unit>/<unit>.ipynb, nbgrader_config.py)")
+    p.add_argument("course", type=Path)
+    p.set_defaults(func=cmd_nbgrader_export)
 
     p = sub.add_parser("grade-examples", help="grade the shipped example submissions")
     p.set_defaults(func=cmd_grade_examples)
@@ -98,8 +107,15 @@ def _unit_for(path: Path, unit: str | None) -> str:
 
 
 def cmd_grade(args) -> int:
-    unit = _unit_for(args.path, args.unit)
-    report = runner.grade(args.path, unit, only=args.only, submission_id=args.submission_id,
+    if args.path.suffix == ".ipynb":
+        from . import notebooks
+
+        unit = _unit_for(args.path, args.unit or notebooks.unit_of(args.path))
+        grade = notebooks.grade
+    else:
+        unit = _unit_for(args.path, args.unit)
+        grade = runner.grade
+    report = grade(args.path, unit, only=args.only, submission_id=args.submission_id,
                           launcher=launchers.choose(args.no_sandbox))
     if args.json:
         report.write_json(args.json)
@@ -142,13 +158,33 @@ def cmd_list(args) -> int:
 
 
 def cmd_stubs(args) -> int:
+    from . import notebooks
+
     if args.check:
-        problems = stubs.stale()
+        problems = notebooks.stale() + stubs.stale()
         for p in problems:
             print(f"stale: {p}")
         return 1 if problems else 0
+    notebooks.write_all()
     for unit in stubs.write():
         print(f"wrote assignments/{unit}")
+    return 0
+
+
+def cmd_notebooks(args) -> int:
+    from . import notebooks
+
+    for path in notebooks.write_all():
+        print(f"wrote {path.relative_to(stubs.ROOT)}")
+    return 0
+
+
+def cmd_nbgrader_export(args) -> int:
+    from . import notebooks
+
+    units = notebooks.export_nbgrader(args.course)
+    print(f"wrote an nbgrader course in {args.course}: source/ for {', '.join(units) or 'no units'}, "
+          "nbgrader_config.py; next: nbgrader generate_assignment UNIT (in that folder)")
     return 0
 
 

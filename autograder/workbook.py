@@ -1,0 +1,141 @@
+"""The notebook's side of deepgrade: ``%%module`` cells, self-checks and nbgrader's graded cells.
+
+``workbook = Workbook(unit)`` (the setup cell) registers the ``%%module NAME`` cell magic: the cell
+runs as module ``<unit>.NAME`` (so ``from .activations import relu`` works), its public names are
+copied into the notebook, and its source is kept. :meth:`Workbook.self_check` and
+:meth:`Workbook.score` grade those kept sources in the sandboxed worker, like ``autograder check``.
+
+:meth:`Workbook.score` is what nbgrader's graded cells call. Under ``nbgrader autograde``
+(``NBGRADER_EXECUTION=autograde``) with the reference installed it runs every check, once, and
+returns the exercise's points, which nbgrader reads as the cell's partial credit. That number comes
+from the student's own kernel, which the student's cells may have rewritten: nbgrader trusts it;
+``autograder grade submission.ipynb`` does not (it reads only the exercise cells' text).
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import io
+import linecache
+import os
+import sys
+import types
+import warnings
+from pathlib import Path
+
+from . import runner, seeds
+from .notebooks import grade_sources
+from .sandbox.launchers import self_check_launcher
+from .suite import load_suite
+
+
+class Workbook:
+    """The kept sources of one unit's notebook and the results of grading them."""
+
+    def __init__(self, unit: str, shell=None):
+        from IPython import get_ipython  # noqa: PLC0415
+
+        self.unit, self.suite = unit, load_suite(unit)
+        self.shell = shell or get_ipython()
+        self.sources: dict[str, str] = {}
+        self.cache: dict[tuple, dict] = {}  # (full, sources digest) -> {check name: CheckResult}
+        self.package = types.ModuleType(unit, f"The modules defined in the {unit} notebook.")
+        self.package.__path__ = []
+        sys.modules[unit] = self.package
+        if self.shell is not None:
+            self.shell.register_magic_function(self.module_magic, "cell", "module")
+
+    # ---------------------------------------------------------------- %%module
+    def module_magic(self, line: str, cell: str):
+        name = line.strip()
+        if not name.isidentifier():
+            raise ValueError(f"%%module needs a module name, got {line!r}")
+        self.define(name, cell)
+
+    def define(self, name: str, source: str) -> types.ModuleType:
+        """Run ``source`` as module ``<unit>.<name>`` and copy its public names into the notebook."""
+        self.sources[name] = source
+        module = types.ModuleType(f"{self.unit}.{name}")
+        module.__package__, module.__file__ = self.unit, str(Path.cwd() / f"{name}.py")
+        filename = f"<cell {name}.py>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+        sys.modules[module.__name__] = module
+        setattr(self.package, name, module)
+        exec(compile(source, filename, "exec"), module.__dict__)  # noqa: S102 (the student's own kernel)
+        if self.shell is not None:
+            self.shell.user_ns.update({k: v for k, v in vars(module).items() if not k.startswith("_")})
+            self.shell.user_ns[name] = module
+        return module
+
+    # ---------------------------------------------------------------- grading
+    def results(self, checks, full: bool) -> list:
+        """CheckResults of ``checks`` on the kept sources, graded once per version of them."""
+        files = {f"{m}.py": s for m, s in sorted(self.sources.items()) if m in self.suite.modules}
+        digest = hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()[:16]
+        done = self.cache.setdefault((full, digest), {})
+        todo = [c.name for c in checks if c.name not in done]
+        if todo and not files:
+            raise RuntimeError("run the exercise cells (%%module ...) before checking them")
+        if todo:
+            with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()) as errors:
+                warnings.simplefilter("ignore")  # anything on stderr costs a graded cell its points
+                report = grade_sources(files, self.unit, only=todo, submission_id=f"notebook-{digest}",
+                                       salt=seeds.course_salt(create=False) if full else seeds.PUBLIC_SALT,
+                                       use_reference=full, public_only=not full, launcher=self_check_launcher())
+            done.update(report.by_name())
+            if errors.getvalue():
+                print(errors.getvalue())
+        return [done[c.name] for c in checks]
+
+    def self_check(self, module: str) -> "ResultTable":
+        """The public checks of one module, as a table."""
+        checks = [c for c in self.suite.checks if c.exercise.split(".")[0] == module]
+        return ResultTable(f"{self.unit}: {module}.py (public checks)", self.results(checks, full=False))
+
+    def score(self, exercise: str) -> float:
+        """Show an exercise's results and return its points (nbgrader's partial credit)."""
+        from IPython.display import display  # noqa: PLC0415
+
+        full = os.environ.get("NBGRADER_EXECUTION") == "autograde" and runner.load_reference(self.suite) is not None
+        checks = [c for c in self.suite.checks if c.exercise == exercise]
+        results = self.results(self.suite.checks if full else checks, full)
+        mine = [r for r in results if r.exercise == exercise]
+        display(ResultTable(f"{exercise}" + ("" if full else " (public checks)"), mine))
+        return round(sum(r.score for r in mine), 6)
+
+
+class ResultTable:
+    """Check results shown as an HTML table in Jupyter and as text elsewhere."""
+
+    def __init__(self, title: str, results: list):
+        self.title, self.results = title, results
+
+    @property
+    def summary(self) -> str:
+        run = [r for r in self.results if not r.skipped]
+        skipped = len(self.results) - len(run)
+        text = f"{self.title}: {sum(r.score for r in run):g} / {sum(r.max_score for r in run):g}"
+        return text + (f" ({skipped} check(s) not run here: hidden or need the reference)" if skipped else "")
+
+    def rows(self):
+        for r in self.results:
+            mark = "skipped" if r.skipped else f"{r.score:g}/{r.max_score:g}"
+            yield r, f"{r.exercise}: {r.name}", mark
+
+    def __repr__(self) -> str:
+        lines = [self.summary]
+        for r, name, mark in self.rows():
+            feedback = r.output.replace("\n", "\n        ")
+            lines.append(f"  {mark:>8}  {name}: {feedback}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        colour = {"passed": "#1a7f37", "failed": "#cf222e"}
+        body = "".join(
+            f"<tr><td style='text-align:left'>{html.escape(name)}</td>"
+            f"<td style='color:{'#777' if r.skipped else colour[r.status]}'>{mark}</td>"
+            f"<td style='text-align:left'><pre style='margin:0;white-space:pre-wrap'>{html.escape(r.output)}</pre></td></tr>"
+            for r, name, mark in self.rows())
+        return (f"<p><b>{html.escape(self.summary)}</b></p><table><thead><tr><th>check</th><th>score</th>"
+                f"<th>feedback</th></tr></thead><tbody>{body}</tbody></table>")
