@@ -85,11 +85,19 @@ def lipschitz(X, l2):
     return 2 * (np.linalg.eigvalsh(X.T @ X)[-1] + l2) / len(X)
 
 
-def blobs(ctx, n_per_class=20, d=2, spread=1.5):
-    """Overlapping Gaussian classes (never linearly separable in practice), labels 0..C-1."""
-    centers = ctx.rng.standard_normal((CLASSES, d))
-    X = np.concatenate([c + spread * ctx.rng.standard_normal((n_per_class, d)) for c in centers])
+def blobs(ctx, n_per_class=20, spread=2.0):
+    """Heavily overlapping 2-D Gaussian classes around unit vectors 120 degrees apart; labels 0..C-1."""
+    angles = ctx.rng.uniform(0, 2 * np.pi) + 2 * np.pi * np.arange(CLASSES) / CLASSES
+    centers = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    X = np.concatenate([c + spread * ctx.rng.standard_normal((n_per_class, 2)) for c in centers])
     return X, np.repeat(np.arange(CLASSES), n_per_class)
+
+
+def curvature_bound(X):
+    """lambda_max([X, 1]^T [X, 1]) / N: the cross-entropy's gradient is Lipschitz with constant at most
+    this over 4 (binary) or over 2 (softmax), so step sizes 4 / bound and 2 / bound are safe."""
+    A = np.column_stack([X, np.ones(len(X))])
+    return float(np.linalg.eigvalsh(A.T @ A)[-1]) / len(X)
 
 
 def loss_forward(fn, order, name, part=None, length=None, fixed=None):
@@ -368,7 +376,7 @@ def sigmoid_inverts_logit(ctx):
 
     def prop(ps, zv):
         logits = compare.array(lg.logit(ps), "logit(p)", ps.shape)
-        compare.close(lg.sigmoid(logits), ps, "sigmoid(logit(p)) compared with p", rtol=1e-9, atol=0)
+        compare.close(lg.sigmoid(logits), ps, "sigmoid(logit(p)) compared with p", rtol=1e-9, atol=1e-15)
         back = compare.array(lg.logit(compare.array(lg.sigmoid(zv), "sigmoid(z)", zv.shape)), "logit(sigmoid(z))")
         compare.close(back, zv, "logit(sigmoid(z)) compared with z", rtol=1e-6, atol=1e-6)
 
@@ -461,8 +469,8 @@ def logistic_fit(ctx, X, labels, lr, steps):
 def logistic_training_converges(ctx):
     """On soft labels sigmoid(X @ w_true + b_true), gradient descent recovers (w_true, b_true)."""
     X, labels, w_true, b_true = logistic_data(ctx)
-    with ctx.case("400 steps of size 2"):
-        w, b = logistic_fit(ctx, X, labels, 2.0, 400)
+    with ctx.case("400 steps of size 4 / bound"):
+        w, b = logistic_fit(ctx, X, labels, 4 / curvature_bound(X), 400)
         compare.close(w, w_true, "w from train_logistic_regression compared with the minimizer", rtol=1e-6, atol=1e-6,
                       hidden=ctx.hidden)
         compare.close_scalar(b, b_true, "b from train_logistic_regression compared with the minimizer", rtol=1e-6,
@@ -586,8 +594,8 @@ def softmax_key_gradients(X, labels, W, b):
 
 @suite.check("multiclass.softmax_regression_loss", points=3)
 def softmax_regression_loss_key(ctx):
-    X, labels = blobs(ctx, 3, 4)
-    W, b = softmax_model(ctx, 4)
+    X, labels = blobs(ctx, 3)
+    W, b = softmax_model(ctx)
     loss, dW, db = softmax_loss_outputs(ctx, X, labels, W, b)
     loss_key, dW_key, db_key = softmax_key_gradients(X, labels, W, b)
     with ctx.case("loss"):
@@ -599,8 +607,8 @@ def softmax_regression_loss_key(ctx):
 
 @suite.check("multiclass.softmax_regression_loss", points=2, name="softmax_regression_gradient_check")
 def softmax_regression_gradient_check(ctx):
-    X, labels = blobs(ctx, 3, 4)
-    W, b = softmax_model(ctx, 4)
+    X, labels = blobs(ctx, 3)
+    W, b = softmax_model(ctx)
     _, dW, db = softmax_loss_outputs(ctx, X, labels, W, b)
     forward = loss_forward(ctx.student.multiclass.softmax_regression_loss, ["X", "y", "W", "b"],
                            "the loss from softmax_regression_loss", 0, 3)
@@ -632,8 +640,8 @@ def multiclass_fit(ctx, name, X, labels, lr, steps):
 def softmax_training_converges(ctx):
     """On overlapping classes, gradient descent reaches the minimum: the loss gradient vanishes."""
     X, labels = blobs(ctx)
-    with ctx.case("500 steps of size 1"):
-        W, b = multiclass_fit(ctx, "train_softmax_regression", X, labels, 1.0, 500)
+    with ctx.case("600 steps of size 2 / bound"):
+        W, b = multiclass_fit(ctx, "train_softmax_regression", X, labels, 2 / curvature_bound(X), 600)
         _, dW, db = softmax_key_gradients(X, labels, W, b)
         training.stationary({"W": dW, "b": db}, "train_softmax_regression", 1e-6)
     with ctx.case("num_steps = 0 returns the zero start"):
@@ -655,7 +663,7 @@ def softmax_training_matches_reference(ctx):
 def one_vs_rest_converges(ctx):
     """Column k minimizes the binary cross-entropy of "class k" against the rest."""
     X, labels = blobs(ctx)
-    W, b = multiclass_fit(ctx, "train_one_vs_rest", X, labels, 2.0, 500)
+    W, b = multiclass_fit(ctx, "train_one_vs_rest", X, labels, 4 / curvature_bound(X), 600)
     for k in range(CLASSES):
         with ctx.case(f"classifier {k}"):
             dw, db = bce_key_gradients(X, (labels == k).astype(float), W[:, k], b[k])
