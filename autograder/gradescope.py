@@ -186,10 +186,10 @@ def locate(submission: Path, work: Path, modules: list[str]) -> Path:
     """The folder of modules in Gradescope's submission folder (files, a folder, or one zip)."""
     from .batch import find_module_dir, load_submission
 
+    folder = find_module_dir(submission, modules)
     zips = sorted(submission.glob("*.zip"))
-    if len(zips) == 1 and find_module_dir(submission, modules) == submission and \
-            not any((submission / f"{m}.py").exists() for m in modules):
-        return load_submission(zips[0], work, modules)
+    if len(zips) == 1 and not any((folder / f"{m}.py").is_file() for m in modules):
+        return load_submission(zips[0], work, modules)  # an uploaded zip Gradescope did not unpack
     return load_submission(submission, work, modules)
 
 
