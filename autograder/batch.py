@@ -1,7 +1,8 @@
 """Grade a whole class: ``autograder batch SUBMISSIONS --unit UNIT``.
 
-SUBMISSIONS holds one entry per student, named by student id: a folder of modules or a ``.zip``
-(:func:`load_submission` is the one place that turns an entry into a folder). Grader processes
+SUBMISSIONS holds one entry per student, named by student id: a folder of modules, a ``.zip``, or
+the unit's notebook, ``.ipynb`` (:func:`load_submission` is the one place that turns an entry into a
+folder; a folder or zip holding only the notebook is graded from the notebook). Grader processes
 (a ``spawn`` process pool: hypothesis is not thread-safe) each grade one submission at a time with
 :func:`runner.grade`, seeded by (course salt, unit, check, student id). Only this parent process
 writes the gradebook, one transaction per finished submission, so a rerun after any interruption
@@ -51,7 +52,10 @@ class GradingTimeout(BaseException):
 
 # ---------------------------------------------------------------- submissions
 def student_id(entry: Path) -> str:
-    return entry.name[: -len(".zip")] if entry.name.lower().endswith(".zip") else entry.name
+    for suffix in (".zip", ".ipynb"):
+        if entry.name.lower().endswith(suffix):
+            return entry.name[: -len(suffix)]
+    return entry.name
 
 
 def list_entries(folder: Path) -> list[tuple[str, Path]]:
@@ -63,8 +67,8 @@ def list_entries(folder: Path) -> list[tuple[str, Path]]:
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith((".", "__")) or entry.is_symlink():
             continue
-        if not (entry.is_dir() or entry.name.lower().endswith(".zip")):
-            print(f"autograder batch: ignoring {entry.name} (not a folder or a .zip)", file=sys.stderr)
+        if not (entry.is_dir() or entry.name.lower().endswith((".zip", ".ipynb"))):
+            print(f"autograder batch: ignoring {entry.name} (not a folder, a .zip or a .ipynb)", file=sys.stderr)
             continue
         sid = student_id(entry)
         if sid in entries:
@@ -97,20 +101,38 @@ def submitted_at(entry: Path) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(mtime))
 
 
-def load_submission(entry: Path, workdir: Path, modules: list[str]) -> Path:
+def load_submission(entry: Path, workdir: Path, modules: list[str], unit: str | None = None) -> Path:
     """The folder holding a submission's modules. The hook for new kinds of entries (notebooks).
 
     A zip is extracted safely under ``workdir``; in a folder or a zip the modules may sit one
-    folder down (``alice/unit01_foundations/*.py``).
+    folder down (``alice/unit01_foundations/*.py``). A notebook (``unit``'s, given) becomes a folder
+    of the modules in its exercise cells (:func:`autograder.notebooks.extract`), also when it is the
+    only thing in a folder or zip.
     """
     entry = Path(entry)
+    if entry.is_file() and entry.name.lower().endswith(".ipynb") and unit:
+        from . import notebooks
+
+        return notebooks.extract(entry, unit, Path(workdir) / "notebook")
     if entry.is_dir():
-        return find_module_dir(entry, modules)
-    if entry.name.lower().endswith(".zip"):
+        folder = find_module_dir(entry, modules)
+    elif entry.name.lower().endswith(".zip"):
         target = Path(workdir) / "extracted"
         safe_extract(entry, target)
-        return find_module_dir(target, modules)
-    raise SubmissionError(f"{entry.name}: only folders and .zip files can be graded")
+        folder = find_module_dir(target, modules)
+    else:
+        raise SubmissionError(f"{entry.name}: only folders, .zip files and notebooks can be graded")
+    notebook = lone_notebook(folder, modules)
+    return load_submission(notebook, workdir, modules, unit) if notebook and unit else folder
+
+
+def lone_notebook(folder: Path, modules: list[str]) -> Path | None:
+    """The one ``.ipynb`` in ``folder`` or a folder below it, where ``folder`` holds none of the modules."""
+    if any((folder / f"{m}.py").is_file() for m in modules):
+        return None
+    found = [p for p in [*folder.glob("*.ipynb"), *folder.glob("*/*.ipynb")]
+             if p.is_file() and not p.is_symlink() and ".ipynb_checkpoints" not in p.parts]
+    return found[0] if len(found) == 1 else None
 
 
 def find_module_dir(folder: Path, modules: list[str]) -> Path:
@@ -197,7 +219,7 @@ def _grade_job(sid: str, entry: str, unit: str, salt: str, timeout: float):
     workdir = Path(tempfile.mkdtemp(prefix="deepgrade-batch-"))
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        folder = load_submission(Path(entry), workdir, load_suite(unit).modules)
+        folder = load_submission(Path(entry), workdir, load_suite(unit).modules, unit)
         report = runner.grade(folder, unit, submission_id=sid, salt=salt, launcher=_POOL.launcher, pool=_POOL)
         return gb.GRADED, report
     except SubmissionError as exc:
