@@ -1,0 +1,37 @@
+"""Driver for unit 7: a seeded GAN training run over the student's modules and training steps."""
+import torch
+
+
+class GanRun:
+    """Adam on the student's G and D; each iteration is two discriminator steps, one generator step."""
+
+    def __init__(self, G, D, data, latent_dim, seed, lr=1e-3, batch=128):
+        self.G, self.D, self.latent_dim, self.batch = G, D, int(latent_dim), int(batch)
+        self.data = torch.as_tensor(data, dtype=torch.float32)
+        self.gen = torch.Generator().manual_seed(int(seed))
+        self.opt_G = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
+        self.opt_D = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
+        self.d_step = student("training.discriminator_step")  # noqa: F821 (injected by the worker)
+        self.g_step = student("training.generator_step")  # noqa: F821
+
+    def _z(self, n):
+        return torch.randn(n, self.latent_dim, generator=self.gen)
+
+    def run(self, iterations):
+        """Train; returns [(discriminator loss, generator loss)] per iteration."""
+        losses = []
+        for _ in range(int(iterations)):
+            for _ in range(2):
+                real = self.data[torch.randint(len(self.data), (self.batch,), generator=self.gen)]
+                d_loss = self.d_step(self.G, self.D, self.opt_D, real, self._z(self.batch))
+            losses.append((float(d_loss), float(self.g_step(self.G, self.D, self.opt_G, self._z(self.batch)))))
+        return losses
+
+    def sample(self, n):
+        with torch.no_grad():
+            return self.G(self._z(int(n))).double().numpy().copy()
+
+
+def gan_run(G, D, data, latent_dim, seed):
+    torch.manual_seed(int(seed))
+    return GanRun(G, D, data, latent_dim, seed)

@@ -1,0 +1,269 @@
+"""Unit 7 graded both ways: the contract tests plus unit-specific wrong and right answers."""
+from .unit_contract import *  # noqa: F401,F403
+
+UNIT = "unit07_gan"
+
+MUTANTS = {
+    "discriminator loss through log(sigmoid) (overflows at large logits)": ("losses.discriminator_loss", """
+        def discriminator_loss(real_logits, fake_logits, real_label=1.0):
+            pr, pf = torch.sigmoid(real_logits), torch.sigmoid(fake_logits)
+            return (-(real_label * torch.log(pr) + (1 - real_label) * torch.log(1 - pr)).mean()
+                    - torch.log(1 - pf).mean())
+    """),
+    "discriminator loss averages real and fake terms": ("losses.discriminator_loss", """
+        def discriminator_loss(real_logits, fake_logits, real_label=1.0):
+            return 0.5 * (F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, real_label))
+                          + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+    """),
+    "discriminator loss is the mean over real and fake logits together": ("losses.discriminator_loss", """
+        def discriminator_loss(real_logits, fake_logits, real_label=1.0):
+            logits = torch.cat([real_logits, fake_logits])
+            targets = torch.cat([torch.full_like(real_logits, real_label), torch.zeros_like(fake_logits)])
+            return 2 * F.binary_cross_entropy_with_logits(logits, targets)
+    """),
+    "two-sided label smoothing": ("losses.discriminator_loss", """
+        def discriminator_loss(real_logits, fake_logits, real_label=1.0):
+            return (F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, real_label))
+                    + F.binary_cross_entropy_with_logits(fake_logits, torch.full_like(fake_logits, 1 - real_label)))
+    """),
+    "float32 targets for float64 logits": ("losses.discriminator_loss", """
+        def discriminator_loss(real_logits, fake_logits, real_label=1.0):
+            return (F.binary_cross_entropy_with_logits(real_logits, real_label * torch.ones(real_logits.shape))
+                    + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros(fake_logits.shape)))
+    """),
+    "minimax generator loss with the wrong sign": ("losses.generator_loss_minimax", """
+        def generator_loss_minimax(fake_logits):
+            return F.softplus(fake_logits).mean()
+    """),
+    "minimax generator loss through log(1 - sigmoid)": ("losses.generator_loss_minimax", """
+        def generator_loss_minimax(fake_logits):
+            return torch.log(1 - torch.sigmoid(fake_logits)).mean()
+    """),
+    "non-saturating loss detached from the graph": ("losses.generator_loss_nonsaturating", """
+        def generator_loss_nonsaturating(fake_logits):
+            return torch.tensor(F.softplus(-fake_logits).mean().item(), dtype=fake_logits.dtype)
+    """),
+    "non-saturating loss summed instead of averaged": ("losses.generator_loss_nonsaturating", """
+        def generator_loss_nonsaturating(fake_logits):
+            return F.softplus(-fake_logits).sum()
+    """),
+    "least-squares discriminator loss without the 1/2": ("losses.lsgan_discriminator_loss", """
+        def lsgan_discriminator_loss(real_scores, fake_scores):
+            return ((real_scores - 1) ** 2).mean() + (fake_scores ** 2).mean()
+    """),
+    "least-squares generator loss with target 0": ("losses.lsgan_generator_loss", """
+        def lsgan_generator_loss(fake_scores):
+            return 0.5 * (fake_scores ** 2).mean()
+    """),
+    "optimal discriminator swaps the densities": ("theory.optimal_discriminator", """
+        def optimal_discriminator(p_data, p_model):
+            total = p_data + p_model
+            return np.where(total > 0, p_model / np.where(total > 0, total, 1.0), 0.5)
+    """),
+    "optimal discriminator is 0 where both densities vanish": ("theory.optimal_discriminator", """
+        def optimal_discriminator(p_data, p_model):
+            total = p_data + p_model
+            return np.where(total > 0, p_data / np.where(total > 0, total, 1.0), 0.0)
+    """),
+    "optimal value without the 0 log 0 convention": ("theory.optimal_value", """
+        def optimal_value(p_data, p_model, dx):
+            d = p_data / (p_data + p_model)
+            with np.errstate(all="ignore"):
+                return float(np.sum(p_data * np.log(d) + p_model * np.log(1 - d)) * dx)
+    """),
+    "optimal value forgets dx": ("theory.optimal_value", """
+        def optimal_value(p_data, p_model, dx):
+            d = optimal_discriminator(p_data, p_model)
+            with np.errstate(all="ignore"):
+                terms = np.where(p_data > 0, p_data * np.log(d), 0) + np.where(p_model > 0, p_model * np.log(1 - d), 0)
+            return float(np.sum(terms))
+    """),
+    "generator without the final tanh": ("models.Generator", """
+        class Generator(nn.Module):
+            def __init__(self, latent_dim, data_dim, hidden_dim=64):
+                super().__init__()
+                self.net = nn.Sequential(nn.Linear(latent_dim, hidden_dim), nn.ReLU(),
+                                         nn.Linear(hidden_dim, hidden_dim), nn.ReLU(),
+                                         nn.Linear(hidden_dim, data_dim))
+
+            def forward(self, z):
+                return self.net(z)
+    """),
+    "discriminator returns shape (N, 1)": ("models.Discriminator", """
+        class Discriminator(nn.Module):
+            def __init__(self, data_dim, hidden_dim=64):
+                super().__init__()
+                self.net = nn.Sequential(nn.Linear(data_dim, hidden_dim), nn.LeakyReLU(0.2),
+                                         nn.Linear(hidden_dim, hidden_dim), nn.LeakyReLU(0.2),
+                                         nn.Linear(hidden_dim, 1))
+
+            def forward(self, x):
+                return self.net(x)
+    """),
+    "discriminator with plain ReLU": ("models.Discriminator", """
+        class Discriminator(nn.Module):
+            def __init__(self, data_dim, hidden_dim=64):
+                super().__init__()
+                self.net = nn.Sequential(nn.Linear(data_dim, hidden_dim), nn.ReLU(),
+                                         nn.Linear(hidden_dim, hidden_dim), nn.ReLU(),
+                                         nn.Linear(hidden_dim, 1))
+
+            def forward(self, x):
+                return self.net(x).squeeze(-1)
+    """),
+    "parameter count forgets the biases": ("models.count_parameters", """
+        def count_parameters(latent_dim, data_dim, hidden_dim):
+            return (latent_dim * hidden_dim + hidden_dim * hidden_dim + hidden_dim * data_dim,
+                    data_dim * hidden_dim + hidden_dim * hidden_dim + hidden_dim)
+    """),
+    "discriminator step does not detach the fakes": ("training.discriminator_step", """
+        def discriminator_step(G, D, opt_D, real, z, real_label=1.0):
+            loss = discriminator_loss(D(real), D(G(z)), real_label)
+            opt_D.zero_grad()
+            loss.backward()
+            opt_D.step()
+            return float(loss.item())
+    """),
+    "discriminator step keeps stale gradients": ("training.discriminator_step", """
+        def discriminator_step(G, D, opt_D, real, z, real_label=1.0):
+            loss = discriminator_loss(D(real), D(G(z).detach()), real_label)
+            loss.backward()
+            opt_D.step()
+            return float(loss.item())
+    """),
+    "discriminator step ignores real_label": ("training.discriminator_step", """
+        def discriminator_step(G, D, opt_D, real, z, real_label=1.0):
+            loss = discriminator_loss(D(real), D(G(z).detach()))
+            opt_D.zero_grad()
+            loss.backward()
+            opt_D.step()
+            return float(loss.item())
+    """),
+    "generator step with the minimax loss": ("training.generator_step", """
+        def generator_step(G, D, opt_G, z):
+            from .losses import generator_loss_minimax
+            loss = generator_loss_minimax(D(G(z)))
+            opt_G.zero_grad()
+            loss.backward()
+            opt_G.step()
+            return float(loss.item())
+    """),
+    "generator step returns the loss after the update": ("training.generator_step", """
+        def generator_step(G, D, opt_G, z):
+            loss = generator_loss_nonsaturating(D(G(z)))
+            opt_G.zero_grad()
+            loss.backward()
+            opt_G.step()
+            return float(generator_loss_nonsaturating(D(G(z))).item())
+    """),
+    "gradient penalty without create_graph": ("stability.gradient_penalty", """
+        def gradient_penalty(D, real, fake, alpha, weight=10.0):
+            x_hat = (alpha * real + (1 - alpha) * fake).detach().requires_grad_(True)
+            (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat)
+            return weight * ((grad.norm(dim=1) - 1) ** 2).mean()
+    """),
+    "gradient penalty interpolates the wrong way round": ("stability.gradient_penalty", """
+        def gradient_penalty(D, real, fake, alpha, weight=10.0):
+            x_hat = ((1 - alpha) * real + alpha * fake).detach().requires_grad_(True)
+            (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
+            return weight * ((grad.norm(dim=1) - 1) ** 2).mean()
+    """),
+    "gradient penalty on the squared norm": ("stability.gradient_penalty", """
+        def gradient_penalty(D, real, fake, alpha, weight=10.0):
+            x_hat = (alpha * real + (1 - alpha) * fake).detach().requires_grad_(True)
+            (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
+            return weight * (((grad ** 2).sum(dim=1) - 1) ** 2).mean()
+    """),
+    "power iteration does one extra iteration": ("stability.power_iteration", """
+        def power_iteration(W, u, n_iters=1):
+            for _ in range(n_iters + 1):
+                v = W.T @ u
+                v = v / v.norm()
+                u = W @ v
+                u = u / u.norm()
+            return u @ W @ v, u, v
+    """),
+    "power iteration without normalizing v": ("stability.power_iteration", """
+        def power_iteration(W, u, n_iters=1):
+            for _ in range(n_iters):
+                v = W.T @ u
+                u = W @ v
+                u = u / u.norm()
+            return u @ W @ v / v.norm(), u, v
+    """),
+    "spectral normalization returns the starting vector": ("stability.spectral_normalize", """
+        def spectral_normalize(W, u, n_iters=1):
+            sigma, _, _ = power_iteration(W, u, n_iters)
+            return W / sigma, u
+    """),
+}
+
+ALTERNATIVES = {
+    "discriminator loss by the max/log1p formula": ("losses.discriminator_loss", """
+        def discriminator_loss(real_logits, fake_logits, real_label=1.0):
+            def bce(x, t):
+                return (torch.clamp(x, min=0) - x * t + torch.log1p(torch.exp(-torch.abs(x)))).mean()
+            return bce(real_logits, real_label) + bce(fake_logits, 0.0)
+    """),
+    "minimax generator loss with logsigmoid": ("losses.generator_loss_minimax", """
+        def generator_loss_minimax(fake_logits):
+            return F.logsigmoid(-fake_logits).mean()
+    """),
+    "non-saturating loss as BCE against ones": ("losses.generator_loss_nonsaturating", """
+        def generator_loss_nonsaturating(fake_logits):
+            return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+    """),
+    "optimal value as -log 4 + 2 JSD": ("theory.optimal_value", """
+        def optimal_value(p_data, p_model, dx):
+            m = (p_data + p_model) / 2
+            def kl(p):
+                ok = p > 0
+                return float(np.sum(p[ok] * np.log(p[ok] / m[ok])) * dx)
+            return -np.log(4.0) + kl(p_data) + kl(p_model)
+    """),
+    "discriminator with named layers and functional activations": ("models.Discriminator", """
+        class Discriminator(nn.Module):
+            def __init__(self, data_dim, hidden_dim=64):
+                super().__init__()
+                self.fc1 = nn.Linear(data_dim, hidden_dim)
+                self.fc2 = nn.Linear(hidden_dim, hidden_dim)
+                self.out = nn.Linear(hidden_dim, 1)
+
+            def forward(self, x):
+                h = torch.nn.functional.leaky_relu(self.fc1(x), 0.2)
+                h = torch.nn.functional.leaky_relu(self.fc2(h), 0.2)
+                return self.out(h).view(-1)
+    """),
+    "discriminator step on one concatenated batch, fakes under no_grad": ("training.discriminator_step", """
+        def discriminator_step(G, D, opt_D, real, z, real_label=1.0):
+            import torch
+
+            with torch.no_grad():
+                fake = G(z)
+            opt_D.zero_grad(set_to_none=False)
+            logits = D(torch.cat([real, fake]))
+            loss = discriminator_loss(logits[:len(real)], logits[len(real):], real_label)
+            loss.backward()
+            opt_D.step()
+            return loss.item()
+    """),
+    "gradient penalty with grad_outputs and explicit norm": ("stability.gradient_penalty", """
+        def gradient_penalty(D, real, fake, alpha, weight=10.0):
+            x_hat = alpha * real + (1 - alpha) * fake
+            x_hat = x_hat.clone().detach()
+            x_hat.requires_grad = True
+            out = D(x_hat)
+            grad = torch.autograd.grad(out, x_hat, grad_outputs=torch.ones_like(out), create_graph=True)[0]
+            norms = torch.sqrt((grad ** 2).sum(dim=1))
+            return weight * torch.mean((norms - 1.0) ** 2)
+    """),
+    "power iteration with sigma = ||W v||": ("stability.power_iteration", """
+        def power_iteration(W, u, n_iters=1):
+            u = u.clone()
+            for _ in range(n_iters):
+                v = torch.nn.functional.normalize(torch.mv(W.t(), u), dim=0, eps=0.0)
+                wv = torch.mv(W, v)
+                u = wv / torch.linalg.norm(wv)
+            return torch.linalg.norm(W @ v), u, v
+    """),
+}
