@@ -65,6 +65,9 @@ def output_size_key(ctx):
              if k <= n + 2 * p]
     for args, got in zip(cases, ctx.student.layers.conv_output_size.map(cases)):
         compare.equal(got, out_size(*args), "conv_output_size(size=%d, kernel=%d, stride=%d, pad=%d)" % args)
+    defaults = [(n, k) for n in (4, 7) for k in (1, 3)]
+    for args, got in zip(defaults, ctx.student.layers.conv_output_size.map(defaults)):
+        compare.equal(got, out_size(*args), "conv_output_size(size=%d, kernel=%d) with the default stride and pad" % args)
 
 
 @suite.check("layers.conv_output_size", points=1)
@@ -106,6 +109,11 @@ def conv_forward_values(ctx):
             (out,), _ = pair.unpack(pair.forward(v["x"], v["w"], v["b"], v["stride"], v["pad"]))
             compare.close(out, conv_oracle(v["x"], v["w"], v["b"], v["stride"], v["pad"]),
                           f"out from conv_forward ({label})", hidden=ctx.hidden)
+    with ctx.case("default stride and pad"):
+        pair, v = conv_pair(ctx, CONV_CASES["stride 1, no padding"])
+        (out,), _ = pair.unpack(pair.forward(v["x"], v["w"], v["b"]))
+        compare.close(out, conv_oracle(v["x"], v["w"], v["b"], 1, 0), "out from conv_forward(x, w, b) (default stride 1, pad 0)",
+                      hidden=ctx.hidden)
 
 
 @suite.check("layers.conv_forward", points=1)
@@ -197,6 +205,10 @@ def max_pool_forward_values(ctx):
             x = ctx.rng.standard_normal(shape)
             compare.close(pool_out(fn(x, pool_size=k, stride=s), "max", pool_shape(shape, k, s)),
                           pool_windows(x, k, s).max(axis=-1), f"out from max_pool_forward ({label})", hidden=ctx.hidden)
+    with ctx.case("default pool_size and stride"):
+        x = ctx.rng.standard_normal((2, 2, 6, 5))
+        compare.close(pool_out(fn(x), "max", (2, 2, 3, 2)), pool_windows(x, 2, 2).max(axis=-1),
+                      "out from max_pool_forward(x) (default pool_size 2, stride 2)", hidden=ctx.hidden)
 
 
 @suite.check("layers.max_pool_backward", points=3)
@@ -243,6 +255,10 @@ def avg_pool_forward_values(ctx):
             x = ctx.rng.standard_normal(shape)
             compare.close(pool_out(fn(x, pool_size=k, stride=s), "avg", pool_shape(shape, k, s)),
                           pool_windows(x, k, s).mean(axis=-1), f"out from avg_pool_forward ({label})", hidden=ctx.hidden)
+    with ctx.case("default pool_size and stride"):
+        x = ctx.rng.standard_normal((2, 2, 6, 5))
+        compare.close(pool_out(fn(x), "avg", (2, 2, 3, 2)), pool_windows(x, 2, 2).mean(axis=-1),
+                      "out from avg_pool_forward(x) (default pool_size 2, stride 2)", hidden=ctx.hidden)
 
 
 @suite.check("layers.avg_pool_backward", points=3)
@@ -399,11 +415,13 @@ def cnn_backward_matches_reference(ctx):
 def parameter_counts_values(ctx):
     """Weight sharing made visible: the convolution's count against the same-sized dense layer's."""
     for (c, h, w), f, k, s, p in (((3, 32, 32), 16, 3, 1, 1), ((1, 28, 28), 8, 5, 1, 0), ((3, 9, 7), 4, 3, 2, 1),
-                                  ((2, 5, 5), 3, 5, 1, 0)):
-        label = f"parameter_counts(({c}, {h}, {w}), {f}, {k}, stride={s}, pad={p})"
+                                  ((2, 5, 5), 3, 5, 1, 0), ((2, 6, 5), 3, 3, None, None)):
+        label = f"parameter_counts(({c}, {h}, {w}), {f}, {k}" + (")" if s is None else f", stride={s}, pad={p})")
         with ctx.case(label):
+            extra = () if s is None else (s, p)
+            s, p = (1, 0) if s is None else (s, p)
             outputs = f * out_size(h, k, s, p) * out_size(w, k, s, p)
-            got = compare.sequence(ctx.student.cnn.parameter_counts((c, h, w), f, k, s, p), label, 2)
+            got = compare.sequence(ctx.student.cnn.parameter_counts((c, h, w), f, k, *extra), label, 2)
             compare.equal(got[0], f * (c * k * k + 1), f"the convolution's count from {label}")
             compare.equal(got[1], c * h * w * outputs + outputs, f"the dense layer's count from {label}")
 
@@ -604,10 +622,12 @@ def nms_values(ctx):
     cases["IoU exactly at the threshold (kept)"] = (edge[:2], np.array([0.9, 0.8]), 0.5)
     cases["IoU just above the threshold (suppressed)"] = (edge[:2], np.array([0.8, 0.9]), 0.49)
     cases["no boxes"] = (np.zeros((0, 4)), np.zeros(0), 0.5)
+    cases["default threshold 0.5"] = (boxes, scores, None)
     for label, (b, s, t) in cases.items():
         with ctx.case(label):
-            expected = greedy_nms(b, s, t)
-            got = compare.array(ctx.student.detection.nms(b, s, iou_threshold=t), "keep from nms", kinds="iu")
+            expected = greedy_nms(b, s, 0.5 if t is None else t)
+            kwargs = {} if t is None else {"iou_threshold": t}
+            got = compare.array(ctx.student.detection.nms(b, s, **kwargs), "keep from nms", kinds="iu")
             if got.shape != expected.shape:
                 ctx.fail(f"nms kept {got.size} boxes ({label})" + ("" if ctx.hidden else f"; expected {expected.size}"))
             compare.equal(got, expected, f"keep from nms ({label}, in order of decreasing score)", hidden=ctx.hidden)
@@ -802,6 +822,11 @@ def psnr_key(ctx):
             want = float(PSNR(peak_value, np.mean((pred - target) ** 2)))
             compare.close_scalar(fn(pred, target, max_value=peak_value), want, f"psnr with max_value={peak_value:g}",
                                  rtol=1e-10, hidden=ctx.hidden)
+    with ctx.case("default max_value 1"):
+        target = ctx.rng.uniform(0, 1, (3, 4))
+        pred = target + ctx.rng.normal(0, 0.05, target.shape)
+        compare.close_scalar(fn(pred, target), float(PSNR(1.0, np.mean((pred - target) ** 2))),
+                             "psnr(prediction, target) with the default max_value", rtol=1e-10, hidden=ctx.hidden)
     with ctx.case("identical images"):
         x = ctx.rng.uniform(0, 1, (3, 4))
         got = compare.scalar(fn(x, x.copy()), "psnr of identical images", finite=False)
@@ -815,7 +840,9 @@ SUBPIXEL = ((3, 2, 8), (2, 2, 5, 6), conv_count(2, 8, 5) + conv_count(8, 4, 3) +
 @suite.check("subpixel.SubPixelNet", points=2)
 def subpixel_counts_and_shapes(ctx):
     build_cases(ctx, "subpixel.SubPixelNet", [SUBPIXEL, ((2, 1, 16), (2, 1, 4, 4), conv_count(1, 16, 5)
-                                                         + conv_count(16, 8, 3) + conv_count(8, 4, 3), (2, 1, 8, 8))])
+                                                         + conv_count(16, 8, 3) + conv_count(8, 4, 3), (2, 1, 8, 8)),
+                                              ((), (2, 1, 3, 4), conv_count(1, 32, 5) + conv_count(32, 16, 3)
+                                               + conv_count(16, 4, 3), (2, 1, 6, 8))])
 
 
 @suite.check("subpixel.SubPixelNet", points=4, timeout=40)

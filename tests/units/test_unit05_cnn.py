@@ -7,12 +7,6 @@ from .unit_contract import *  # noqa: F401,F403
 UNIT = "unit05_cnn"
 
 MUTANTS = {
-    "output size rounds up": ("layers.conv_output_size", """
-        def conv_output_size(size, kernel, stride=1, pad=0):
-            if stride < 1 or pad < 0 or kernel < 1 or size < 1 or kernel > size + 2 * pad:
-                raise ValueError("bad")
-            return -(-(size - kernel + 2 * pad) // stride) + 1
-    """),
     "convolution flips the kernel": ("layers.conv_forward", """
         def conv_forward(x, w, b, stride=1, pad=0):
             w = np.ascontiguousarray(w[:, :, ::-1, ::-1])
@@ -64,17 +58,6 @@ MUTANTS = {
             dx[n, c, i * s + best // k, j * s + best % k] = dout
             return dx
     """),
-    "average pool backward forgets to divide": ("layers.avg_pool_backward", """
-        def avg_pool_backward(dout, cache):
-            shape, k, s = cache
-            N, C, H, W = (int(v) for v in shape)
-            Ho, Wo = dout.shape[2:]
-            dx = np.zeros((N, C, H, W))
-            for p in range(k):
-                for q in range(k):
-                    dx[:, :, p:p + s * (Ho - 1) + 1:s, q:q + s * (Wo - 1) + 1:s] += dout
-            return dx
-    """),
     "softmax without the max shift overflows": ("cnn.softmax_cross_entropy", """
         def softmax_cross_entropy(scores, y):
             e = np.exp(scores)
@@ -91,12 +74,6 @@ MUTANTS = {
             dr = max_pool_backward(dflat.reshape(a.shape[0], a.shape[1], a.shape[2] // 2, a.shape[3] // 2), pool_cache)
             dx, dW1, db1 = conv_backward(dr, conv_cache)
             return {"x": dx, "W1": dW1, "b1": db1, "W2": flat.T @ dscores, "b2": dscores.sum(axis=0)}
-    """),
-    "dense count without the biases": ("cnn.parameter_counts", """
-        def parameter_counts(in_shape, out_channels, kernel_size, stride=1, pad=0):
-            C, H, W = in_shape
-            Ho, Wo = conv_output_size(H, kernel_size, stride, pad), conv_output_size(W, kernel_size, stride, pad)
-            return out_channels * (C * kernel_size**2 + 1), C * H * W * out_channels * Ho * Wo
     """),
     "basic block adds the shortcut after the last ReLU": ("architectures.BasicBlock", """
         class BasicBlock(nn.Module):
@@ -168,17 +145,6 @@ MUTANTS = {
             N, C, H, W = features.shape
             return (2 * dG @ features.reshape(N, C, H * W) / (C * H * W)).reshape(features.shape)
     """),
-    "total variation with absolute differences": ("style.tv_loss", """
-        def tv_loss(images, weight):
-            x = images
-            down, right = x[:, :, 1:, :] - x[:, :, :-1, :], x[:, :, :, 1:] - x[:, :, :, :-1]
-            grad = np.zeros_like(x)
-            grad[:, :, 1:, :] += np.sign(down)
-            grad[:, :, :-1, :] -= np.sign(down)
-            grad[:, :, :, 1:] += np.sign(right)
-            grad[:, :, :, :-1] -= np.sign(right)
-            return float(weight * (np.abs(down).sum() + np.abs(right).sum())), weight * grad
-    """),
     "pixel shuffle swaps the sub-pixel rows and columns": ("superres.pixel_shuffle", """
         def pixel_shuffle(x, r):
             if x.ndim != 4 or r < 1 or x.shape[1] % (r * r):
@@ -186,11 +152,6 @@ MUTANTS = {
             N, Cr2, H, W = x.shape
             C = Cr2 // (r * r)
             return x.reshape(N, C, r, r, H, W).transpose(0, 1, 4, 3, 5, 2).reshape(N, C, H * r, W * r).copy()
-    """),
-    "PSNR of the root mean square error": ("superres.psnr", """
-        def psnr(prediction, target, max_value=1.0):
-            mse = float(np.mean((prediction - target) ** 2))
-            return float("inf") if mse == 0 else float(10 * np.log10(max_value / np.sqrt(mse)))
     """),
     "sub-pixel net without its hidden ReLUs": ("subpixel.SubPixelNet", """
         class SubPixelNet(nn.Module):
