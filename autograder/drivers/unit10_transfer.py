@@ -30,12 +30,14 @@ def train_mode(model):
 
 
 def optimizer_groups(model, optimizer):
-    """The optimizer's class name and, per parameter group, its lr, momentum, weight decay and
-    the names of its parameters (None for a tensor that is not a parameter of ``model``)."""
+    """The optimizer's class name and, per parameter group, its numeric and boolean settings
+    (lr, momentum, ...) and "params": the names of its parameters (None for a tensor that is not
+    a parameter of ``model``)."""
     names = {id(p): name for name, p in model.named_parameters()}
-    groups = [{"lr": float(g["lr"]), "momentum": float(g.get("momentum", 0.0)),
-               "weight_decay": float(g.get("weight_decay", 0.0)),
-               "params": [names.get(id(p)) for p in g["params"]]} for g in optimizer.param_groups]
+    groups = []
+    for g in optimizer.param_groups:
+        settings = {k: v for k, v in g.items() if type(v) in (bool, int, float)}
+        groups.append({**settings, "params": [names.get(id(p)) for p in g["params"]]})
     return type(optimizer).__name__, groups
 
 

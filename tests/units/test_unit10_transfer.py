@@ -16,12 +16,6 @@ MUTANTS = {
             model.load_state_dict({k: torch.as_tensor(v) for k, v in weights.items()}, strict=False)
             return model.eval()
     """),
-    "load_pretrained leaves training mode on": ("backbone.load_pretrained", """
-        def load_pretrained(weights):
-            model = ShapeNet()
-            model.load_state_dict({k: torch.as_tensor(v) for k, v in weights.items()})
-            return model
-    """),
     "load_pretrained copies parameters only, not batch-norm buffers": ("backbone.load_pretrained", """
         def load_pretrained(weights):
             model = ShapeNet()
@@ -61,31 +55,13 @@ MUTANTS = {
             model.head.requires_grad_(True)
             return model
     """),
-    "freeze_backbone leaves the head as it was": ("backbone.freeze_backbone", """
-        def freeze_backbone(model):
-            model.features.requires_grad_(False)
-            return model
-    """),
     "count_trainable_parameters ignores requires_grad": ("backbone.count_trainable_parameters", """
         def count_trainable_parameters(model):
             return sum(p.numel() for p in model.parameters())
     """),
-    "count_trainable_parameters counts buffers": ("backbone.count_trainable_parameters", """
-        def count_trainable_parameters(model):
-            frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
-            return sum(t.numel() for t in model.state_dict().values()) - frozen
-    """),
     "set_train_mode does not freeze batch norm": ("finetune.set_train_mode", """
         def set_train_mode(model, freeze_bn=True):
             return model.train()
-    """),
-    "set_train_mode freezes batch-norm parameters instead of statistics": ("finetune.set_train_mode", """
-        def set_train_mode(model, freeze_bn=True):
-            model.train()
-            for m in model.modules():
-                if freeze_bn and isinstance(m, nn.BatchNorm2d):
-                    m.requires_grad_(False)
-            return model
     """),
     "set_train_mode with freeze_bn=False by default": ("finetune.set_train_mode", """
         def set_train_mode(model, freeze_bn=False):
@@ -94,10 +70,6 @@ MUTANTS = {
                 if freeze_bn and isinstance(m, nn.BatchNorm2d):
                     m.eval()
             return model
-    """),
-    "make_optimizer with one group at the head's rate": ("finetune.make_optimizer", """
-        def make_optimizer(model, backbone_lr, head_lr):
-            return torch.optim.SGD(model.parameters(), lr=head_lr)
     """),
     "make_optimizer with the rates swapped": ("finetune.make_optimizer", """
         def make_optimizer(model, backbone_lr, head_lr):
@@ -126,15 +98,6 @@ MUTANTS = {
             optimizer.step()
             return float(loss)
     """),
-    "train_step lets batch norm update its statistics": ("finetune.train_step", """
-        def train_step(model, optimizer, x, y, freeze_bn=True):
-            model.train()
-            optimizer.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            optimizer.step()
-            return float(loss)
-    """),
     "train_step always freezes batch norm": ("finetune.train_step", """
         def train_step(model, optimizer, x, y, freeze_bn=True):
             set_train_mode(model, True)
@@ -144,30 +107,10 @@ MUTANTS = {
             optimizer.step()
             return float(loss)
     """),
-    "train_step returns the loss after the step": ("finetune.train_step", """
-        def train_step(model, optimizer, x, y, freeze_bn=True):
-            set_train_mode(model, freeze_bn)
-            optimizer.zero_grad()
-            F.cross_entropy(model(x), y).backward()
-            optimizer.step()
-            with torch.no_grad():
-                return float(F.cross_entropy(model(x), y))
-    """),
     "extract_features in training mode": ("finetune.extract_features", """
         def extract_features(model, x):
             with torch.no_grad():
                 return model.features(x)
-    """),
-    "extract_features keeps the graph": ("finetune.extract_features", """
-        def extract_features(model, x):
-            model.eval()
-            return model.features(x)
-    """),
-    "predict returns probabilities' maxima": ("finetune.predict", """
-        def predict(model, x):
-            model.eval()
-            with torch.no_grad():
-                return model(x).softmax(dim=1).max(dim=1).values
     """),
     "predict in training mode": ("finetune.predict", """
         def predict(model, x):
@@ -186,16 +129,6 @@ MUTANTS = {
                 return freeze_backbone(model), make_optimizer(model, 0.0, lr)
             return model, make_optimizer(model, lr, lr)
     """),
-    "feature extraction without freezing": ("recipes.setup_transfer", """
-        def setup_transfer(weights, num_classes, mode, lr):
-            if mode not in MODES:
-                raise ValueError(mode)
-            if mode == "scratch":
-                model = ShapeNet(num_classes)
-                return model, make_optimizer(model, lr, lr)
-            model = replace_head(load_pretrained(weights), num_classes)
-            return model, make_optimizer(model, 0.0 if mode == "feature_extraction" else lr / 10, lr)
-    """),
     "scratch starts from the pretrained weights": ("recipes.setup_transfer", """
         def setup_transfer(weights, num_classes, mode, lr):
             if mode not in MODES:
@@ -204,18 +137,6 @@ MUTANTS = {
             if mode == "feature_extraction":
                 return freeze_backbone(model), make_optimizer(model, 0.0, lr)
             return model, make_optimizer(model, lr if mode == "scratch" else lr / 10, lr)
-    """),
-    "transfer recipes keep the pretrained head": ("recipes.setup_transfer", """
-        def setup_transfer(weights, num_classes, mode, lr):
-            if mode not in MODES:
-                raise ValueError(mode)
-            if mode == "scratch":
-                model = ShapeNet(num_classes)
-                return model, make_optimizer(model, lr, lr)
-            model = load_pretrained(weights)
-            if mode == "feature_extraction":
-                return freeze_backbone(model), make_optimizer(model, 0.0, lr)
-            return model, make_optimizer(model, lr / 10, lr)
     """),
 }
 
@@ -232,23 +153,12 @@ ALTERNATIVES = {
             model.train(False)
             return model
     """),
-    "freeze_backbone with Module.requires_grad_": ("backbone.freeze_backbone", """
-        def freeze_backbone(model):
-            model.features.requires_grad_(False)
-            model.head.requires_grad_(True)
-            return model
-    """),
     "set_train_mode listing batch-norm classes": ("finetune.set_train_mode", """
         def set_train_mode(model, freeze_bn=True):
             for m in model.modules():
                 frozen = freeze_bn and isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d))
                 m.training = not frozen
             return model
-    """),
-    "count_trainable_parameters from shapes": ("backbone.count_trainable_parameters", """
-        def count_trainable_parameters(model):
-            import math
-            return sum(math.prod(p.shape) for _, p in model.named_parameters() if p.requires_grad)
     """),
     "train_step with log-softmax and zeroed (not None) gradients": ("finetune.train_step", """
         def train_step(model, optimizer, x, y, freeze_bn=True):
@@ -266,12 +176,6 @@ ALTERNATIVES = {
             with torch.inference_mode():
                 out = model.features(x)
             return out.clone()
-    """),
-    "predict with torch.max": ("finetune.predict", """
-        def predict(model, x):
-            model.eval()
-            with torch.no_grad():
-                return torch.max(model(x), 1).indices
     """),
 }
 
