@@ -6,6 +6,10 @@ ShapeNet (given below; do not change it) is a small CNN for 8x8 grayscale images
 class logits. Its pretrained weights, trained to tell apart 4 kinds of strokes, arrive as a dict
 {name: numpy array} with the keys of ShapeNet().state_dict(): parameters and batch-norm buffers.
 "Frozen" parameters have requires_grad = False, so no optimizer step can change them.
+
+To try your code: `from autograder.pretrained import shapes`; `shapes.load_weights()` returns
+the weights and `shapes.images(shapes.TARGET, 4, np.random.default_rng(0))` makes labelled
+images (x, y) of the new task as numpy arrays (torch.as_tensor turns them into tensors).
 """
 import torch
 from torch import nn
