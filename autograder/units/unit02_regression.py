@@ -156,9 +156,9 @@ def linear_loss_values(ctx):
     f = ctx.student.linear.linear_regression_loss
     X, targets = regression_data(ctx)
     w = ctx.rng.standard_normal(3)
-    for l2 in (0.0, 0.7):
-        with ctx.case(f"l2 = {l2}"):
-            out = compare.sequence(f(X, targets, w, l2), f"linear_regression_loss(X, y, w, l2={l2})", 2)
+    for l2, kwargs in ((0.0, {}), (0.7, {"l2": 0.7})):
+        with ctx.case(f"l2 = {l2}" + ("" if kwargs else " (the default)")):
+            out = compare.sequence(f(X, targets, w, **kwargs), f"linear_regression_loss(X, y, w, l2={l2})", 2)
             compare.close_scalar(out[0], ridge_loss(X, targets, w, l2), f"the loss from linear_regression_loss "
                                  f"with l2 = {l2}", hidden=ctx.hidden, **STRICT)
             compare.array(out[1], "dw from linear_regression_loss", (3,))
@@ -225,7 +225,7 @@ def closed_form_residual_property(ctx):
         compare.close(X.T @ (targets - X @ w), l2 * w, f"X^T (y - X w) compared with l2 * w (l2 = {l2}) for "
                       "w = linear_regression_closed_form(X, y, l2)", rtol=0, atol=1e-12 * scale)
 
-    properties.run(ctx, prop, max_examples=30, problem=ridge_problems())
+    properties.run(ctx, prop, max_examples=25, problem=ridge_problems())
 
 
 @suite.check("linear.linear_regression_closed_form", points=2, name="closed_form_errors")
@@ -242,8 +242,9 @@ def closed_form_errors(ctx):
 
 
 def gd_run(ctx, X, targets, lr, steps, l2):
-    """The student's (w, losses), validated."""
-    out = compare.sequence(ctx.student.linear.linear_regression_gd(X, targets, lr, steps, l2=l2),
+    """The student's (w, losses), validated; l2 = 0 is left to the default."""
+    kwargs = {"l2": l2} if l2 else {}
+    out = compare.sequence(ctx.student.linear.linear_regression_gd(X, targets, lr, steps, **kwargs),
                            "linear_regression_gd(X, y, lr, num_steps, l2)", 2)
     return compare.array(out[0], "w from linear_regression_gd", (X.shape[1],)), out[1]
 
@@ -380,7 +381,7 @@ def sigmoid_inverts_logit(ctx):
         back = compare.array(lg.logit(compare.array(lg.sigmoid(zv), "sigmoid(z)", zv.shape)), "logit(sigmoid(z))")
         compare.close(back, zv, "logit(sigmoid(z)) compared with z", rtol=1e-6, atol=1e-6)
 
-    properties.run(ctx, prop, max_examples=30, ps=properties.arrays(properties.shapes(), 1e-9, 1 - 1e-9),
+    properties.run(ctx, prop, max_examples=25, ps=properties.arrays(properties.shapes(), 1e-9, 1 - 1e-9),
                    zv=properties.arrays(properties.shapes(), -20, 20))
 
 
@@ -412,7 +413,7 @@ def odds_ratio_is_exp_w(ctx):
         compare.close_scalar(float(o[1] / o[0]), float(np.exp(w[j])), f"the odds ratio from odds(predict_proba(...)) "
                              f"when feature {j} grows by 1, compared with exp(w[{j}])", rtol=1e-8)
 
-    properties.run(ctx, prop, max_examples=30, problem=odds_problems())
+    properties.run(ctx, prop, max_examples=25, problem=odds_problems())
 
 
 def logistic_data(ctx, n=40, d=2):
@@ -495,11 +496,13 @@ def logistic_training_matches_reference(ctx):
 
 # ---------------------------------------------------------------- softmax
 def logit_cases(ctx, n=6):
-    """(label, Z, y): moderate logits; logits of size 1e4 (naive exp overflows) with ties for the max."""
+    """(label, Z, y): moderate logits; logits of size 1e4 (a naive exp overflows), with ties for a row's
+    maximum and a row far below the others (shifting by the maximum of all of Z underflows)."""
     labels = ctx.rng.integers(0, CLASSES, n)
-    huge = np.array([[BIG, -BIG, 0.0], [-BIG, -BIG, BIG], [BIG, BIG - 1.0, 0.5 * BIG], [BIG, BIG, -BIG]])
+    huge = np.array([[BIG, -BIG, 0.0], [-BIG, -BIG, BIG], [BIG, BIG - 1.0, 0.5 * BIG], [BIG, BIG, -BIG],
+                     [-BIG, 2.0 - BIG, -1.0 - BIG]])
     return [("moderate logits", moderate(ctx, (n, CLASSES)), labels),
-            ("logits of size 1e4", huge, np.array([1, 2, 1, 0]))]
+            ("logits of size 1e4", huge, np.array([1, 2, 1, 0, 2]))]
 
 
 @suite.check("softmax.softmax", points=3)
@@ -532,7 +535,7 @@ def softmax_properties(ctx):
         compare.close(P.sum(axis=1), np.ones(len(Z)), "the row sums of softmax(Z)", rtol=0, atol=1e-12)
         compare.close(Q, P, "softmax(Z + c) (c added to each row) compared with softmax(Z)", rtol=1e-9, atol=1e-12)
 
-    properties.run(ctx, prop, max_examples=30, problem=shifted_logits())
+    properties.run(ctx, prop, max_examples=25, problem=shifted_logits())
 
 
 BAD_LABELS = {"a label equal to C": lambda Z: (Z, np.array([0, CLASSES, 1, 0])),
@@ -621,8 +624,8 @@ def predict_classes_values(ctx):
     predict = ctx.student.multiclass.predict_classes
     X, _ = blobs(ctx, 4)
     W, b = softmax_model(ctx)
-    for label, (W_, b_) in {"random weights": (W, b),
-                            "tied scores go to the smallest index": (np.zeros_like(W), np.array([0.0, 1.0, 1.0]))}.items():
+    tied = (np.zeros_like(W), np.array([0.0, 1.0, 1.0]))
+    for label, (W_, b_) in {"random weights": (W, b), "tied scores go to the smallest index": tied}.items():
         with ctx.case(label):
             got = compare.array(predict(X, W_, b_), "predict_classes(X, W, b)", (len(X),), kinds="iu")
             compare.equal(got, np.argmax(X @ W_ + b_, axis=1).astype(float), f"predict_classes(X, W, b) ({label})",
@@ -680,7 +683,8 @@ def one_vs_rest_matches_reference(ctx):
 
 # ---------------------------------------------------------------- Iris
 IRIS_SPECIES = ("setosa", "versicolor", "virginica")
-IRIS_ACCURACY = 0.9  # the reference scores 51/51 (softmax) and 49/51 (one-vs-rest); 46/51 passes
+IRIS_ACCURACY = 0.9  # 46 of the 51 test flowers. Calibrated: with lr = 1, 300 steps the reference gets
+# 51/51 (softmax) and 49/51 (one-vs-rest), a margin of 5 and 3 flowers; 100 steps already give 49 and 48.
 
 
 def iris():
@@ -694,18 +698,19 @@ def iris():
 
 def iris_accuracy(ctx, name):
     X_train, y_train, X_test, y_test = iris()
-    W, b = multiclass_fit(ctx, name, X_train, y_train, 1.0, 1000)
+    W, b = multiclass_fit(ctx, name, X_train, y_train, 1.0, 300)
     training.accuracy_at_least(np.argmax(X_test @ W + b, axis=1), y_test, IRIS_ACCURACY,
-                               f"{name}(X_train, y_train, 3, lr=1.0, num_steps=1000) on Iris")
+                               f"{name}(X_train, y_train, 3, lr=1.0, num_steps=300) on Iris")
 
 
 @suite.check("multiclass.train_softmax_regression", points=3, timeout=30, name="iris_softmax_accuracy")
 def iris_softmax_accuracy(ctx):
-    """Trained on 99 standardized Iris flowers, at least 90% of the 51 held-out ones are right."""
+    """Trained on 99 standardized Iris flowers, at least 90% of the 51 held-out ones are right
+    (the reference: 51 of 51)."""
     iris_accuracy(ctx, "train_softmax_regression")
 
 
 @suite.check("multiclass.train_one_vs_rest", points=2, timeout=30, name="iris_one_vs_rest_accuracy")
 def iris_one_vs_rest_accuracy(ctx):
-    """One-vs-rest on the same split: at least 90% of the held-out flowers are right."""
+    """One-vs-rest on the same split: at least 90% of the held-out flowers are right (the reference: 49 of 51)."""
     iris_accuracy(ctx, "train_one_vs_rest")
