@@ -14,6 +14,8 @@
 """
 from __future__ import annotations
 
+import operator
+
 import mpmath
 import numpy as np
 import sympy as sp
@@ -68,6 +70,7 @@ class ArrayKey:
 BINARY = ("add", "sub", "mul", "div")
 UNARY = ("neg", "exp", "log", "tanh", "relu", "pow")
 SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
+OPERATORS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv}
 EXPONENTS = (2, 3, -1, -2, 0.5, 1.5)
 LIMIT = 50.0  # every intermediate value stays within [-LIMIT, LIMIT]
 
@@ -90,9 +93,7 @@ def _unary(op: str, v: float, exponent) -> float | None:
 
 
 def _binary(op: str, a: float, b: float) -> float | None:
-    if op == "div":
-        return a / b if abs(b) > 0.3 else None
-    return {"add": a + b, "sub": a - b, "mul": a * b}[op]
+    return None if op == "div" and abs(b) <= 0.3 else OPERATORS[op](a, b)
 
 
 @st.composite
@@ -170,12 +171,11 @@ def to_sympy(tree, symbols, at: dict, bound=()):
         return to_sympy(args[0], symbols, at, bound) ** sp.nsimplify(args[1])
     parts = [to_sympy(a, symbols, at, bound) for a in args]
     if op in BINARY:
-        a, b = parts
-        return {"add": a + b, "sub": a - b, "mul": a * b, "div": a / b}[op]
+        return OPERATORS[op](*parts)
     (a,) = parts
     if op == "relu":
         return a if float(a.xreplace(at)) > 0 else sp.Integer(0)
-    return {"neg": -a, "exp": sp.exp(a), "log": sp.log(a), "tanh": sp.tanh(a)}[op]
+    return {"neg": operator.neg, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh}[op](a)
 
 
 def tree_key(tree, point, digits: int = 30) -> tuple[float, list[float]]:

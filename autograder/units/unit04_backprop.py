@@ -164,6 +164,8 @@ def value_operations(ctx):
     for label, tree in ONE_OPERATION.items():
         with ctx.case(label):
             backprop(ctx, tree, [float(ctx.rng.uniform(0.5, 2.0)), float(ctx.rng.uniform(-2.0, -0.5))])
+    with ctx.case("x0.relu() at x0 == 0 (derivative 0 by convention)"):
+        backprop(ctx, ["relu", var(0)], [0.0, 1.0])
 
 
 def ladder(depth: int):
@@ -338,6 +340,9 @@ def train_steps_keyed(ctx):
                       hidden=ctx.hidden)
         for k in KEYS:
             compare.close(got[k], expected[k], f"the params[{k!r}] from train after 2 epochs", hidden=ctx.hidden)
+    with ctx.case("the initial params are left unchanged"):
+        if not ctx.student.driver("unit04_backprop", "keeps_inputs")("network.train", X, y, params, lr, 2):
+            ctx.fail("train modified the params dict it was given (or its arrays); work on copies")
     with ctx.case("0 epochs"):
         got, _ = student_train(ctx, X, y, params, lr, 0)
         for k in KEYS:

@@ -72,6 +72,8 @@ MUTANTS = {
         "self.grad += out.data * out.grad", "self.grad += self.data * out.grad")),
     "Value.relu: derivative 1 everywhere": ("engine.Value", value_with(
         "(self.data > 0) * out.grad", "out.grad")),
+    "Value.relu: derivative 1 at 0": ("engine.Value", value_with(
+        "(self.data > 0) * out.grad", "(self.data >= 0) * out.grad")),
     "Value.__rsub__: computes self - other": ("engine.Value", value_with(
         "return other + (-self)", "return self + (-other)")),
     "Value.__rtruediv__: computes self / other": ("engine.Value", value_with(
@@ -129,6 +131,17 @@ MUTANTS = {
                 if e < epochs - 1:
                     params = sgd_step(params, backward(y, cache), lr)
             return {k: np.array(v) for k, v in params.items()}, losses
+    """),
+    "train: updates the initial params in place": ("network.train", """
+        def train(X, y, params, lr, epochs):
+            losses = np.empty(epochs)
+            for e in range(epochs):
+                p, cache = forward(X, params)
+                losses[e] = bce_loss(p, y)
+                grads = backward(y, cache)
+                for k in params:
+                    params[k] -= lr * grads[k]
+            return params, losses
     """),
     # ---- BPTT
     "rnn_forward: h @ Wh.T": ("rnn.rnn_forward", """
