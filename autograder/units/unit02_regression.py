@@ -251,7 +251,7 @@ def gd_run(ctx, X, targets, lr, steps, l2):
 
 @suite.check("linear.linear_regression_gd", points=3)
 def gd_decreases_loss(ctx):
-    """With step 1.9 / L every step lowers the loss; the history starts at w = 0, ends at the result."""
+    """With step 1.9 / L no step raises the loss; the history starts at w = 0 and ends at the result."""
     X, targets = regression_data(ctx)
     for l2 in (0.0, 2.0):
         with ctx.case(f"l2 = {l2}"):

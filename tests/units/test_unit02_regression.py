@@ -391,3 +391,22 @@ def test_stratified_holdout_is_fixed_and_balanced():
     train, test = datasets.stratified_holdout(y, every=3, offset=1)
     assert np.bincount(y[test]).tolist() == [17, 17, 17]
     assert sorted(np.concatenate([train, test]).tolist()) == list(range(150))
+
+
+def test_training_assertions_fail_with_the_step_and_the_numbers():
+    import pytest
+
+    from autograder.checks import training
+    from autograder.context import CheckFailure
+
+    assert training.decreasing(np.array([3.0, 2.0, 1.5]), "losses", 3).tolist() == [3.0, 2.0, 1.5]
+    with pytest.raises(CheckFailure, match="increased at step 1"):
+        training.decreasing(np.array([3.0, 2.0, 2.5]), "losses", 3)
+    with pytest.raises(CheckFailure, match="shape"):
+        training.decreasing(np.array([3.0, 2.0]), "losses", 3)
+    training.stationary({"w": np.full(2, 1e-8)}, "fit", 1e-6)
+    with pytest.raises(CheckFailure, match="did not reach the minimum"):
+        training.stationary({"w": np.array([1e-3, 0.0]), "b": np.array(0.0)}, "fit", 1e-6)
+    assert training.accuracy_at_least(np.array([0, 1, 2, 2]), np.array([0, 1, 2, 1]), 0.75, "fit") == 0.75
+    with pytest.raises(CheckFailure, match=r"3 of 4 correct"):
+        training.accuracy_at_least(np.array([0, 1, 2, 2]), np.array([0, 1, 2, 1]), 0.9, "fit")
