@@ -164,7 +164,8 @@ def run(unit: str, root: Path) -> dict:
     suite = load_suite(unit)
     longest = max((c.timeout for c in suite.checks), default=0.0)
     budget = max(limit - longest - MARGIN, 0.0)
-    _watchdog(results, unit, limit - MARGIN / 2)
+    latest: dict = {}  # the partial results so far, for the watchdog
+    _watchdog(results, unit, limit - MARGIN / 2, latest)
     salt_file = Path(os.environ.get("DEEPGRADE_SALT_FILE", root / "source" / seeds.SALT_FILE))
     salt = salt_file.read_text().strip() if salt_file.is_file() else seeds.course_salt(create=False)
     student = student_of(root / "submission_metadata.json")
@@ -172,7 +173,8 @@ def run(unit: str, root: Path) -> dict:
         try:
             folder = locate(root / "submission", Path(work), suite.modules)
             report = runner.grade(folder, unit, submission_id=student, salt=salt, budget=budget,
-                                  launcher=choose_launcher())
+                                  launcher=choose_launcher(),
+                                  on_result=lambda partial: latest.update(results=partial.gradescope()))
             data = report.gradescope()
         except SubmissionError as exc:
             data = failure(unit, f"your submission could not be graded: {exc}")
@@ -193,11 +195,15 @@ def locate(submission: Path, work: Path, modules: list[str]) -> Path:
     return load_submission(submission, work, modules)
 
 
-def _watchdog(results: Path, unit: str, deadline: float):
-    """Past ``deadline`` seconds, leave a results.json that says time ran out, and exit."""
+def _watchdog(results: Path, unit: str, deadline: float, latest: dict):
+    """Past ``deadline`` seconds, leave the results so far (or a note that none were ready), and exit."""
     def expire():
-        write_results(results, failure(unit, f"grading ran out of time ({deadline:.0f} s) before any result "
-                                             "was ready; please tell your instructor"))
+        note = f"grading ran out of time ({deadline:.0f} s)"
+        if latest:
+            data = {**latest["results"], "output": f"{note}; the checks below are those that finished."}
+        else:
+            data = failure(unit, f"{note} before any result was ready; please tell your instructor")
+        write_results(results, data)
         os._exit(0)
 
     timer = threading.Timer(deadline, expire)

@@ -127,10 +127,11 @@ class BwrapLauncher(Launcher):
         for path in {sys.base_prefix, *site_paths()}:
             binds += ["--ro-bind", path, path]
         env = {**worker_env(preload, WORK), "DEEPGRADE_FDS": "%d,%d" % fds}
+        # /tmp first: binds that follow stay visible even when they live under the host's /tmp
         argv = ["bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--uid", "65534", "--gid", "65534",
                 "--hostname", "sandbox", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-                *binds, "--ro-bind", str(code), CODE, "--proc", "/proc", "--dev", "/dev",
-                "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp", "--dir", WORK, "--chdir", WORK, "--clearenv"]
+                "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp", *binds, "--ro-bind", str(code), CODE,
+                "--proc", "/proc", "--dev", "/dev", "--dir", WORK, "--chdir", WORK, "--clearenv"]
         for key, value in env.items():
             argv += ["--setenv", key, value]
         if seccomp_fd is not None:
