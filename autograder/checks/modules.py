@@ -15,6 +15,21 @@ from . import compare
 PROBE = "torch_probe"
 
 
+def as_tensor(array, grad: bool = False) -> Tensor:
+    """An array to send as a torch tensor (its dtype is kept: float64 stays float64)."""
+    return Tensor(np.asarray(array), requires_grad=grad)
+
+
+def seed_torch(ctx) -> None:
+    """Seed torch's global generator in the worker from the check's seed (module initialization)."""
+    ctx.student.driver("torch_tools", "seed")(int(ctx.rng.integers(2**31)))
+
+
+def parameter_count(weight_shapes) -> int:
+    """Scalars in Linear layers of these (out, in) weight shapes, biases included."""
+    return sum(o * i + o for o, i in weight_shapes)
+
+
 def tensor(value, name: str, shape, dtype=None) -> np.ndarray:
     """A torch tensor of exactly ``shape`` (and ``dtype``, a numpy dtype name), finite; as float64."""
     if type(value) is not Tensor:
@@ -35,7 +50,7 @@ def in_worker(call, name: str, doing: str):
         raise CheckFailure(f"{name}: {doing} failed: {exc}") from None
 
 
-def vjp(ctx, target: str, args: tuple, upstream: np.ndarray, shape=()):
+def vjp(ctx, target: str, args: tuple, upstream: np.ndarray, shape=(), dtype="float64"):
     """The student's ``target(*args)`` and autograd's gradients of ``sum(upstream * out)``.
 
     Tensors in ``args`` with ``requires_grad`` are differentiated; a missing gradient (the output
@@ -50,7 +65,7 @@ def vjp(ctx, target: str, args: tuple, upstream: np.ndarray, shape=()):
         if g is None:
             raise CheckFailure(f"{name}: the result does not depend on input tensor #{i + 1} through autograd")
         result.append(tensor(g, f"the autograd gradient of {name} for input #{i + 1}", a.array.shape))
-    return tensor(out, f"the result of {name}", shape), result
+    return tensor(out, f"the result of {name}", shape, dtype), result
 
 
 def linear_stack(ctx, module, shapes, name: str) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -64,6 +79,14 @@ def linear_stack(ctx, module, shapes, name: str) -> list[tuple[np.ndarray, np.nd
                            + ("" if all(b is not None for _, b in found) else " (some without bias)"))
     return [(compare.array(w, f"{name} weight", w.shape), compare.array(b, f"{name} bias", b.shape))
             for w, b in layers]
+
+
+def architecture(ctx, module, shapes, name: str):
+    """Linear-layer shapes and the parameter count of a student module; returns its layers."""
+    layers = linear_stack(ctx, module, shapes, name)
+    compare.equal(ctx.student.driver("torch_tools", "count_parameters")(module), parameter_count(shapes),
+                  f"the number of parameters of {name}")
+    return layers
 
 
 def unchanged(before, after, name: str, what: str) -> None:

@@ -17,3 +17,17 @@ def mode_coverage(samples: np.ndarray, centers: np.ndarray, radius: float, min_s
     near = dist.min(axis=1) < radius
     counts = np.bincount(dist.argmin(axis=1)[near], minlength=len(centers))
     return int(np.sum(counts >= min_share * len(samples))), float(near.mean())
+
+
+def principal_angles(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Principal angles (degrees, ascending) between the column spaces of A and B."""
+    qa, _ = np.linalg.qr(A)
+    qb, _ = np.linalg.qr(B)
+    cosines = np.clip(np.linalg.svd(qa.T @ qb, compute_uv=False), -1.0, 1.0)
+    return np.sort(np.degrees(np.arccos(cosines)))
+
+
+def auc(positive_scores: np.ndarray, negative_scores: np.ndarray) -> float:
+    """ROC AUC as the Mann-Whitney probability P(positive > negative), ties counting one half."""
+    pos, neg = positive_scores[:, None], negative_scores[None, :]
+    return float(np.mean(pos > neg) + 0.5 * np.mean(pos == neg))

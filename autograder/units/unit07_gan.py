@@ -15,7 +15,6 @@ import sympy as sp
 from .. import drivers
 from ..checks import compare, gradients, modules, numpy_mlp, training_outcomes
 from ..checks.symbolic import Key, symbols
-from ..sandbox.wire import Tensor
 from ..suite import Suite
 
 suite = Suite("unit07_gan", modules=["losses", "theory", "models", "training", "stability"],
@@ -43,8 +42,7 @@ EXTREMES = np.array([-1000.0, -745.0, -40.0, 40.0, 745.0, 1000.0])
 G_ACTS, D_ACTS = ["relu", "relu", "tanh"], ["leaky_relu", "leaky_relu", "identity"]
 
 
-def T(array, grad=False):
-    return Tensor(np.asarray(array), requires_grad=grad)
+T = modules.as_tensor
 
 
 def logits(ctx, n, scale=3.0):
@@ -169,21 +167,19 @@ def optimal_value_key(ctx):
 
 
 # ---------------------------------------------------------------- models
-def seed_torch(ctx):
-    ctx.student.driver("torch_tools", "seed")(int(ctx.rng.integers(2**31)))
+seed_torch = modules.seed_torch
 
 
-def linear_count(sizes):
-    return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+def shapes(sizes):
+    """Weight shapes (out, in) of a chain of Linear layers of these widths."""
+    return [(b, a) for a, b in zip(sizes[:-1], sizes[1:])]
 
 
 def _architecture(ctx, cls, args, sizes, acts, in_dim, out_shape, label):
     """Layer shapes, parameter count and the forward pass recomputed in numpy."""
     seed_torch(ctx)
     module = getattr(ctx.student.models, cls)(*args)
-    layers = modules.linear_stack(ctx, module, [(b, a) for a, b in zip(sizes[:-1], sizes[1:])], label)
-    compare.equal(ctx.student.driver("torch_tools", "count_parameters")(module), linear_count(sizes),
-                  f"the number of parameters of {label}")
+    layers = modules.architecture(ctx, module, shapes(sizes), label)
     x = ctx.rng.standard_normal((7, in_dim)).astype(np.float32)
     expected, _ = numpy_mlp.forward(layers, acts, x)
     got = modules.tensor(ctx.student.method(module, "forward")(T(x)), f"{label}.forward(x)", out_shape(7), "float32")
@@ -218,7 +214,8 @@ def discriminator_architecture(ctx):
 def count_parameters_formula(ctx):
     for _ in range(3):
         latent, data, hidden = (int(v) for v in ctx.rng.integers(1, 40, 3))
-        expected = (linear_count([latent, hidden, hidden, data]), linear_count([data, hidden, hidden, 1]))
+        expected = tuple(modules.parameter_count(shapes(sizes)) for sizes in ([latent, hidden, hidden, data],
+                                                                              [data, hidden, hidden, 1]))
         got = compare.sequence(ctx.student.models.count_parameters(latent, data, hidden),
                                f"count_parameters({latent}, {data}, {hidden})", 2)
         for label, value, want in zip(("generator", "discriminator"), got, expected):
