@@ -103,7 +103,8 @@ def trees(draw, n_vars: int = 3, max_depth: int = 4, lo: float = -2.0, hi: float
     Operations: binary ``add sub mul div`` (either side may be a constant ``["const", c]``, which
     the engine must accept as a plain number on the left or the right), unary ``neg exp log
     tanh relu``, ``["pow", a, k]`` with a number ``k``, and ``["let", bound, body]`` where
-    ``["ref", i]`` in ``body`` is the i-th innermost bound value, so one node feeds several others.
+    ``["ref", i]`` in ``body`` is the i-th innermost bound value, so one node feeds several others
+    (generated bodies are ``["op", ["ref", 0], other]`` with refs preferred among other's leaves).
     ``log`` and ``pow`` arguments below 0.3 are shifted by a constant; other ops that would be
     ill-conditioned at the point (or leave [-50, 50]) are replaced by ``tanh``.
     """
@@ -111,20 +112,24 @@ def trees(draw, n_vars: int = 3, max_depth: int = 4, lo: float = -2.0, hi: float
     constant = st.floats(-3.0, 3.0, allow_nan=False).map(lambda c: round(c, 3))
 
     def leaf(bound):
-        if bound and draw(st.integers(0, 2)):
+        if bound and draw(st.integers(0, 3)):
             i = draw(st.integers(0, len(bound) - 1))
             return ["ref", i], bound[-1 - i]
         i = draw(st.integers(0, n_vars - 1))
         return ["var", i], point[i]
 
-    def node(depth, bound):
-        if depth == 0 or draw(st.integers(0, 4)) == 0:
+    def node(depth, bound, leaf_ok=True):
+        if depth == 0 or (leaf_ok and draw(st.integers(0, 4)) == 0):
             return leaf(bound)
-        op = draw(st.sampled_from(BINARY + UNARY + ("let",)))
-        if op == "let":
-            shared, value = node(depth - 1, bound)
-            body, result = node(depth - 1, bound + [value])
-            return ["let", shared, body], result
+        op = draw(st.sampled_from(BINARY + UNARY + ("let", "let")))
+        op = "mul" if op == "let" and depth < 2 else op  # a shared node needs a subtree of its own
+        if op == "let":  # s = shared; s (op) other, where other is likely to use s again
+            shared, value = node(depth - 1, bound, leaf_ok=False)
+            (other, v), combine = node(depth - 1, bound + [value]), draw(st.sampled_from(BINARY))
+            result = _binary(combine, value, v)
+            if result is None or not abs(result) <= LIMIT:
+                combine, other, result = "mul", ["tanh", other], value * float(np.tanh(v))
+            return ["let", shared, [combine, ["ref", 0], other]], result
         if op in UNARY:
             child, v = node(depth - 1, bound)
             k = draw(st.sampled_from(EXPONENTS)) if op == "pow" else None
