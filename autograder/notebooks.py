@@ -190,8 +190,14 @@ def test_id(exercise: str) -> str:
 
 
 def dumps(notebook: dict) -> str:
-    """Deterministic text, as nbformat writes it."""
+    """Deterministic text, as nbformat (and Jupyter) write it: sources as lists of lines."""
+    for node in notebook["cells"]:
+        node["source"] = joined(node["source"]).splitlines(keepends=True)
     return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def joined(source) -> str:
+    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def notebook_path(unit_dir: Path) -> Path:
@@ -229,7 +235,7 @@ def student_notebook(path: Path) -> str:
     """The student version of a reference notebook: solution regions stripped, no outputs."""
     notebook = json.loads(Path(path).read_text())
     for node in notebook["cells"]:
-        source = "".join(node["source"]) if isinstance(node["source"], list) else node["source"]
+        source = joined(node["source"])
         if node.get("metadata", {}).get("nbgrader", {}).get("solution"):
             source = stubs.strip_solutions(source, f"{Path(path).name}#{node.get('id')}")
         node["source"] = source
@@ -305,8 +311,7 @@ def unit_of(path: Path) -> str:
 
 def module_source(text) -> str:
     """A solution cell's text as module source: without its ``%%module`` line."""
-    text = "".join(text) if isinstance(text, list) else str(text)
-    lines = text.splitlines(keepends=True)
+    lines = joined(text).splitlines(keepends=True)
     if lines and lines[0].lstrip().startswith(MAGIC):
         lines = lines[1:]
     return "".join(lines)

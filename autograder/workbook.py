@@ -27,6 +27,7 @@ from pathlib import Path
 from . import runner, seeds
 from .notebooks import grade_sources
 from .sandbox.launchers import self_check_launcher
+from .sandbox.pool import Pool
 from .suite import load_suite
 
 
@@ -40,6 +41,7 @@ class Workbook:
         self.shell = shell or get_ipython()
         self.sources: dict[str, str] = {}
         self.cache: dict[tuple, dict] = {}  # (full, sources digest) -> {check name: CheckResult}
+        self.pool = Pool(self_check_launcher(), size=1, preloads=(self.suite.preload,))  # a worker ready ahead
         self.package = types.ModuleType(unit, f"The modules defined in the {unit} notebook.")
         self.package.__path__ = []
         sys.modules[unit] = self.package
@@ -82,7 +84,8 @@ class Workbook:
                 warnings.simplefilter("ignore")  # anything on stderr costs a graded cell its points
                 report = grade_sources(files, self.unit, only=todo, submission_id=f"notebook-{digest}",
                                        salt=seeds.course_salt(create=False) if full else seeds.PUBLIC_SALT,
-                                       use_reference=full, public_only=not full, launcher=self_check_launcher())
+                                       use_reference=full, public_only=not full, launcher=self.pool.launcher,
+                                       pool=self.pool)
             done.update(report.by_name())
             if errors.getvalue():
                 print(errors.getvalue())
