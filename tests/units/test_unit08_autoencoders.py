@@ -7,7 +7,8 @@ AE_TEMPLATE = """
     class Autoencoder(nn.Module):
         def __init__(self, input_dim, code_dim, hidden_dim=32):
             super().__init__()
-            self.encoder = nn.Sequential(nn.Linear(input_dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, code_dim){enc})
+            self.encoder = nn.Sequential(nn.Linear(input_dim, hidden_dim), nn.ReLU(),
+                                         nn.Linear(hidden_dim, code_dim){enc})
             self.decoder = nn.Sequential(nn.Linear(code_dim, hidden_dim){dec}, nn.Linear(hidden_dim, input_dim))
 
         def encode(self, x):
@@ -89,6 +90,18 @@ MUTANTS = {
                 optimizer.step()
                 with torch.no_grad():
                     losses.append(float(reconstruction_loss(X, model(X))))
+            return losses
+    """),
+    "training with SGD instead of Adam": ("autoencoder.train_autoencoder", """
+        def train_autoencoder(model, X, n_steps=500, lr=1e-2):
+            optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+            losses = []
+            for _ in range(n_steps):
+                loss = reconstruction_loss(X, model(X))
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
             return losses
     """),
     "PCA with the unbiased covariance": ("pca.pca_fit", """
