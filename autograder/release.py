@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -20,6 +21,25 @@ from .stubs import BEGIN, END, ROOT
 COPIED = ("assignments", "autograder")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".*")
 MIN_LINE = 12  # shorter stripped lines ("return x", "pass") are too common to count as leaks
+
+# Framework idioms that solution regions share with trusted training and inspection code (drivers,
+# the check toolkit, notebook cells). Each is a whole stripped line with no arithmetic that reveals
+# nothing the docstrings do not, so it never counts as a leak.
+IDIOMS = tuple(re.compile(p) for p in (
+    r"(return )?\w+\.(zero_grad|backward|step|train|eval)\(\)",  # torch's update and mode calls, no arguments
+    r"with torch\.no_grad\(\):",
+    r"optimizer = torch\.optim\.\w+\(model\.parameters\(\), lr=lr\)",  # every parameter, lr from the argument
+    r"losses\.append\((loss|loss\.item\(\)|float\(loss\.item\(\)\))\)",
+    r"return \w+",  # returning one name
+    r"rng = np\.random\.default_rng\(seed\)",
+    r"for _ in range\(\w+\):",  # repeat a given number of times
+    r"if \w+:",  # a branch on one flag (its meaning is in the docstring)
+))
+
+
+def is_idiom(stripped: str) -> bool:
+    """Whether a stripped line is one of :data:`IDIOMS`."""
+    return any(p.fullmatch(stripped) for p in IDIOMS)
 
 README = """# Deep-learning course: exercises
 
@@ -111,7 +131,7 @@ def student_pyproject(root: Path = ROOT) -> str:
 
 
 def solution_lines(root: Path = ROOT) -> set[str]:
-    """Every non-trivial stripped line inside a solution region of ``reference/*/*.py``."""
+    """Every non-trivial stripped line inside a solution region of ``reference/*/*.py`` (not an idiom)."""
     lines: set[str] = set()
     for path in sorted((root / "reference").glob("*/*.py")):
         inside = False
@@ -119,7 +139,7 @@ def solution_lines(root: Path = ROOT) -> set[str]:
             stripped = line.strip()
             if stripped in (BEGIN, END):
                 inside = stripped == BEGIN
-            elif inside and len(stripped) >= MIN_LINE and not stripped.startswith("#"):
+            elif inside and len(stripped) >= MIN_LINE and not stripped.startswith("#") and not is_idiom(stripped):
                 lines.add(stripped)
     return lines - public_lines(root)
 

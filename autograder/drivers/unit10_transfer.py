@@ -41,17 +41,19 @@ def optimizer_groups(model, optimizer):
     return type(optimizer).__name__, groups
 
 
-def prepared(weights, num_classes, freeze):
-    """The submission's ShapeNet with ``weights`` loaded and a new head of ``num_classes`` (0 keeps
-    the pretrained head), built here rather than by the student's functions, optionally with a
-    frozen backbone, in eval mode, and a plain SGD optimizer (lr 0.05 for the backbone, 0.5 for
-    the head). Returns (model, optimizer)."""
-    model = student("backbone.ShapeNet")()  # noqa: F821
-    model.load_state_dict({name: torch.as_tensor(value) for name, value in weights.items()})
+def new_model():
+    """A new ShapeNet of the submission (the grader copies the pretrained weights in with
+    torch_tools.load_state)."""
+    return student("backbone.ShapeNet")()  # noqa: F821
+
+
+def prepared(model, num_classes, frozen):
+    """``model`` set up here rather than by the student's functions: a new head of ``num_classes``
+    (0 keeps the pretrained head), the parameters named in ``frozen`` frozen, eval mode, and a plain
+    SGD optimizer (lr 0.05 for the backbone, 0.5 for the head). Returns (model, optimizer)."""
     if num_classes:
         model.head = torch.nn.Linear(model.head.in_features, int(num_classes))
-    for p in model.features.parameters():
-        p.requires_grad_(not freeze)
+    set_requires_grad(model, frozen, False)
     optimizer = torch.optim.SGD([{"params": list(model.features.parameters()), "lr": 0.05},
                                  {"params": list(model.head.parameters()), "lr": 0.5}])
     return model.eval(), optimizer

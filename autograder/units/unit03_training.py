@@ -58,17 +58,15 @@ def softmax_gradient_finite_differences(ctx):
 
 
 def mlp_params(ctx, sizes, activation="relu", gap=1e-2):
-    """Weights (and inputs) whose hidden ReLU pre-activations stay at least ``gap`` from the kink."""
+    """Weights (and inputs) whose hidden ReLU pre-activations stay at least ``gap`` from the kink.
+    The pre-activations of layer l are the scores of the first l layers (outcomes.mlp_scores)."""
     for _ in range(200):
         params = [(ctx.rng.standard_normal((m, k)) / np.sqrt(m), 0.3 * ctx.rng.standard_normal(k))
                   for m, k in zip(sizes[:-1], sizes[1:])]
         X = ctx.rng.standard_normal((4, sizes[0]))
-        A, ok = X, True
-        for W, b in params[:-1]:
-            Z = A @ W + b
-            ok &= activation == "sigmoid" or bool(np.min(np.abs(Z)) > gap)
-            A = np.maximum(Z, 0) if activation == "relu" else special.expit(Z)
-        if ok:
+        if activation == "sigmoid" or all(
+                np.min(np.abs(outcomes.mlp_scores(params[:l], X, sizes[:l + 1], "params"))) > gap
+                for l in range(1, len(params))):
             return X, params
     raise RuntimeError("could not draw inputs away from the kink")
 
@@ -743,16 +741,15 @@ def minibatch_shuffle_uniform(ctx):
 
 
 def early_stopping_key(losses, patience, min_delta):
-    """(stop_epoch, best_epoch) by the rule in the docstring, computed here."""
-    best, best_epoch, wait = np.inf, 0, 0
-    for t, loss in enumerate(losses):
-        if loss < best - min_delta:
-            best, best_epoch, wait = loss, t, 0
-        else:
-            wait += 1
-            if wait == patience:
-                return t, best_epoch
-    return len(losses) - 1, best_epoch
+    """(stop_epoch, best_epoch) from the docstring's definitions, in two passes: mark the improvements,
+    then stop at the end of the first window of ``patience`` epochs that holds none."""
+    improved, last = [], np.inf  # last: the loss of the last improvement
+    for loss in losses:
+        improved.append(bool(loss < last - min_delta))
+        last = loss if improved[-1] else last
+    stop = next((t for t in range(patience, len(losses)) if not any(improved[t + 1 - patience:t + 1])),
+                len(losses) - 1)
+    return stop, max(t for t in range(stop + 1) if improved[t])
 
 
 def loss_sequences(ctx, count: int) -> list:

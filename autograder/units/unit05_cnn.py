@@ -6,6 +6,7 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy import special
 
 from .. import drivers
 from ..checks import architectures as arch
@@ -44,11 +45,13 @@ def pool_windows(x, k, s):
 
 
 def max_pool_gradient(x, k, s, dout):
-    """Each window's upstream gradient sent to its first maximum."""
-    best = pool_windows(x, k, s).argmax(axis=-1)
-    n, c, i, j = np.indices(best.shape)
-    dx = np.zeros_like(x)
-    np.add.at(dx, (n, c, i * s + best // k, j * s + best % k), dout)
+    """The docstring's rule, one window at a time: dout[n, c, i, j] is added at the window's first
+    maximum in row-major order."""
+    dx = np.zeros(x.shape)
+    for n, c, i, j in np.ndindex(*dout.shape):
+        window = x[n, c, i * s:i * s + k, j * s:j * s + k]
+        p, q = next(zip(*np.nonzero(window == window.max())))
+        dx[n, c, i * s + p, j * s + q] += dout[n, c, i, j]
     return dx
 
 
@@ -293,12 +296,9 @@ def pool_backward_matches_reference(ctx):
 
 # ---------------------------------------------------------------- cnn
 def softmax_key(scores, y):
-    """(loss, dscores) of the mean softmax cross-entropy, by log-sum-exp."""
-    lse = np.logaddexp.reduce(scores, axis=1)
-    rows = np.arange(len(y))
-    probs = np.exp(scores - lse[:, None])
-    probs[rows, y] -= 1
-    return float(np.mean(lse - scores[rows, y])), probs / len(y)
+    """(loss, dscores) of the mean softmax cross-entropy, from scipy's log_softmax and one-hot labels."""
+    log_p, onehot = special.log_softmax(scores, axis=1), np.eye(scores.shape[1])[y]
+    return float(-np.sum(onehot * log_p) / len(y)), (np.exp(log_p) - onehot) / len(y)
 
 
 def softmax_cases(ctx):
@@ -605,12 +605,23 @@ def iou_properties(ctx):
     properties.run(ctx, prop, max_examples=15, a=BOX_SETS, b=BOX_SETS)
 
 
-def greedy_nms(boxes, scores, threshold):
-    keep = []
-    for i in np.argsort(-scores):
-        if all(iou_key(boxes[i:i + 1], boxes[j:j + 1])[0, 0] <= threshold for j in keep):
-            keep.append(i)
-    return np.array(keep, dtype=np.int64)
+def nms_complaint(boxes, scores, threshold, keep):
+    """What disqualifies ``keep`` as the greedy NMS answer, or None. By induction over the boxes in order
+    of decreasing score, three conditions define that answer uniquely: distinct indices in order of
+    decreasing score; no two kept boxes with IoU > threshold; every other box with IoU > threshold
+    with some kept box of higher score."""
+    if np.any((keep < 0) | (keep >= len(boxes))) or len(set(keep.tolist())) < len(keep):
+        return "holds indices that repeat or are not box indices"
+    if np.any(np.diff(scores[keep]) > 0):
+        return "is not in order of decreasing score"
+    overlaps = iou_key(boxes, boxes) > threshold
+    if np.any(overlaps[np.ix_(keep, keep)] & ~np.eye(len(keep), dtype=bool)):
+        return f"keeps two boxes whose IoU is greater than the threshold {threshold}"
+    suppressed = set(range(len(boxes))) - set(keep.tolist())
+    if any(not any(overlaps[i, j] and scores[j] > scores[i] for j in keep) for i in suppressed):
+        return (f"suppresses a box whose IoU with every kept box of higher score is at most the threshold "
+                f"{threshold}")
+    return None
 
 
 @suite.check("detection.nms", points=3)
@@ -625,12 +636,13 @@ def nms_values(ctx):
     cases["default threshold 0.5"] = (boxes, scores, None)
     for label, (b, s, t) in cases.items():
         with ctx.case(label):
-            expected = greedy_nms(b, s, 0.5 if t is None else t)
             kwargs = {} if t is None else {"iou_threshold": t}
             got = compare.array(ctx.student.detection.nms(b, s, **kwargs), "keep from nms", kinds="iu")
-            if got.shape != expected.shape:
-                ctx.fail(f"nms kept {got.size} boxes ({label})" + ("" if ctx.hidden else f"; expected {expected.size}"))
-            compare.equal(got, expected, f"keep from nms ({label}, in order of decreasing score)", hidden=ctx.hidden)
+            if got.ndim != 1:
+                ctx.fail(f"keep from nms should be 1-D; it has shape {got.shape}")
+            complaint = nms_complaint(b, s, 0.5 if t is None else t, got.astype(np.int64))
+            if complaint:
+                ctx.fail(f"keep from nms ({label}) {complaint}")
 
 
 # ---------------------------------------------------------------- style transfer

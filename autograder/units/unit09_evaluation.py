@@ -74,21 +74,17 @@ def accuracy_values(ctx):
 
 
 def expected_prf(y, p, c, average, pos_label, zero_division):
-    """Precision, recall and F1 counted class by class, with the zero-division rule."""
-    tp = np.array([np.sum((y == k) & (p == k)) for k in range(c)], dtype=np.float64)
-    predicted = np.array([np.sum(p == k) for k in range(c)], dtype=np.float64)
-    support = np.array([np.sum(y == k) for k in range(c)], dtype=np.float64)
-    if average == "micro":
-        tp, predicted, support = tp.sum(keepdims=True), predicted.sum(keepdims=True), support.sum(keepdims=True)
-    per_class = [np.array([a / b if b else zero_division for a, b in zip(num, den)])
-                 for num, den in ((tp, predicted), (tp, support), (2 * tp, predicted + support))]
-    if average is None:
-        return per_class
-    if average == "binary":
-        return [v[pos_label] for v in per_class]
-    if average == "weighted":
-        return [np.sum(v * support) / support.sum() for v in per_class]
-    return [np.mean(v) for v in per_class]
+    """Precision, recall and F1 by the docstring's definitions: each class's values from its counts (with
+    the zero-division rule), then the requested average of that table; micro from the summed counts."""
+    def prf(tp, predicted, support):
+        ratios = ((tp, predicted), (tp, support), (2 * tp, predicted + support))
+        return [num / den if den else zero_division for num, den in ratios]
+
+    counts = np.array([(np.sum((y == k) & (p == k)), np.sum(p == k), np.sum(y == k)) for k in range(c)],
+                      dtype=np.float64)  # rows (TP, predicted, support)
+    table, support = np.array([prf(*row) for row in counts]), counts[:, 2]  # table: (C, 3)
+    return {None: list(table.T), "binary": list(table[pos_label]), "macro": list(table.mean(axis=0)),
+            "weighted": list(support @ table / support.sum()), "micro": prf(*counts.sum(axis=0))}[average]
 
 
 def compare_prf(got, expected, call):
@@ -359,24 +355,24 @@ def threshold_max_f1_values(ctx):
              "a tie for the best F1": (np.array([1, 0, 0, 1, 0])[tie_order], np.array([4.0, 3, 2, 1, 0])[tie_order])}
     for label, (yy, s) in cases.items():
         with ctx.case(label):
-            thresholds = np.unique(s)[::-1]
-            f1 = np.array([f1_at(yy, s, t) for t in thresholds])
-            k = int(np.argmax(f1))
+            f1 = {float(t): f1_at(yy, s, t) for t in np.unique(s)}
+            best = max(f1.values())
+            threshold = max(t for t, value in f1.items() if value == best)  # on a tie the largest threshold wins
             got = compare.sequence(choose(yy, s), "threshold_max_f1(y_true, scores)", 2)
-            compare.close_scalar(got[0], float(thresholds[k]), f"threshold from threshold_max_f1 ({label})", **EXACT)
-            compare.close_scalar(got[1], float(f1[k]), f"f1 from threshold_max_f1 ({label})", **EXACT)
+            compare.close_scalar(got[0], threshold, f"threshold from threshold_max_f1 ({label})", **EXACT)
+            compare.close_scalar(got[1], float(best), f"f1 from threshold_max_f1 ({label})", **EXACT)
 
 
 # ---------------------------------------------------------------- comparing models
 def mcnemar_expected(y, a, b_pred, exact):
+    """(b, c, statistic, p_value) by the docstring's formulas. With no discordant pair the binomial
+    formula itself gives 0 and min(1, 2) = 1; the chi-square statistic 0 / 0 is taken as 0, so p = erfc(0) = 1."""
     b = int(sum(1 for t, u, v in zip(y, a, b_pred) if u == t and v != t))
     c = int(sum(1 for t, u, v in zip(y, a, b_pred) if u != t and v == t))
     n = b + c
-    if n == 0:
-        return b, c, 0.0, 1.0
     if exact:
         return b, c, float(min(b, c)), min(1.0, 2 * sum(math.comb(n, i) for i in range(min(b, c) + 1)) / 2**n)
-    stat = max(abs(b - c) - 1, 0) ** 2 / n
+    stat = max(abs(b - c) - 1, 0) ** 2 / n if n else 0.0
     return b, c, stat, math.erfc(math.sqrt(stat / 2))
 
 
@@ -408,14 +404,18 @@ def mcnemar_values(ctx):
         compare.raises(lambda: test(y, a, b[:-1]), ("ValueError",), "mcnemar_test", "when the lengths differ")
 
 
+def binary_f1(y, p):
+    """F1 of class 1 from its counts, 0.0 when it is neither true nor predicted."""
+    tp, fp, fn = np.sum((p == 1) & (y == 1)), np.sum((p == 1) & (y == 0)), np.sum((p == 0) & (y == 1))
+    return 2 * tp / (2 * tp + fp + fn) if 2 * tp + fp + fn else 0.0
+
+
+BOOTSTRAP_METRICS = {"accuracy": lambda y, p: np.mean(y == p), "f1": binary_f1}
+
+
 def bootstrap_expected(y, a, b, metric, n_boot, alpha, seed):
     """The contract of paired_bootstrap_ci, computed here."""
-    def score(yy, p):
-        if metric == "accuracy":
-            return np.mean(yy == p)
-        tp, fp, fn = np.sum((p == 1) & (yy == 1)), np.sum((p == 1) & (yy == 0)), np.sum((p == 0) & (yy == 1))
-        return 2 * tp / (2 * tp + fp + fn) if 2 * tp + fp + fn else 0.0
-
+    score = BOOTSTRAP_METRICS[metric]
     idx = np.random.default_rng(seed).integers(0, len(y), size=(n_boot, len(y)))
     deltas = np.array([score(y[i], a[i]) - score(y[i], b[i]) for i in idx])
     return score(y, a) - score(y, b), *np.quantile(deltas, [alpha / 2, 1 - alpha / 2]), deltas

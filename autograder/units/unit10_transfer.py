@@ -47,8 +47,12 @@ def tool(ctx, fn, *args):
 
 
 def prepared(ctx, num_classes, freeze):
-    """(model, optimizer) built by the driver: pretrained weights, a new head, plain SGD."""
-    return compare.sequence(drive(ctx, "prepared", WEIGHTS, num_classes, freeze), "the prepared model", 2)
+    """(model, optimizer) built by trusted code, not the backbone functions under test: the student's
+    ShapeNet, the pretrained weights copied in by name, a new head, optionally a frozen backbone, plain SGD."""
+    model = drive(ctx, "new_model")
+    tool(ctx, "load_state", model, WEIGHTS)
+    return compare.sequence(drive(ctx, "prepared", model, num_classes, BACKBONE_PARAMS if freeze else []),
+                            "the prepared model", 2)
 
 
 def handle(value, name):

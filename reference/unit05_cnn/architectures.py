@@ -300,6 +300,11 @@ class GoogLeNet(nn.Module):
         avgpool: nn.AdaptiveAvgPool2d((1, 1)).
         dropout: nn.Dropout(0.2).
         fc: nn.Linear(1024, num_classes), applied to the flattened, dropped-out pool output.
+
+    The forward pass applies, by name:
+        "conv1", "maxpool1", "conv2", "conv3", "maxpool2", "inception3a", "inception3b", "maxpool3",
+        "inception4a", "inception4b", "inception4c", "inception4d", "inception4e", "maxpool4",
+        "inception5a", "inception5b", "avgpool", then flatten, "dropout" and "fc".
     """
 
     def __init__(self, num_classes=1000):
