@@ -33,6 +33,7 @@ IDIOMS = tuple(re.compile(p) for p in (
     r"return \w+",  # returning one name
     r"rng = np\.random\.default_rng\(seed\)",
     r"for _ in range\(\w+\):",  # repeat a given number of times
+    r"for \w+ in range\(len\(\w+\)\):",  # every index of a sequence
     r"if \w+:",  # a branch on one flag (its meaning is in the docstring)
 ))
 

@@ -54,10 +54,11 @@ def test_no_reference_line_anywhere_in_the_release(out):
 @pytest.mark.parametrize("line,idiom", [
     ("optimizer.zero_grad()", True), ("return model.eval()", True), ("with torch.no_grad():", True),
     ("losses.append(float(loss.item()))", True), ("return losses", True), ("if freeze_bn:", True),
-    ("for _ in range(n_iters):", True), ("rng = np.random.default_rng(seed)", True),
-    ("optimizer = torch.optim.Adam(model.parameters(), lr=lr)", True),
-    ("model.load_state_dict(weights)", False), ("loss = loss.backward() * 2", False), ("return b, c, 0.0, 1.0", False),
-    ("if loss < best - min_delta:", False), ("for _ in range(len(x) - 1):", False), ("return x @ W + b", False),
+    ("for _ in range(n_iters):", True), ("for t in range(len(x)):", True),
+    ("rng = np.random.default_rng(seed)", True), ("optimizer = torch.optim.Adam(model.parameters(), lr=lr)", True),
+    ("model.load_state_dict(weights)", False), ("loss = loss.backward() * 2", False),
+    ("return b, c, 0.0, 1.0", False), ("if loss < best - min_delta:", False), ("return x @ W + b", False),
+    ("for _ in range(len(x) - 1):", False), ("for t in range(1, len(x)):", False),
     ("losses.append(loss * scale)", False), ("optimizer = torch.optim.SGD(model.head.parameters(), lr=lr)", False),
 ])
 def test_only_framework_idioms_are_exempt(line, idiom):
