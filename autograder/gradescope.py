@@ -171,7 +171,7 @@ def run(unit: str, root: Path) -> dict:
     student = student_of(root / "submission_metadata.json")
     with tempfile.TemporaryDirectory(prefix="deepgrade-") as work:
         try:
-            folder = locate(root / "submission", Path(work), suite.modules)
+            folder = locate(root / "submission", Path(work), suite.modules, unit)
             report = runner.grade(folder, unit, submission_id=student, salt=salt, budget=budget,
                                   launcher=choose_launcher(),
                                   on_result=lambda partial: latest.update(results=partial.gradescope()))
@@ -184,15 +184,16 @@ def run(unit: str, root: Path) -> dict:
     return data
 
 
-def locate(submission: Path, work: Path, modules: list[str]) -> Path:
-    """The folder of modules in Gradescope's submission folder (files, a folder, or one zip)."""
+def locate(submission: Path, work: Path, modules: list[str], unit: str) -> Path:
+    """The folder of modules in Gradescope's submission folder (files, a folder, one zip, or the
+    unit's notebook)."""
     from .batch import find_module_dir, load_submission
 
     folder = find_module_dir(submission, modules)
     zips = sorted(submission.glob("*.zip"))
     if len(zips) == 1 and not any((folder / f"{m}.py").is_file() for m in modules):
-        return load_submission(zips[0], work, modules)  # an uploaded zip Gradescope did not unpack
-    return load_submission(submission, work, modules)
+        return load_submission(zips[0], work, modules, unit)  # an uploaded zip Gradescope did not unpack
+    return load_submission(submission, work, modules, unit)
 
 
 def _watchdog(results: Path, unit: str, deadline: float, latest: dict):

@@ -98,3 +98,12 @@ def test_unusable_submission_still_leaves_results(bundle, tmp_path):
     results = run_autograder(gradescope_root(tmp_path, bundle, empty))
     valid(results)
     assert results["score"] == 0 and "could not be graded" in results["output"]
+
+
+def test_notebook_submission_is_graded_from_its_exercise_cells(bundle, tmp_path):
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    shutil.copy(ROOT / "reference" / UNIT / f"{UNIT}.ipynb", upload / f"{UNIT}.ipynb")
+    results = run_autograder(gradescope_root(tmp_path, bundle, upload))
+    valid(results)
+    assert results["score"] == load_suite(UNIT).max_score
