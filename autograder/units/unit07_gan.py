@@ -397,13 +397,15 @@ def _matrix(ctx, m=5, n=4):
     return (u[:, :len(sv)] * sv) @ v[:, :len(sv)].T, ctx.rng.standard_normal(m)
 
 
-def power_key(W, u, n_iters):
-    for _ in range(n_iters):
-        v = W.T @ u
-        v = v / np.linalg.norm(v)
-        u = W @ v
-        u = u / np.linalg.norm(u)
-    return u @ W @ v, u, v
+def power_key(W, u0, n_iters):
+    """(sigma, u, v) after k = n_iters power-iteration steps, in closed form: u is the direction of
+    (W W^T)^k u0, v that of (W^T W)^(k-1) W^T u0, and sigma = u^T W v."""
+    def unit(x):
+        return x / np.linalg.norm(x)
+
+    u = unit(np.linalg.matrix_power(W @ W.T, n_iters) @ u0)
+    v = unit(np.linalg.matrix_power(W.T @ W, n_iters - 1) @ (W.T @ u0))
+    return np.einsum("i,ij,j->", u, W, v), u, v
 
 
 @suite.check("stability.power_iteration", points=3)

@@ -60,16 +60,17 @@ def manifold_data(rng, n, mixing, noise=0.05):
 
 
 def low_rank_data(rng, n=256, dim=6):
-    """Gaussian data whose covariance has a clear gap after its two largest eigenvalues."""
-    q, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
+    """Data whose biased covariance is exactly V diag(values) V^T, known by construction, with a
+    clear gap after its two largest eigenvalues.
+
+    Returns X of shape (n, dim), values of shape (dim,) in decreasing order, and V of shape
+    (dim, dim) with the matching unit eigenvectors as columns.
+    """
+    noise = rng.standard_normal((n, dim))
+    white = np.sqrt(n) * np.linalg.qr(noise - noise.mean(axis=0))[0]  # mean 0, white.T @ white / n = I
+    V, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
     spread = np.array([3.0, 2.0, 0.6, 0.5, 0.4, 0.3])[:dim]
-    return (rng.standard_normal((n, dim)) * spread) @ q.T + rng.standard_normal(dim)
-
-
-def covariance_eigen(X):
-    centered = X - X.mean(axis=0)
-    values, vectors = np.linalg.eigh(centered.T @ centered / len(X))
-    return values[::-1], vectors[:, ::-1]
+    return (white * spread) @ V.T + rng.standard_normal(dim), spread**2, V
 
 
 # ---------------------------------------------------------------- autoencoder
@@ -156,9 +157,8 @@ def _first_two_losses(layers, X, lr):
 def linear_autoencoder_finds_pca(ctx):
     """Adam's first step checked exactly; trained on grader data, a linear autoencoder reaches the
     PCA optimum (the sum of the discarded eigenvalues) and spans the top principal subspace."""
-    X = low_rank_data(ctx.rng)
+    X, values, vectors = low_rank_data(ctx.rng)
     X32 = X.astype(np.float32)
-    values, vectors = covariance_eigen(X32.astype(np.float64))
     trained = {}
     for label, args, lr, n_steps in (("train_autoencoder(model, X, 200, 0.05)", (200, 0.05), 0.05, 200),
                                      ("default n_steps=500, lr=0.01", (), 1e-2, 500)):
@@ -186,8 +186,7 @@ def linear_autoencoder_finds_pca(ctx):
 @suite.check("pca.pca_fit", points=3)
 def pca_fit_values(ctx):
     """Mean, all eigenvalues (biased covariance, decreasing) and orthonormal top-k components in order."""
-    X = low_rank_data(ctx.rng, n=50)
-    values, vectors = covariance_eigen(X)
+    X, values, vectors = low_rank_data(ctx.rng, n=50)
     out = compare.sequence(ctx.student.pca.pca_fit(X, 2), "pca_fit(X, 2)", 3)
     compare.close(out[0], X.mean(axis=0), "mean from pca_fit", **STRICT)
     compare.close(out[2], values, "eigenvalues from pca_fit", **STRICT)
@@ -216,8 +215,7 @@ def reconstruction_error_is_discarded_variance(ctx):
     with ctx.case("reconstruction_error(X, Y)"):
         compare.close_scalar(p.reconstruction_error(X, Y), float(np.mean(np.sum((X - Y) ** 2, axis=1))),
                              "reconstruction_error(X, X_hat)", **STRICT)
-    X = low_rank_data(ctx.rng, n=60)
-    values, _ = covariance_eigen(X)
+    X, values, _ = low_rank_data(ctx.rng, n=60)
     for k in (1, 3):
         with ctx.case(f"PCA with k={k} loses the sum of the {6 - k} smallest eigenvalues"):
             mean, comps, _ = compare.sequence(p.pca_fit(X, k), f"pca_fit(X, {k})", 3)
