@@ -152,7 +152,7 @@ def trees(draw, n_vars: int = 3, max_depth: int = 4, lo: float = -2.0, hi: float
         return tree, result
 
     tree, _ = node(max_depth, [])
-    if tree[0] in ("var", "ref"):
+    if tree[0] == "var":  # the output must be a Value built by an operation
         tree = ["mul", tree, ["const", 1.5]]
     return tree, point
 
