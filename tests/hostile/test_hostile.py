@@ -24,7 +24,7 @@ from ..support import ROOT, make_submission
 UNIT = "unit01_foundations"
 CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.py"))
 SALT = "hostile-salt"
-LIMITS = Limits(call_timeout=1.5, start_timeout=30)
+LIMITS = Limits(call_timeout=1.0, start_timeout=30)
 BUDGET = 45.0
 PORTS = range(47000, 47010)
 FORGED = ("results.json", "HOSTILE_MARKER")
@@ -122,7 +122,7 @@ def test_attack_is_contained(attack, tmp_path, listener, monkeypatch):
     assert peak_mb < 1500, f"the grader's peak memory reached {peak_mb:.0f} MB"
 
     honest = runner.grade(make_submission(tmp_path / "honest", UNIT), UNIT, only=["activations"], salt=SALT,
-                          launcher=BwrapLauncher(), limits=LIMITS)
+                          launcher=BwrapLauncher())
     assert honest.score == honest.max_score > 0, [r.output for r in honest.results if r.status == "failed"]
 
 
