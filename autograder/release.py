@@ -131,32 +131,27 @@ def student_pyproject(root: Path = ROOT) -> str:
                             notebooks=json.dumps(project.get("optional-dependencies", {}).get("notebooks", [])))
 
 
+def _region_lines(root: Path) -> tuple[set[str], set[str]]:
+    """(stripped lines inside solution regions, stripped lines outside them) of ``reference/*/*.py``."""
+    inside_lines: set[str] = set()
+    outside_lines: set[str] = set()
+    for path in sorted((root / "reference").glob("*/*.py")):
+        inside = False
+        for line in path.read_text().splitlines():
+            stripped = line.strip()
+            if stripped in (BEGIN, END):
+                inside = stripped == BEGIN
+            else:
+                (inside_lines if inside else outside_lines).add(stripped)
+    return inside_lines, outside_lines
+
+
 def solution_lines(root: Path = ROOT) -> set[str]:
-    """Every non-trivial stripped line inside a solution region of ``reference/*/*.py`` (not an idiom)."""
-    lines: set[str] = set()
-    for path in sorted((root / "reference").glob("*/*.py")):
-        inside = False
-        for line in path.read_text().splitlines():
-            stripped = line.strip()
-            if stripped in (BEGIN, END):
-                inside = stripped == BEGIN
-            elif inside and len(stripped) >= MIN_LINE and not stripped.startswith("#") and not is_idiom(stripped):
-                lines.add(stripped)
-    return lines - public_lines(root)
-
-
-def public_lines(root: Path = ROOT) -> set[str]:
-    """Lines students see anyway: those outside solution regions (signatures, docstrings)."""
-    seen: set[str] = set()
-    for path in sorted((root / "reference").glob("*/*.py")):
-        inside = False
-        for line in path.read_text().splitlines():
-            stripped = line.strip()
-            if stripped in (BEGIN, END):
-                inside = stripped == BEGIN
-            elif not inside:
-                seen.add(stripped)
-    return seen
+    """Every non-trivial stripped line inside a solution region (not an idiom) that students do not
+    see anyway outside one (signatures, docstrings)."""
+    inside, outside = _region_lines(root)
+    return {line for line in inside - outside
+            if len(line) >= MIN_LINE and not line.startswith("#") and not is_idiom(line)}
 
 
 def leaks(out: Path, root: Path = ROOT) -> list[str]:

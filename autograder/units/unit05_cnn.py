@@ -200,18 +200,24 @@ def pool_grads(ctx, kind, x, k, s, upstreams):
             for dx in backward.map([(g, cache) for g in upstreams])]
 
 
-@suite.check("layers.max_pool_forward", points=2)
-def max_pool_forward_values(ctx):
-    fn = ctx.student.layers.max_pool_forward
+def _pool_forward_values(ctx, kind: str, reduce):
+    """Pooling outputs against ``reduce`` over each window, for every case and the defaults."""
+    fn = getattr(ctx.student.layers, f"{kind}_pool_forward")
     for label, (shape, k, s) in POOL_CASES.items():
         with ctx.case(label):
             x = ctx.rng.standard_normal(shape)
-            compare.close(pool_out(fn(x, pool_size=k, stride=s), "max", pool_shape(shape, k, s)),
-                          pool_windows(x, k, s).max(axis=-1), f"out from max_pool_forward ({label})", hidden=ctx.hidden)
+            compare.close(pool_out(fn(x, pool_size=k, stride=s), kind, pool_shape(shape, k, s)),
+                          reduce(pool_windows(x, k, s), axis=-1), f"out from {kind}_pool_forward ({label})",
+                          hidden=ctx.hidden)
     with ctx.case("default pool_size and stride"):
         x = ctx.rng.standard_normal((2, 2, 6, 5))
-        compare.close(pool_out(fn(x), "max", (2, 2, 3, 2)), pool_windows(x, 2, 2).max(axis=-1),
-                      "out from max_pool_forward(x) (default pool_size 2, stride 2)", hidden=ctx.hidden)
+        compare.close(pool_out(fn(x), kind, (2, 2, 3, 2)), reduce(pool_windows(x, 2, 2), axis=-1),
+                      f"out from {kind}_pool_forward(x) (default pool_size 2, stride 2)", hidden=ctx.hidden)
+
+
+@suite.check("layers.max_pool_forward", points=2)
+def max_pool_forward_values(ctx):
+    _pool_forward_values(ctx, "max", np.max)
 
 
 @suite.check("layers.max_pool_backward", points=3)
@@ -252,16 +258,7 @@ def max_pool_backward_contract(ctx):
 
 @suite.check("layers.avg_pool_forward", points=2)
 def avg_pool_forward_values(ctx):
-    fn = ctx.student.layers.avg_pool_forward
-    for label, (shape, k, s) in POOL_CASES.items():
-        with ctx.case(label):
-            x = ctx.rng.standard_normal(shape)
-            compare.close(pool_out(fn(x, pool_size=k, stride=s), "avg", pool_shape(shape, k, s)),
-                          pool_windows(x, k, s).mean(axis=-1), f"out from avg_pool_forward ({label})", hidden=ctx.hidden)
-    with ctx.case("default pool_size and stride"):
-        x = ctx.rng.standard_normal((2, 2, 6, 5))
-        compare.close(pool_out(fn(x), "avg", (2, 2, 3, 2)), pool_windows(x, 2, 2).mean(axis=-1),
-                      "out from avg_pool_forward(x) (default pool_size 2, stride 2)", hidden=ctx.hidden)
+    _pool_forward_values(ctx, "avg", np.mean)
 
 
 @suite.check("layers.avg_pool_backward", points=3)
