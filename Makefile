@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 grade: setup
 	$(BIN)/autograder grade-examples
 
+# pytest exits 5 when it collects nothing: not a failure of the code under test
 test: setup
-	$(BIN)/python -m pytest -q -n $(WORKERS) tests
+	$(BIN)/python -m pytest -q -n $(WORKERS) tests || [ $$? -eq 5 ]
 
 stubs: setup
 	$(BIN)/autograder stubs
