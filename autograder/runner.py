@@ -42,14 +42,10 @@ def grade(path: Path, unit: str, *, only: list[str] | None = None, submission_id
     for a caller that may be stopped, such as Gradescope's time limit).
     """
     suite = load_suite(unit)
-    files, missing = read_modules(Path(path), suite.modules)
+    session = open_session(Path(path), suite, launcher=launcher, limits=limits, pool=pool)
     reference = load_reference(suite) if use_reference else None
     submission_id = submission_id or seeds.fresh_submission_id()
     salt = salt if salt is not None else seeds.course_salt(create=not public_only)
-    session = Session(unit, files, launcher=launcher, limits=limits, preload=suite.preload,
-                      drivers=suite.drivers, pool=pool)
-    for module in missing:
-        session.broken_modules[module] = f"{module}.py is missing from the submission"
     report = Report(unit, submission_id, session.isolation)
     start = time.monotonic()
     try:
@@ -65,6 +61,15 @@ def grade(path: Path, unit: str, *, only: list[str] | None = None, submission_id
     report.execution_time = time.monotonic() - start
     report.round_trips, report.workers_started = session.round_trips, session.workers_started
     return report
+
+
+def open_session(path: Path, suite: Suite, **options) -> Session:
+    """A session on the unit modules in folder ``path``; missing modules fail their calls at once."""
+    files, missing = read_modules(path, suite.modules)
+    session = Session(suite.unit, files, preload=suite.preload, drivers=suite.drivers, **options)
+    for module in missing:
+        session.broken_modules[module] = f"{module}.py is missing from the submission"
+    return session
 
 
 def run_check(check: Check, number: str, session: Session, reference, seed: int,

@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 
 from . import seeds
-from .runner import run_check
+from .runner import open_session, run_check
 from .sandbox.launchers import self_check_launcher
 from .sandbox.proxy import Session
-from .submission import read_modules
 from .suite import load_suite
 
 
@@ -27,11 +26,7 @@ def make_tests(unit: str, folder: str | Path | None = None):
 
     def session() -> Session:
         if not sessions:
-            files, missing = read_modules(folder, suite.modules)
-            sessions.append(Session(unit, files, preload=suite.preload, drivers=suite.drivers,
-                                    launcher=self_check_launcher()))
-            for module in missing:
-                sessions[0].broken_modules[module] = f"{module}.py is missing"
+            sessions.append(open_session(folder, suite, launcher=self_check_launcher()))
             atexit.register(sessions[0].close)
         return sessions[0]
 
