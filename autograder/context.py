@@ -2,7 +2,10 @@
 
 A check fails by raising :class:`CheckFailure` (the toolkit in :mod:`autograder.checks` does this
 with a precise message). Partial credit: run each case inside ``with ctx.case("label"):``; the
-check's score is then the fraction of cases that passed, and the failed ones are listed.
+check's score is then the fraction of cases that passed, and the failed ones are listed. A case
+whose expected answer is trivial (zeros, the input itself, an empty result) is marked
+``trivial=True``: it counts only when a non-trivial case of the same check passes, so a function
+that returns a constant earns nothing.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ class Context:
     hidden: bool = False
     notes: list[str] = field(default_factory=list)
     cases: list[tuple[str, str | None]] = field(default_factory=list)
+    trivial: set[int] = field(default_factory=set)  # indices into cases
 
     def __post_init__(self):
         self.rng = np.random.default_rng(self.seed)
@@ -50,8 +54,10 @@ class Context:
         self.notes.append(message)
 
     @contextlib.contextmanager
-    def case(self, label: str):
+    def case(self, label: str, trivial: bool = False):
         """One case of a partially credited check; failures are recorded, not raised."""
+        if trivial:
+            self.trivial.add(len(self.cases))
         try:
             yield
         except (CheckFailure, StudentError) as exc:

@@ -9,6 +9,13 @@ A unit's suite lives in ``autograder/units/<unit>.py`` and looks like::
         ...
 
 Adding an exercise touches the reference module, the suite and the unit's tests, never the engine.
+
+What ships to students and what does not: checks registered from ``autograder/units/<unit>.py``
+ship in the student release (properties, gradient checks against the student's own forward,
+adjoint tests, contracts, sympy keys of formulas the docstring states, shapes and errors). Checks
+whose code computes an exercise's expected output (an answer key written any way) are registered
+from ``autograder/keys/<unit>.py`` into the same suite; that package never leaves the instructor's
+machine. :func:`load_suite` imports both when both are present.
 """
 from __future__ import annotations
 
@@ -32,11 +39,35 @@ class Check:
     timeout: float = 20.0
     needs_reference: bool = False
     tags: tuple[str, ...] = ()
+    false_failure: float | None = None
+    false_failure_why: str = ""
+    uses: tuple[str, ...] = ()
+
+    @property
+    def ships(self) -> bool:
+        """Whether the check's code may ship in the student release (it computes no answer key)."""
+        return not self.fn.__module__.startswith("autograder.keys")
 
     @property
     def public(self) -> bool:
         """Runs in the student's self-check: no reference needed, results not hidden."""
         return not self.needs_reference and self.visibility != "hidden"
+
+
+@dataclass(frozen=True)
+class Forbidden:
+    """APIs that hand-written ``exercises`` may not call (e.g. ``torch.autograd`` in a numpy backward).
+
+    ``apis`` are dotted prefixes (``"torch.autograd"``, ``"torch.Tensor.backward"``, ``"scipy"``);
+    ``exercises`` are ``"module"`` or ``"module.function"`` (``"*"``: every exercise of the unit).
+    """
+
+    apis: tuple[str, ...]
+    exercises: tuple[str, ...]
+    why: str
+
+    def covers(self, exercise: str) -> bool:
+        return any(p == "*" or exercise == p or exercise.split(".")[0] == p for p in self.exercises)
 
 
 @dataclass
@@ -49,22 +80,41 @@ class Suite:
     preload: str = "numpy"
     drivers: dict[str, str] = field(default_factory=dict)  # name -> source run inside the worker
     checks: list[Check] = field(default_factory=list)
+    builds_on: dict[str, tuple[str, ...]] = field(default_factory=dict)  # exercise -> exercises its docstring builds on
+    forbidden: list[Forbidden] = field(default_factory=list)
 
     def check(self, exercise: str, *, points: float, visibility: str = "visible", timeout: float = 20.0,
-              needs_reference: bool = False, tags: tuple[str, ...] = (), name: str | None = None):
-        """Register the decorated function as a check of ``exercise`` (``module.function``)."""
+              needs_reference: bool = False, tags: tuple[str, ...] = (), name: str | None = None,
+              false_failure: float | None = None, false_failure_why: str = "", uses: tuple[str, ...] = ()):
+        """Register the decorated function as a check of ``exercise`` (``module.function``).
+
+        ``false_failure``: for a check that is statistical by nature (initializer statistics, a
+        training outcome), the probability that a correct solution fails it in one grading, as
+        measured; at most 1e-6 unless ``false_failure_why`` says why not. ``uses``: other student
+        functions the check calls beyond ``exercise`` and what ``builds_on`` declares for it.
+        """
         if visibility not in VISIBILITIES:
             raise ValueError(f"visibility must be one of {VISIBILITIES}")
+        if false_failure is not None and false_failure > 1e-6 and not false_failure_why:
+            raise ValueError(f"{exercise}: a false-failure probability above 1e-6 needs false_failure_why")
 
         def register(fn):
             check = Check(name or fn.__name__, fn, exercise, float(points), visibility, float(timeout),
-                          needs_reference, tuple(tags))
+                          needs_reference, tuple(tags), false_failure, false_failure_why, tuple(uses))
             if any(c.name == check.name for c in self.checks):
                 raise ValueError(f"{self.unit}: duplicate check {check.name}")
             self.checks.append(check)
             return fn
 
         return register
+
+    def forbid(self, *apis: str, exercises: tuple[str, ...] = ("*",), why: str):
+        """Declare that ``exercises`` may not call ``apis`` (enforced statically and in the worker)."""
+        self.forbidden.append(Forbidden(tuple(apis), tuple(exercises), why))
+
+    def allowed_calls(self, check: Check) -> set[str]:
+        """The student functions ``check`` may call: its exercise, what that builds on, its ``uses``."""
+        return {check.exercise, *self.builds_on.get(check.exercise, ()), *check.uses}
 
     @property
     def max_score(self) -> float:
@@ -88,4 +138,10 @@ def load_suite(unit: str) -> Suite:
     """The suite of ``unit``; ValueError for an unknown unit."""
     if unit not in unit_names():
         raise ValueError(f"unknown unit {unit!r}; known units: {', '.join(unit_names()) or 'none'}")
-    return importlib.import_module(f"autograder.units.{unit}").suite
+    suite = importlib.import_module(f"autograder.units.{unit}").suite
+    try:  # the instructor-only answer-key checks register themselves into the same suite
+        importlib.import_module(f"autograder.keys.{unit}")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("autograder.keys", f"autograder.keys.{unit}"):
+            raise
+    return suite

@@ -70,3 +70,87 @@ def mutant_params(mutants: dict[str, tuple[str, str]]):
     import pytest
 
     return [pytest.param(target, src, id=name) for name, (target, src) in mutants.items()]
+
+
+def scores_under_ids(path: Path, unit: str, only: list[str], ids: list[str], salt: str = "test-salt") -> dict[str, float]:
+    """``{submission id: score}`` of the checks ``only`` on folder ``path``, one worker for every id.
+
+    Seeds derive from (salt, unit, check, id) exactly as in :func:`autograder.runner.grade`.
+    """
+    from autograder import seeds
+
+    suite = load_suite(unit)
+    checks = suite.select(only)
+    reference = runner.load_reference(suite)
+    session = runner.open_session(path, suite)
+    try:
+        return {sid: round(sum(runner.run_check(c, "", session, reference,
+                                                seeds.derive_seed(salt, unit, c.name, sid)).score
+                               for c in checks), 6)
+                for sid in ids}
+    finally:
+        session.close()
+
+
+CONSTANT_HELPER = '''
+
+def _deepgrade_constant(value, kind):
+    """What a function that ignores its work returns: zeros shaped like ``value``, or its input."""
+    import numpy as _np
+    if kind == "input":
+        return value
+    if isinstance(value, (tuple, list)):
+        return type(value)(_deepgrade_constant(v, kind) for v in value)
+    if isinstance(value, dict):
+        return {k: _deepgrade_constant(v, kind) for k, v in value.items()}
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return type(value)(0)
+    if isinstance(value, _np.ndarray):
+        return _np.zeros_like(value)
+    try:
+        import torch as _torch
+        if isinstance(value, _torch.Tensor):
+            return _torch.zeros_like(value)
+    except ImportError:
+        pass
+    return value
+'''
+
+
+def constant_module(source: str, kind: str) -> str:
+    """``source`` with every top-level function in a solution region made to return a constant.
+
+    ``kind`` is ``"zeros"`` (zeros shaped like the correct answer, False, 0.0) or ``"input"`` (its
+    first argument unchanged). Classes and helpers outside solution regions are left alone.
+    """
+    from autograder.stubs import BEGIN
+
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.args.args and not node.name.startswith("_"):
+            body = "".join(lines[node.lineno - 1:node.end_lineno])
+            if BEGIN in body:
+                names.append(node.name)
+    out = source + CONSTANT_HELPER
+    for name in names:
+        out += (f"\n_deepgrade_{name} = {name}\n\n"
+                f"def {name}(*args, **kwargs):\n"
+                + (f"    return _deepgrade_constant(args[0], 'input')\n" if kind == "input" else
+                   f"    return _deepgrade_constant(_deepgrade_{name}(*args, **kwargs), 'zeros')\n"))
+    return out
+
+
+def constant_exercises(unit: str, module: str) -> list[str]:
+    """``module.function`` for each function that :func:`constant_module` replaces."""
+    from autograder.stubs import BEGIN
+
+    source = (ROOT / "reference" / unit / f"{module}.py").read_text()
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    return [f"{module}.{node.name}" for node in tree.body
+            if isinstance(node, ast.FunctionDef) and node.args.args and not node.name.startswith("_")
+            and BEGIN in "".join(lines[node.lineno - 1:node.end_lineno])]

@@ -1,7 +1,11 @@
 """The bar every unit's tests apply: reference full, stub zero, mutants lose, alternatives keep.
 
-A unit's test module defines ``UNIT``, ``MUTANTS`` and ``ALTERNATIVES`` (``{description:
-("module.func", source of a replacement def)}``) and imports the test functions below::
+A unit's test module defines ``UNIT``, ``MUTANTS``, ``ALTERNATIVES`` and ``NARROWING``
+(``{description: ("module.func", source of a replacement def)}``) and imports the test functions
+below. A ``NARROWING`` variant mishandles one case the docstring names (a parameter value, a
+branch, an edge); it must get one and the same score, below full marks, under 20 submission ids.
+Every function of a solution region that returns a constant (zeros shaped like its answer, or its
+own first input) must score zero on every check filed under it::
 
     from .unit_contract import *  # noqa: F401,F403
 """
@@ -11,18 +15,29 @@ import shutil
 
 import pytest
 
-from ..support import ROOT, assert_full_marks, assert_loses_points, checks_of, grade, make_submission
+from autograder.suite import load_suite
+
+from ..support import (ROOT, assert_full_marks, assert_loses_points, checks_of, constant_exercises, constant_module,
+                       grade, make_submission, scores_under_ids)
 
 __all__ = ["pytest_generate_tests", "test_reference_full_marks_under_two_seeds", "test_stub_scores_zero", "test_mutant_loses_points",
-           "test_alternative_keeps_full_marks"]
+           "test_alternative_keeps_full_marks", "test_narrowing_variant_same_score_under_20_ids",
+           "test_constant_earns_nothing"]
+
+SUBMISSION_IDS = [f"student-{i:02d}" for i in range(20)]
 
 
 def pytest_generate_tests(metafunc):
     module = metafunc.module
-    for name, table in (("mutant", "MUTANTS"), ("alternative", "ALTERNATIVES")):
+    for name, table in (("mutant", "MUTANTS"), ("alternative", "ALTERNATIVES"), ("narrowing", "NARROWING")):
         if name in metafunc.fixturenames:
-            items = getattr(module, table)
+            items = getattr(module, table, {})
             metafunc.parametrize(name, list(items.values()), ids=list(items))
+    if "constant" in metafunc.fixturenames:
+        unit = module.UNIT
+        params = [(m, kind) for m in load_suite(unit).modules for kind in ("zeros", "input")
+                  if constant_exercises(unit, m)]
+        metafunc.parametrize("constant", params, ids=[f"{m}-{kind}" for m, kind in params])
 
 
 def test_reference_full_marks_under_two_seeds(request, tmp_path):
@@ -57,3 +72,26 @@ def test_alternative_keeps_full_marks(request, tmp_path, alternative):
     module = target.split(".")[0]
     report = grade(make_submission(tmp_path, unit, {target: source}), unit, only=checks_of(unit, module))
     assert_full_marks(report)
+
+
+def test_narrowing_variant_same_score_under_20_ids(request, tmp_path, narrowing):
+    unit = request.module.UNIT
+    target, source = narrowing
+    only = [c.name for c in load_suite(unit).checks if c.exercise == target]
+    assert only, f"no check is filed under {target}"
+    scores = scores_under_ids(make_submission(tmp_path, unit, {target: source}), unit, only, SUBMISSION_IDS)
+    best = sum(c.points for c in load_suite(unit).select(only))
+    assert len(set(scores.values())) == 1, f"the score depends on the submission id: {scores}"
+    assert next(iter(scores.values())) < best, f"the variant keeps full marks on {only}"
+
+
+def test_constant_earns_nothing(request, tmp_path, constant):
+    unit = request.module.UNIT
+    module, kind = constant
+    path = make_submission(tmp_path, unit)
+    file = path / f"{module}.py"
+    file.write_text(constant_module(file.read_text(), kind))
+    exercises = set(constant_exercises(unit, module))
+    report = grade(path, unit, only=[c.name for c in load_suite(unit).checks if c.exercise in exercises])
+    earned = [f"{r.name}: {r.score}/{r.max_score}" for r in report.results if r.score > 0]
+    assert not earned, f"functions returning {kind} earned points:\n" + "\n".join(earned)
