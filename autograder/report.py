@@ -23,6 +23,7 @@ class CheckResult:
     tags: list[str]
     duration: float = 0.0
     skipped: bool = False
+    calls: list[str] = field(default_factory=list)  # the student exercises the check called
 
     @property
     def status(self) -> str:

@@ -99,6 +99,7 @@ def run_check(check: Check, number: str, session: Session, reference, seed: int,
         fraction, message = 0.0, f"internal grader error ({type(exc).__name__}: {exc}); please tell your instructor"
         result.tags.append("internal-error")
     finally:
+        result.calls = sorted(session.calls)
         session.begin_check(None)
     if ctx.cases and fraction:
         passed = [label for label, error in ctx.cases if error is None]

@@ -168,3 +168,42 @@ def test_pytest_self_check_on_the_stub_reports_failures_and_skips(tmp_path):
     assert "not implemented yet" in done.stdout
     assert "needs the reference solution" in done.stdout
     assert "2 skipped" in done.stdout
+
+
+# ---------------------------------------------------------------- what a check calls
+RECORDED_FILES = {"__init__.py": "", "shapes.py": """
+class Square:
+    def __init__(self, side):
+        self.side = side
+
+    def area(self):
+        return self.side ** 2
+
+
+def make(side):
+    return Square(side)
+
+
+def double(x):
+    return 2 * x
+"""}
+RECORDED_DRIVER = {"probe": "def twice(x):\n    return student('shapes.double')(x)\n"}
+
+
+def test_session_records_the_exercises_a_check_calls():
+    from autograder.sandbox.proxy import Session, Student
+
+    session = Session("recorded", RECORDED_FILES, drivers=RECORDED_DRIVER)
+    student = Student(session)
+    try:
+        session.begin_check(10)
+        square = student.shapes.make(3)
+        assert session.calls == {"shapes.make"}
+        session.begin_check(10)  # a method of a handle counts as the exercise that returned it
+        assert student.method(square, "area")() == 9 and session.calls == {"shapes.make"}
+        session.begin_check(10)  # a trusted driver's calls through student(...) count too
+        assert student.driver("probe", "twice")(4) == 8 and session.calls == {"shapes.double"}
+        session.begin_check(10)
+        assert student.shapes.double.map([(1,), (2,)]) == [2, 4] and session.calls == {"shapes.double"}
+    finally:
+        session.close()

@@ -29,6 +29,7 @@ class Session:
         self.round_trips = 0
         self.workers_started = 0
         self.broken_modules: dict[str, str] = {}  # module -> why calls into it fail at once
+        self.calls: set[str] = set()  # student exercises the running check called (see begin_check)
 
     # ---------------------------------------------------------------- lifecycle
     def _live_worker(self) -> Worker:
@@ -71,9 +72,15 @@ class Session:
                 self.broken_modules[module] = "could not import " + _error_text(header.get("error") or {}, name)
 
     def begin_check(self, timeout: float | None):
-        """Start a check: its calls share one deadline, and after a time-out they fail at once."""
+        """Start a check: its calls share one deadline, and after a time-out they fail at once.
+
+        :attr:`calls` then records the student exercises the check calls: its direct calls, the
+        functions trusted drivers resolve in the worker, and for a method of an object that stays
+        in the worker, the exercise whose call returned that object.
+        """
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self.stopped = None
+        self.calls = set()
 
     def close(self):
         if self.worker is not None:
@@ -90,6 +97,8 @@ class Session:
 
     # ---------------------------------------------------------------- calls
     def request(self, op: str, value, what: str):
+        if op in ("call", "batch") and not what.startswith("driver:") and not (op == "call" and "handle" in value):
+            self.calls.add(what)
         module = what.split(".")[0] if op == "call" else None
         if module in self.broken_modules:
             raise StudentError(self.broken_modules[module])
@@ -100,11 +109,15 @@ class Session:
             raise StudentError(self.broken_modules[module])
         self.round_trips += 1
         try:
-            return worker.request(op, value, self._deadline(), what)
+            header, answer = worker.request(op, value, self._deadline(), what)
         except StudentError as exc:
             if exc.kind == "timeout":
                 self.stopped = exc
             raise
+        calls = header.get("calls")
+        if type(calls) is list:
+            self.calls.update(c[:200] for c in calls[:1000] if type(c) is str)
+        return header, answer
 
     def call(self, target: str, args: tuple, kwargs: dict, handle: wire.Handle | None = None):
         request = {"target": target, "args": list(args), "kwargs": dict(kwargs)}

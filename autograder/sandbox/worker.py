@@ -12,7 +12,10 @@ pipes named in ``DEEPGRADE_FDS``; whatever the student prints goes to stderr. Re
   worker, e.g. a training loop over a student's ``nn.Module``.
 - ``release``: forget handles.
 
-Every answer is ``{"ok": true, "value": ...}`` or ``{"ok": false, "error": {...}}``.
+Every answer is ``{"ok": true, "value": ...}`` or ``{"ok": false, "error": {...}}``; answers to
+``call`` and ``batch`` also list in ``calls`` the student exercises the request used (its target,
+what drivers resolved through ``student(...)``, the exercise that returned a handle whose method
+was called).
 """
 import importlib
 import os
@@ -45,12 +48,15 @@ class Server:
         self.handles, self.next_handle = {}, 1
         self.package = None
         self.drivers = {}
+        self.called = set()  # the student exercises the current request used
+        self.origins = {}  # handle id -> the exercises whose call returned that object
 
     # ---------------------------------------------------------------- plumbing
     def keep(self, obj):
         hid = self.next_handle
         self.next_handle += 1
         self.handles[hid] = obj
+        self.origins[hid] = tuple(sorted(self.called))
         return hid
 
     def lookup(self, hid):
@@ -83,6 +89,7 @@ class Server:
 
     def handle(self, header, blobs):
         op = header.get("op")
+        self.called = set()
         try:
             args = self.decode(header.get("value"), blobs)
             if op == "load":
@@ -91,12 +98,14 @@ class Server:
                 importlib.import_module(f"{self.package}.{args}")
                 return {"ok": True, "value": None}
             if op == "call":
-                return self.call(args)
+                return {**self.call(args), "calls": sorted(self.called)}
             if op == "batch":
-                return {"ok": True, "value": [self.call(c) for c in args]}
+                answers = [self.call(c) for c in args]
+                return {"ok": True, "value": answers, "calls": sorted(self.called)}
             if op == "release":
                 for hid in args:
                     self.handles.pop(hid, None)
+                    self.origins.pop(hid, None)
                 return {"ok": True, "value": None}
             return {"ok": False, "error": {"type": "ProtocolError", "message": f"unknown op {op!r}"}}
         except BaseException as exc:  # SystemExit at import is the student's failure, not ours
@@ -120,9 +129,11 @@ class Server:
         return True
 
     def resolve(self, target):
+        """The submission's ``module.function`` (recorded as called), or a driver's function."""
         if target.startswith("driver:"):
             module, _, func = target[len("driver:"):].partition(".")
             return self.drivers[module][func]
+        self.called.add(target)
         module, _, func = target.rpartition(".")
         mod = importlib.import_module(f"{self.package}.{module}")
         return getattr(mod, func)
@@ -132,7 +143,8 @@ class Server:
         target, args, kwargs = request["target"], request.get("args", []), request.get("kwargs", {})
         snapshot = [(path, a, a.copy()) for path, a in _arrays(self.np, args, "argument ")]
         try:
-            if "handle" in request:
+            if "handle" in request:  # a method of an object counts as the exercise that made it
+                self.called.update(self.origins.get(request["handle"], ()))
                 fn = getattr(self.lookup(request["handle"]), target)
             else:
                 fn = self.resolve(target)

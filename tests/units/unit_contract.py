@@ -46,6 +46,20 @@ def test_reference_full_marks_under_two_seeds(request, tmp_path):
     first, second = (grade(path, unit, submission_id=sid) for sid in ("seed-a", "seed-b"))
     assert_full_marks(first)
     assert_full_marks(second)
+    assert_calls_within_exercises(load_suite(unit), [first, second])
+
+
+def assert_calls_within_exercises(suite, reports):
+    """Each check called only its exercise, what that builds on and what the check ``uses``."""
+    checks = {c.name: c for c in suite.checks}
+    offenders = set()
+    for report in reports:
+        for result in report.results:
+            check = checks[result.name]
+            for call in sorted(set(result.calls) - suite.allowed_calls(check)):
+                offenders.add(f"check {check.name} calls {call}, outside its exercise {check.exercise} "
+                              f"and what {check.exercise} builds on")
+    assert not offenders, "checks call student functions of other exercises:\n" + "\n".join(sorted(offenders))
 
 
 def test_stub_scores_zero(request, tmp_path):
