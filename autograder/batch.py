@@ -383,13 +383,18 @@ class Batch:
 
 def run_batch(submissions: Path, unit: str, *, workers: int | None = None, gradebook: Path = Path("gradebook.sqlite"),
               regrade: bool = False, no_sandbox: bool = False, timeout: float = 900.0, salt: str | None = None,
-              console=None, progress: bool = True) -> Outcome:
-    """Grade every new or changed submission in ``submissions``; returns the :class:`Outcome`."""
+              console=None, progress: bool = True, scheduler: str | None = None) -> Outcome:
+    """Grade every new or changed submission in ``submissions``; returns the :class:`Outcome`.
+
+    With ``scheduler`` (a Dask scheduler's address) the gradings run on that cluster
+    (:mod:`autograder.distributed`) and this process only records them.
+    """
     from rich.console import Console
 
     console = console or Console(stderr=True)
     suite = load_suite(unit)
-    isolation = launchers.choose(no_sandbox).isolation  # refuses here, once, if the sandbox is missing
+    # refuses here, once, if the sandbox is missing; on a cluster each grading records its own isolation
+    isolation = "cluster" if scheduler else launchers.choose(no_sandbox).isolation
     salt = salt if salt is not None else seeds.course_salt()
     workers = workers or os.cpu_count() or 1
     outcome = Outcome()
@@ -415,8 +420,13 @@ def run_batch(submissions: Path, unit: str, *, workers: int | None = None, grade
                 outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
                 bar.advance(job.sid, status, text)
 
-            Batch(book, unit, salt, min(workers, len(jobs)), no_sandbox, timeout, run_id, isolation,
-                  on_done).run(jobs)
+            local = Batch(book, unit, salt, min(workers, len(jobs)), no_sandbox, timeout, run_id, isolation, on_done)
+            if scheduler:
+                from .distributed import DaskBatch
+
+                DaskBatch(scheduler, local._record, unit, salt, no_sandbox, timeout).run(jobs)
+            else:
+                local.run(jobs)
         book.finish_run(run_id)
     outcome.wall = time.monotonic() - began
     return outcome

@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-sandbox", action="store_true", help="grade without the sandbox (only where it cannot run)")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds one submission may take in all")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on a Dask cluster (tcp://host:8786); the gradebook stays here")
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("export", help="export a gradebook: Gradescope JSON, nbgrader, otter, Canvas CSVs, summary")
@@ -216,7 +218,7 @@ def cmd_batch(args) -> int:
     load_suite(args.unit)
     outcome = batch.run_batch(args.submissions, args.unit, workers=args.workers, gradebook=args.gradebook,
                               regrade=args.regrade, no_sandbox=args.no_sandbox, timeout=args.timeout,
-                              console=console, progress=not args.no_progress)
+                              console=console, progress=not args.no_progress, scheduler=args.scheduler)
     if outcome.graded:
         exports.summary_table(args.gradebook, args.unit, console)
         console.print(f"graded {outcome.graded} submission(s) in {outcome.wall:.1f} s "

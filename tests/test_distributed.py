@@ -1,0 +1,72 @@
+"""Batch grading on a Dask cluster (a ``distributed.LocalCluster`` of processes here): the same
+grades as a local batch, the gradebook written only by the client, and a killed client resumed
+without losing or regrading anything."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from autograder import gradebook as gb
+
+from . import classroom
+from .support import ROOT
+from .test_batch import NO_SANDBOX, committed, run_batch
+
+distributed = pytest.importorskip("distributed")
+
+UNIT = "unit01_foundations"
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    # processes, one thread each, as a real deployment runs them (see autograder/distributed.py)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  scheduler_port=0, silence_logs=40) as local:
+        yield local.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("class") / "submissions"
+    return folder, classroom.build(folder, UNIT, 6, zipped_every=3)
+
+
+def rows(book) -> dict[str, tuple]:
+    with gb.Gradebook(book) as g:
+        return {s.student_id: (s.status, s.score, s.graded_at, s.content_hash) for s in g.current(UNIT)}
+
+
+def test_cluster_grades_like_a_local_batch(klass, cluster, tmp_path):
+    subs, kinds = klass
+    run_batch(subs, tmp_path / "local.sqlite")
+    out = run_batch(subs, tmp_path / "dask.sqlite", "--scheduler", cluster)
+    local, remote = rows(tmp_path / "local.sqlite"), rows(tmp_path / "dask.sqlite")
+    assert set(remote) == set(kinds), out
+    assert {s: r[:2] for s, r in remote.items()} == {s: r[:2] for s, r in local.items()}
+    assert {r[0] for r in remote.values()} == {gb.GRADED}
+    full = [r[1] for s, r in remote.items() if kinds[s] == "correct"]
+    assert full and all(score == full[0] > 0 for score in full)
+
+
+def test_killed_client_resumes_without_regrading(klass, cluster, tmp_path):
+    subs, kinds = klass
+    book = tmp_path / "book.sqlite"
+    client = run_batch(subs, book, "--scheduler", cluster, wait=False)
+    deadline = time.monotonic() + 180
+    while committed(book) < 2 and time.monotonic() < deadline and client.poll() is None:
+        time.sleep(0.05)
+    os.killpg(client.pid, signal.SIGKILL)
+    client.wait()
+    before = rows(book)
+    assert 2 <= len(before), client.stdout.read()
+    out = run_batch(subs, book, "--scheduler", cluster)
+    after = rows(book)
+    assert set(after) == set(kinds), out
+    assert f"{len(before)} up to date" in out
+    for sid, row in before.items():  # graded before the kill: recorded once, never regraded
+        assert after[sid] == row
+    with gb.Gradebook(book) as g:
+        assert len(g.db.execute("SELECT * FROM submissions").fetchall()) == len(kinds)
