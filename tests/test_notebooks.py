@@ -194,6 +194,6 @@ def test_cli_grades_a_notebook_and_batch_accepts_notebooks(tmp_path, capsys):
     for sid, entry in entries.items():
         loaded = batch.load_submission(entry, tmp_path / sid, modules, UNIT)
         assert sorted(p.name for p in loaded.glob("*.py")) == sorted(f"{m}.py" for m in modules)
-    assert main(["grade", str(path), "--unit", UNIT, "--only", "relu_and_derivative", "--format", "json"]) == 0
+    assert main(["grade", str(path), "--unit", UNIT, "--only", "relu_values", "--format", "json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["score"] < result["tests"][0]["max_score"] and "NotImplementedError" in result["tests"][0]["output"]

@@ -24,6 +24,15 @@ MUTANTS = {
         def relu_derivative(z):
             return (z >= 0).astype(float)
     """),
+    "sigmoid derivative s * (1 - s): exactly 0 in the right tail": ("activations.sigmoid_derivative", """
+        def sigmoid_derivative(z):
+            s = sigmoid(z)
+            return s * (1 - s)
+    """),
+    "tanh derivative 1 - tanh(z)**2: exactly 0 in the tails": ("activations.tanh_derivative", """
+        def tanh_derivative(z):
+            return 1 - np.tanh(z) ** 2
+    """),
     "step is 0 at zero": ("activations.step", """
         def step(z):
             return (z > 0).astype(float)
@@ -109,13 +118,21 @@ ALTERNATIVES = {
         def sigmoid(z):
             return 0.5 * (1 + np.tanh(z / 2))
     """),
-    "sigmoid derivative as s * (1 - s)": ("activations.sigmoid_derivative", """
+    "sigmoid derivative as sigmoid(z) * sigmoid(-z)": ("activations.sigmoid_derivative", """
         def sigmoid_derivative(z):
-            s = 0.5 * (1 + np.tanh(np.asarray(z) / 2))
-            return s * (1 - s)
+            z = np.asarray(z, dtype=np.float64)
+            return sigmoid(z) * sigmoid(-z)
+    """),
+    "tanh derivative as sech(z)^2 through exp(-2|z|)": ("activations.tanh_derivative", """
+        def tanh_derivative(z):
+            a = np.abs(np.asarray(z, dtype=np.float64))
+            with np.errstate(under="ignore"):
+                return (2 * np.exp(-a) / (1 + np.exp(-2 * a))) ** 2
     """),
     "perceptron training with explicit loops": ("perceptron.train_perceptron", """
         def train_perceptron(X, y, lr=1.0, max_epochs=100):
+            if X.ndim != 2 or y.shape != (len(X),):
+                raise ValueError("expected X (N, D) and y (N,)")
             w = [0.0] * X.shape[1]
             b, mistakes = 0.0, 0
             for _ in range(max_epochs):
@@ -149,5 +166,98 @@ ALTERNATIVES = {
             u, s, _ = np.linalg.svd(V.T, full_matrices=False)
             basis = u[:, s > s.max() * 1e-10] if s.size and s.max() > 0 else u[:, :0]
             return basis @ (basis.T @ x)
+    """),
+}
+
+NARROWING = {
+    "projection onto a single spanning vector forgets to normalize": ("tensors.project_onto_span", """
+        def project_onto_span(x, V):
+            if V.shape[0] == 1:
+                return (V[0] @ x) * V[0]
+            c = np.linalg.lstsq(V.T, x, rcond=None)[0] if V.shape[0] else np.zeros(0)
+            return V.T @ c if V.shape[0] else np.zeros_like(x)
+    """),
+    "projection with no vectors (k = 0) returns x": ("tensors.project_onto_span", """
+        def project_onto_span(x, V):
+            if V.shape[0] == 0:
+                return np.array(x, dtype=np.float64)
+            return V.T @ np.linalg.lstsq(V.T, x, rcond=None)[0]
+    """),
+    "rank ignores tol": ("tensors.rank", """
+        def rank(A, tol=None):
+            A = np.asarray(A, dtype=np.float64)
+            if A.ndim != 2:
+                raise ValueError("2-D")
+            return 0 if A.size == 0 else int(np.linalg.matrix_rank(A))
+    """),
+    "inverse accepts a numerically singular matrix": ("tensors.inverse", """
+        def inverse(A):
+            A = np.asarray(A, dtype=np.float64)
+            if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] == 0:
+                raise ValueError("square")
+            if np.linalg.det(A) == 0:
+                raise ValueError("matrix is singular")
+            return np.linalg.inv(A)
+    """),
+    "the empty set is not independent": ("tensors.is_linearly_independent", """
+        def is_linearly_independent(V):
+            V = np.asarray(V, dtype=np.float64)
+            if V.ndim != 2:
+                raise ValueError("2-D")
+            return bool(V.shape[0] > 0 and np.linalg.matrix_rank(V) == V.shape[0])
+    """),
+    "tanh derivative exactly 0 in the tails": ("activations.tanh_derivative", """
+        def tanh_derivative(z):
+            return 1 - np.tanh(z) ** 2
+    """),
+    "sigmoid derivative exactly 0 in the right tail": ("activations.sigmoid_derivative", """
+        def sigmoid_derivative(z):
+            s = sigmoid(z)
+            return s * (1 - s)
+    """),
+    "step(-0.0) is 0": ("activations.step", """
+        def step(z):
+            return np.where(np.signbit(z), 0.0, 1.0)
+    """),
+    "perceptron update defaults to lr = 0.5": ("perceptron.perceptron_update", """
+        def perceptron_update(w, b, x, y, lr=0.5):
+            w = np.array(w, dtype=np.float64)
+            if w.shape != np.shape(x):
+                raise ValueError("shapes")
+            if y * (w @ x + b) <= 0:
+                return w + lr * y * x, float(b + lr * y)
+            return w, float(b)
+    """),
+    "training ignores max_epochs": ("perceptron.train_perceptron", """
+        def train_perceptron(X, y, lr=1.0, max_epochs=100):
+            X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+            if X.ndim != 2 or y.shape != (X.shape[0],):
+                raise ValueError("shapes")
+            w, b, mistakes = np.zeros(X.shape[1]), 0.0, 0
+            for _ in range(100):
+                errors = 0
+                for xi, yi in zip(X, y):
+                    if yi * (w @ xi + b) <= 0:
+                        w, b, errors = w + lr * yi * xi, b + lr * yi, errors + 1
+                mistakes += errors
+                if errors == 0:
+                    break
+            return w, float(b), int(mistakes)
+    """),
+    "feedforward fails with no layers": ("network.feedforward", """
+        def feedforward(X, params, activations):
+            functions = {"sigmoid": sigmoid, "relu": relu, "tanh": tanh, "identity": lambda z: z}
+            if len(params) != len(activations) or not params:
+                raise ValueError("layers")
+            out = np.array(X, dtype=np.float64)
+            for (W, b), name in zip(params, activations):
+                out = functions[name](dense_forward(out, W, b))
+            return out
+    """),
+    "predict is -1 on the boundary": ("perceptron.predict", """
+        def predict(w, b, X):
+            if w.ndim != 1 or X.ndim != 2 or X.shape[1] != w.shape[0]:
+                raise ValueError("shapes")
+            return np.where(X @ w + b > 0, 1.0, -1.0)
     """),
 }
