@@ -104,6 +104,8 @@ class DaskBatch:
         from distributed.scheduler import KilledWorker
 
         with Client(self.scheduler) as client:
+            if self.grade is grade_remote:  # every worker warms its pool now, not on its first submission
+                client.run(_pool, self.unit, self.no_sandbox)
             futures = {}
             for job in jobs:
                 name, payload = pack(job.entry)
