@@ -63,6 +63,11 @@ def _pool(unit: str, no_sandbox: bool):
     return _GRADERS[key]
 
 
+def warm(unit: str, no_sandbox: bool) -> None:
+    """Runs on every Dask worker before the first submission: imports done, a student worker ready."""
+    _pool(unit, no_sandbox)
+
+
 def grade_remote(sid: str, name: str, payload: bytes, unit: str, salt: str, timeout: float,
                  no_sandbox: bool) -> tuple[str, object]:
     """Runs on a Dask worker: grade one packed submission; ``(status, Report or message)``."""
@@ -105,7 +110,7 @@ class DaskBatch:
 
         with Client(self.scheduler) as client:
             if self.grade is grade_remote:  # every worker warms its pool now, not on its first submission
-                client.run(_pool, self.unit, self.no_sandbox)
+                client.run(warm, self.unit, self.no_sandbox)
             futures = {}
             for job in jobs:
                 name, payload = pack(job.entry)
