@@ -9,6 +9,8 @@ never a hand-typed formula::
 """
 from __future__ import annotations
 
+import functools
+
 import mpmath
 import numpy as np
 import sympy as sp
@@ -19,10 +21,10 @@ class Key:
 
     def __init__(self, expr: sp.Expr, symbols: list[sp.Symbol], digits: int = 50):
         self.expr, self.symbols, self.digits = sp.sympify(expr), list(symbols), digits
-        self._fn = sp.lambdify(self.symbols, self.expr, modules="mpmath")
+        self._fn = _lambdified(self.expr, tuple(self.symbols))
 
     def diff(self, symbol: sp.Symbol, times: int = 1) -> "Key":
-        return Key(sp.simplify(sp.diff(self.expr, symbol, times)), self.symbols, self.digits)
+        return Key(_derivative(self.expr, symbol, times), self.symbols, self.digits)
 
     def gradient(self) -> list["Key"]:
         return [self.diff(s) for s in self.symbols]
@@ -38,6 +40,17 @@ class Key:
                 value = self._fn(*(mpmath.mpf(float(a[idx])) for a in arrays))
                 out[idx] = float(mpmath.re(value))
         return out
+
+
+# Keys are the same in every grading: a grader process derives and compiles each once.
+@functools.lru_cache(maxsize=1024)
+def _derivative(expr: sp.Expr, symbol: sp.Symbol, times: int) -> sp.Expr:
+    return sp.simplify(sp.diff(expr, symbol, times))
+
+
+@functools.lru_cache(maxsize=1024)
+def _lambdified(expr: sp.Expr, symbols: tuple):
+    return sp.lambdify(list(symbols), expr, modules="mpmath")
 
 
 def symbols(names: str, **assumptions):
