@@ -1,8 +1,8 @@
-"""Labelled data for classification checks, and brute-force answer keys.
+"""Labelled data for classification checks.
 
 Strategies draw integer labels, and binary labels with scores that are either distinct or on a
-small integer grid (many ties). The keys count by definition, one threshold or one pair at a
-time, so they share no sorting or cumulative-sum trick with the code under test.
+small integer grid (many ties). The answer keys that count by definition live with the
+instructor-only keys (``autograder/keys/unit09_evaluation.py``).
 """
 from __future__ import annotations
 
@@ -21,36 +21,23 @@ def label_pairs(draw, max_classes: int = 4, max_n: int = 16):
 
 
 @st.composite
-def scored_labels(draw, min_n: int = 2, max_n: int = 12, negatives: bool = True, grid: int | None = None):
+def scored_labels(draw, min_n: int = 2, max_n: int = 12, negatives: bool = True, grid: int | None = None,
+                  tied: bool | None = None):
     """``(y, scores)``: 0/1 int64 labels with at least one positive (and one negative if
     ``negatives``), and float64 scores: distinct, or with ties on the integers -grid..grid.
-    ``grid`` fixes the grid; by default either kind is drawn."""
+    ``grid`` fixes the grid; ``tied`` fixes the kind (True: on the grid, False: distinct); by
+    default either kind is drawn. With ``min_n`` above ``2 * grid + 1`` every tied draw has a tie."""
     n = draw(st.integers(min_n, max_n))
     y = draw(hnp.arrays(np.int64, n, elements=st.integers(0, 1)))
     if not y.any():
         y[draw(st.integers(0, n - 1))] = 1
     if negatives and y.all():
         y[draw(st.integers(0, n - 1))] = 0
-    tied = grid is not None or draw(st.booleans())
+    if tied is None:
+        tied = grid is not None or draw(st.booleans())
     if tied:
         g = grid or 4
         scores = draw(hnp.arrays(np.int64, n, elements=st.integers(-g, g))).astype(np.float64)
     else:
         scores = draw(hnp.arrays(np.float64, n, elements=st.floats(-10, 10, width=32), unique=True))
     return y, scores + 0.0
-
-
-def counts_at(y, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(thresholds, fps, tps)``: the distinct scores descending, and for each threshold t
-    the numbers of negatives and positives with score >= t."""
-    thresholds = np.unique(scores)[::-1]
-    fps = np.array([np.sum((scores >= t) & (y == 0)) for t in thresholds], dtype=np.float64)
-    tps = np.array([np.sum((scores >= t) & (y == 1)) for t in thresholds], dtype=np.float64)
-    return thresholds, fps, tps
-
-
-def mann_whitney_auc(y, scores) -> float:
-    """P(score of a random positive > score of a random negative) + P(equal) / 2, over all pairs."""
-    pos, neg = scores[y == 1], scores[y == 0]
-    wins = sum(float(p > q) + 0.5 * float(p == q) for p in pos for q in neg)
-    return wins / (len(pos) * len(neg))

@@ -356,6 +356,85 @@ ALTERNATIVES = {
 }
 
 
+NARROWING = {
+    "zero_division only 0 or 1 (rejects 0.25)": wrapping("metrics.precision_recall_f1", "precision_recall_f1_ok", """
+        def precision_recall_f1(y_true, y_pred, num_classes, average="binary", pos_label=1, zero_division=0.0):
+            if zero_division not in (0, 1):
+                raise ValueError("zero_division must be 0 or 1")
+            return precision_recall_f1_ok(y_true, y_pred, num_classes, average, pos_label, zero_division)
+    """),
+    "F1 of a class neither true nor predicted is 0, not zero_division": wrapping(
+        "metrics.precision_recall_f1", "precision_recall_f1_ok", """
+        def precision_recall_f1(y_true, y_pred, num_classes, average="binary", pos_label=1, zero_division=0.0):
+            if average in ("micro",):
+                return precision_recall_f1_ok(y_true, y_pred, num_classes, average, pos_label, zero_division)
+            p, r, f = precision_recall_f1_ok(y_true, y_pred, num_classes, None, pos_label, zero_division)
+            cm = confusion_matrix(y_true, y_pred, num_classes)
+            f = np.where((cm.sum(0) + cm.sum(1)) == 0, 0.0, f)
+            if average is None:
+                return p, r, f
+            if average == "binary":
+                return float(p[pos_label]), float(r[pos_label]), float(f[pos_label])
+            if average == "weighted":
+                w = cm.sum(1)
+                return tuple(float(np.sum(v * w) / w.sum()) for v in (p, r, f))
+            return tuple(float(np.mean(v)) for v in (p, r, f))
+    """),
+    "weighted average missing (raises)": wrapping("metrics.precision_recall_f1", "precision_recall_f1_ok", """
+        def precision_recall_f1(y_true, y_pred, num_classes, average="binary", pos_label=1, zero_division=0.0):
+            if average == "weighted":
+                raise ValueError("unknown average")
+            return precision_recall_f1_ok(y_true, y_pred, num_classes, average, pos_label, zero_division)
+    """),
+    "majority baseline accepts negative labels": ("imbalance.majority_baseline", """
+        def majority_baseline(y_train, n):
+            y_train = np.asarray(y_train)
+            if y_train.ndim != 1 or y_train.size == 0 or y_train.dtype.kind not in "iu":
+                raise ValueError("labels")
+            values, counts = np.unique(y_train, return_counts=True)
+            return np.full(n, values[np.argmax(counts)], dtype=np.int64)
+    """),
+    "majority baseline breaks ties towards the largest label": ("imbalance.majority_baseline", """
+        def majority_baseline(y_train, n):
+            y_train = np.asarray(y_train)
+            if y_train.ndim != 1 or y_train.size == 0 or y_train.dtype.kind not in "iu" or y_train.min() < 0:
+                raise ValueError("labels")
+            counts = np.bincount(y_train)
+            return np.full(n, len(counts) - 1 - np.argmax(counts[::-1]), dtype=np.int64)
+    """),
+    "threshold_max_f1 breaks ties towards the smaller threshold": ("imbalance.threshold_max_f1", """
+        def threshold_max_f1(y_true, scores):
+            precision, recall, thresholds = precision_recall_curve(y_true, scores)
+            total = precision + recall
+            f1 = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1.0), 0.0)
+            k = len(f1) - 1 - int(np.argmax(f1[::-1]))
+            return float(thresholds[k]), float(f1[k])
+    """),
+    "roc curve with one threshold per example (ties not grouped)": ("curves.roc_curve", """
+        def roc_curve(y_true, scores):
+            y_true, scores = np.asarray(y_true), np.asarray(scores, dtype=np.float64)
+            if y_true.ndim != 1 or y_true.shape != scores.shape or not np.all((y_true == 0) | (y_true == 1)):
+                raise ValueError("labels")
+            if y_true.all() or not y_true.any():
+                raise ValueError("both classes needed")
+            order = np.argsort(-scores, kind="stable")
+            tps, fps = np.cumsum(y_true[order]), np.cumsum(1 - y_true[order])
+            return (np.r_[0.0, fps / fps[-1]], np.r_[0.0, tps / tps[-1]], np.r_[np.inf, scores[order]])
+    """),
+    "mcnemar chi-square with no discordant pair is nan": wrapping("comparison.mcnemar_test", "mcnemar_ok", """
+        def mcnemar_test(y_true, pred_a, pred_b, exact=True):
+            b, c, stat, p = mcnemar_ok(y_true, pred_a, pred_b, exact)
+            if b + c == 0 and not exact:
+                return b, c, float("nan"), float("nan")
+            return b, c, stat, p
+    """),
+    "bootstrap default seed 1": wrapping("comparison.paired_bootstrap_ci", "bootstrap_ok", """
+        def paired_bootstrap_ci(y_true, pred_a, pred_b, metric="accuracy", n_boot=1000, alpha=0.05, seed=1):
+            return bootstrap_ok(y_true, pred_a, pred_b, metric, n_boot, alpha, seed)
+    """),
+}
+
+
 # ---------------------------------------------------------------- the reference against scikit-learn
 sk = pytest.importorskip("sklearn.metrics")
 
