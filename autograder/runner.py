@@ -8,7 +8,7 @@ import traceback
 from pathlib import Path
 from typing import Callable
 
-from . import seeds
+from . import forbidden, seeds
 from .context import CheckFailure, Context, ReferenceMissing
 from .report import CheckResult, Report
 from .sandbox.proxy import Session, Student
@@ -58,6 +58,9 @@ def grade(path: Path, unit: str, *, only: list[str] | None = None, submission_id
                 on_result(report)
     finally:
         session.close()
+    for result in report.results:  # a forbidden API seen at run time costs the exercise's earlier checks too
+        if result.exercise in session.violations and not result.skipped:
+            result.score, result.output = 0.0, session.violations[result.exercise]
     report.execution_time = time.monotonic() - start
     report.round_trips, report.workers_started = session.round_trips, session.workers_started
     return report
@@ -66,7 +69,9 @@ def grade(path: Path, unit: str, *, only: list[str] | None = None, submission_id
 def open_session(path: Path, suite: Suite, **options) -> Session:
     """A session on the unit modules in folder ``path``; missing modules fail their calls at once."""
     files, missing = read_modules(path, suite.modules)
-    session = Session(suite.unit, files, preload=suite.preload, drivers=suite.drivers, **options)
+    rules = forbidden.Rules(suite)
+    session = Session(suite.unit, files, preload=suite.preload, drivers=suite.drivers, rules=rules, **options)
+    session.violations.update(rules.static_violations(files))
     for module in missing:
         session.broken_modules[module] = f"{module}.py is missing from the submission"
     return session
@@ -83,6 +88,9 @@ def run_check(check: Check, number: str, session: Session, reference, seed: int,
         return _skipped(result, SKIP_REFERENCE)
     if over_budget:
         result.output = "not run: the time budget for this submission was used up by earlier checks"
+        return result
+    if check.exercise in session.violations:  # it used an API its unit forbids: 0, not run
+        result.output = session.violations[check.exercise]
         return result
     ctx = Context(Student(session), reference, seed, hidden=check.visibility != "visible")
     session.begin_check(check.timeout)
@@ -101,6 +109,8 @@ def run_check(check: Check, number: str, session: Session, reference, seed: int,
     finally:
         result.calls = sorted(session.calls)
         session.begin_check(None)
+    if check.exercise in session.violations:  # seen while it ran
+        fraction, message, ctx.cases = 0.0, session.violations[check.exercise], []
     if ctx.cases and fraction:
         passed = [label for label, error in ctx.cases if error is None]
         failed = [(label, error) for label, error in ctx.cases if error is not None]

@@ -207,3 +207,25 @@ def test_session_records_the_exercises_a_check_calls():
         assert student.shapes.double.map([(1,), (2,)]) == [2, 4] and session.calls == {"shapes.double"}
     finally:
         session.close()
+
+
+# ---------------------------------------------------------------- warnings and broken modules
+def test_a_warning_in_student_code_fails_its_case(tmp_path):
+    path = make_submission(tmp_path, UNIT, {"activations.sigmoid": "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n"})
+    result = grade(path, UNIT, only=["sigmoid_values"]).results[0]
+    assert 0 < result.score < result.max_score
+    assert "activations.sigmoid raised a warning: RuntimeWarning: overflow encountered in exp" in result.output
+
+
+EXITS = "import os\n\n" + "".join(f"def {f}(*args):\n    os._exit(0)\n\n" for f in (
+    "sigmoid", "sigmoid_derivative", "relu", "relu_derivative", "tanh", "tanh_derivative", "step"))
+
+
+def test_a_module_that_exits_twice_in_a_row_fails_its_remaining_calls_at_once(tmp_path):
+    path = make_submission(tmp_path, UNIT, extra={"activations.py": EXITS})
+    report = grade(path, UNIT, only=["activations", "tensors"])
+    activations = [r for r in report.results if r.exercise.startswith("activations.")]
+    assert report.workers_started <= 3 and all(r.score == 0 for r in activations)
+    assert "activations.py exited the worker (exit status 0, as os._exit does) in 2 calls in a row; its " \
+           "remaining checks were not run" in activations[-1].output
+    assert all(r.status == "passed" for r in report.results if r.exercise.startswith("tensors."))

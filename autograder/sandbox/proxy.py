@@ -12,14 +12,17 @@ from . import wire
 from .launchers import Launcher
 from .session import Limits, StudentError, Worker
 
+STRIKES = 2  # crashes (or time-outs) in a row after which a module's remaining calls fail at once
+
 
 class Session:
     """One submission's conversation with its worker(s)."""
 
     def __init__(self, package: str, files: dict[str, str], *, launcher: Launcher | None = None,
                  limits: Limits | None = None, preload: str = "numpy", drivers: dict | None = None,
-                 pool=None):
+                 pool=None, rules=None):
         self.package, self.files, self.drivers = package, files, drivers or {}
+        self.rules = rules  # forbidden APIs: ``for_worker()`` and ``from_worker(sighting)`` (autograder.forbidden)
         self.launcher = launcher or Launcher()
         self.limits = limits or Limits()
         self.preload, self.pool = preload, pool
@@ -30,6 +33,9 @@ class Session:
         self.workers_started = 0
         self.broken_modules: dict[str, str] = {}  # module -> why calls into it fail at once
         self.calls: set[str] = set()  # student exercises the running check called (see begin_check)
+        self.violations: dict[str, str] = {}  # exercise -> why it used a forbidden API (scores 0)
+        self.strikes: dict[str, tuple[str, int]] = {}  # module -> (crash or timeout, calls in a row)
+        self.handle_modules: dict[int, str] = {}  # handle id -> the module whose call returned it
 
     # ---------------------------------------------------------------- lifecycle
     def _live_worker(self) -> Worker:
@@ -42,8 +48,11 @@ class Session:
                 worker = Worker(self.launcher, self.preload, self.limits)
             self.workers_started += 1
             self.worker = worker
+            self.handle_modules = {}
+            rules = self.rules.for_worker() if self.rules is not None else []
             header, _ = worker.request("load", {"package": self.package, "files": self.files,
-                                                "limits": self.limits.rlimits(), "drivers": self.drivers},
+                                                "limits": self.limits.rlimits(), "drivers": self.drivers,
+                                                "forbidden": rules},
                                        self._import_deadline(), "loading your files")
             if not header.get("ok"):
                 raise StudentError(_error_text(header.get("error") or {}, "loading your files"))
@@ -66,8 +75,10 @@ class Session:
             try:
                 header, _ = worker.request("import", module, self._import_deadline(), f"importing {name}")
             except StudentError as exc:
-                self.broken_modules[module] = str(exc)
+                self.broken_modules[module] = (f"{name} exited the worker at import ({exc.reason}); its checks "
+                                               "were not run" if exc.kind == "crash" else str(exc))
                 return
+            self._note(header)
             if not header.get("ok"):
                 self.broken_modules[module] = "could not import " + _error_text(header.get("error") or {}, name)
 
@@ -96,10 +107,17 @@ class Session:
         return call if self.deadline is None else min(call, self.deadline)
 
     # ---------------------------------------------------------------- calls
-    def request(self, op: str, value, what: str):
-        if op in ("call", "batch") and not what.startswith("driver:") and not (op == "call" and "handle" in value):
+    def _module_of(self, op: str, value, what: str) -> str | None:
+        """The student module a call runs in, as far as the grader knows before sending it."""
+        if op == "call" and "handle" in value:
+            return self.handle_modules.get(value["handle"])
+        if op in ("call", "batch") and not what.startswith("driver:"):
             self.calls.add(what)
-        module = what.split(".")[0] if op == "call" else None
+            return what.split(".")[0]
+        return None
+
+    def request(self, op: str, value, what: str):
+        module = self._module_of(op, value, what)
         if module in self.broken_modules:
             raise StudentError(self.broken_modules[module])
         if self.stopped is not None:
@@ -113,11 +131,41 @@ class Session:
         except StudentError as exc:
             if exc.kind == "timeout":
                 self.stopped = exc
+            self._strike(worker.entered[-1] if worker.entered else module, exc)
             raise
+        for name in {module, *worker.entered} - {None}:
+            self.strikes.pop(name, None)
+        self._note(header)
+        origin = worker.entered[-1] if worker.entered else module
+        if origin is not None:
+            for handle in _handles(answer):
+                self.handle_modules[handle.id] = origin
+        return header, answer
+
+    def _strike(self, module: str | None, exc: StudentError):
+        """Two crashes (or two time-outs) in a row in one module: its remaining calls fail at once."""
+        if module is None or exc.kind not in ("crash", "timeout") or module in self.broken_modules:
+            return
+        kind, count = self.strikes.get(module, (exc.kind, 0))
+        count = count + 1 if kind == exc.kind else 1
+        self.strikes[module] = (exc.kind, count)
+        if count >= STRIKES:
+            what = (f"exited the worker ({exc.reason})" if exc.kind == "crash" else
+                    "did not finish within the time limit")
+            self.broken_modules[module] = (f"{module}.py {what} in {count} calls in a row; its remaining "
+                                           f"checks were not run (last: {exc})")
+
+    def _note(self, header: dict):
+        """Take what the worker reports beside an answer: exercises called, forbidden APIs used."""
         calls = header.get("calls")
         if type(calls) is list:
             self.calls.update(c[:200] for c in calls[:1000] if type(c) is str)
-        return header, answer
+        sightings = header.get("forbidden")
+        if type(sightings) is list and self.rules is not None:
+            for sighting in sightings[:100]:
+                if type(sighting) is dict:
+                    for exercise, message in self.rules.from_worker(sighting).items():
+                        self.violations.setdefault(exercise, message)
 
     def call(self, target: str, args: tuple, kwargs: dict, handle: wire.Handle | None = None):
         request = {"target": target, "args": list(args), "kwargs": dict(kwargs)}
@@ -153,7 +201,22 @@ def _unwrap(answer, value, what: str):
     if mutated:
         raise StudentError(f"{what} modified its input argument(s) {mutated} in place; "
                            "work on a copy instead", "mutation")
+    warned = answer.get("warnings")
+    if warned and type(warned) is list:
+        raise StudentError(f"{what} raised a warning: {str(warned[0])[:400]}", "warning")
     return value
+
+
+def _handles(value, depth=0):
+    """The handles in an answer (objects that stayed in the worker), looking into containers."""
+    if type(value) is wire.Handle:
+        yield value
+    elif type(value) in (list, tuple) and depth < 3:
+        for item in value[:100]:
+            yield from _handles(item, depth + 1)
+    elif type(value) is dict and depth < 3:
+        for item in list(value.values())[:100]:
+            yield from _handles(item, depth + 1)
 
 
 def _error_text(error: dict, what: str) -> str:

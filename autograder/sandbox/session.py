@@ -23,14 +23,15 @@ from .launchers import Launcher
 
 HERE = Path(__file__).parent
 STDERR_KEEP = 16 << 10
+MAX_ENTERED = 64  # "entered module" notices one request may send before its answer
 
 
 class StudentError(Exception):
     """Student code failed a call: raised, timed out, crashed, or answered out of protocol."""
 
-    def __init__(self, message: str, kind: str = "error", error_type: str | None = None):
+    def __init__(self, message: str, kind: str = "error", error_type: str | None = None, reason: str = ""):
         super().__init__(message)
-        self.kind, self.error_type = kind, error_type
+        self.kind, self.error_type, self.reason = kind, error_type, reason
 
 
 @dataclass
@@ -47,6 +48,18 @@ class Limits:
     def rlimits(self) -> dict:
         return {"as": self.memory_mb << 20, "cpu": self.cpu_seconds, "fsize": self.file_mb << 20,
                 "nofile": self.open_files, "core": 0}
+
+
+def exit_reason(code) -> str:
+    """How a worker ended, in a student's words: ``exit status 0 (os._exit or sys.exit in a thread?)``."""
+    if type(code) is int and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    if type(code) is int:
+        return f"exit status {code}, as os._exit does"
+    return str(code)
 
 
 class StderrTail(threading.Thread):
@@ -82,12 +95,13 @@ class Worker:
 
     def __init__(self, launcher: Launcher, preload: str, limits: Limits):
         self.runtime = Path(tempfile.mkdtemp(prefix="deepgrade-"))
-        for name in ("worker.py", "wire.py"):
+        for name in ("worker.py", "wire.py", "watch.py"):
             shutil.copy(HERE / name, self.runtime / name)
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()
         err_r, err_w = os.pipe()
         self.launcher, self.preload, self.sequence = launcher, preload, 0
+        self.entered: list[str] = []  # student modules a driver entered during the last request
         try:
             self.proc = launcher.spawn(self.runtime, preload, (req_r, resp_w), err_w)
         finally:
@@ -110,7 +124,8 @@ class Worker:
         except (EOFError, OSError):
             code = self.wait_exit()
             self.kill()
-            raise StudentError(f"the process running your code exited (status {code}) during {what}", "crash") from None
+            raise StudentError(f"the process running your code exited (status {code}) during {what}", "crash",
+                               reason=exit_reason(code)) from None
         except wire.ProtocolError as exc:
             self.kill()
             raise StudentError(f"{what} answered out of protocol ({exc})", "protocol") from None
@@ -129,9 +144,14 @@ class Worker:
         except (BrokenPipeError, OSError):
             code = self.wait_exit()
             self.kill()
-            raise StudentError(f"the process running your code exited (status {code}) before {what}", "crash") from None
+            raise StudentError(f"the process running your code exited (status {code}) before {what}", "crash",
+                               reason=exit_reason(code)) from None
+        self.entered = []
         header, blobs = self._read(deadline, what)
-        if header.get("id") != self.sequence or select.select([self.resp_r], [], [], 0)[0]:
+        while "entered" in header and header.get("id") == self.sequence and len(self.entered) < MAX_ENTERED:
+            self.entered.append(str(header["entered"])[:200])  # a crash or hang now names this module
+            header, blobs = self._read(deadline, what)
+        if header.get("id") != self.sequence or "entered" in header or select.select([self.resp_r], [], [], 0)[0]:
             self.kill()
             raise StudentError(f"{what} answered out of turn (a forged or extra message)", "protocol")
         try:

@@ -29,6 +29,7 @@ def main():
     sys.path[:0] = [code] + site
     os.dup2(2, 1)  # student prints must never reach the protocol
     import numpy as np
+    import watch
     import wire
 
     sys.path.remove(code)  # the student must not import (or patch) our copy by name
@@ -38,17 +39,22 @@ def main():
         import torch
 
         torch.set_num_threads(1)
-    Server(work, np, wire).serve()
+    Server(work, np, wire, watch).serve()  # the audit hook is in place before any student code
 
 
 class Server:
-    def __init__(self, work, np, wire):
-        self.work, self.np, self.wire = work, np, wire
+    def __init__(self, work, np, wire, watch):
+        self.work, self.np, self.wire, self.watch = work, np, wire, watch
+        self.rules = watch.Watch()
+        self.root = None  # the folder of the student's modules
+        self.request_id = None
+        self.entered = set()  # modules announced to the grader during the current request
         self.reader = wire.Reader(REQ_FD)
         self.handles, self.next_handle = {}, 1
         self.package = None
         self.drivers = {}
         self.called = set()  # the student exercises the current request used
+        self.driving = False  # the current call runs a trusted driver
         self.origins = {}  # handle id -> the exercises whose call returned that object
 
     # ---------------------------------------------------------------- plumbing
@@ -79,8 +85,12 @@ class Server:
                 header, blobs = self.reader.read()
             except EOFError:
                 os._exit(0)
+            self.request_id = header.get("id")
             reply = self.handle(header, blobs)
             reply["id"] = header.get("id")
+            sightings = self.rules.take()
+            if sightings:
+                reply["forbidden"] = sightings
             try:
                 self.wire.send(RESP_FD, reply, reply.pop("value", None), self.keep)
             except Exception as exc:  # an answer that cannot be sent is an error of that call
@@ -89,7 +99,7 @@ class Server:
 
     def handle(self, header, blobs):
         op = header.get("op")
-        self.called = set()
+        self.called, self.entered = set(), set()
         try:
             args = self.decode(header.get("value"), blobs)
             if op == "load":
@@ -112,8 +122,9 @@ class Server:
             return {"ok": False, "error": _describe(exc, op)}
 
     # ---------------------------------------------------------------- operations
-    def load(self, package, files, limits, drivers=None):
-        root = os.path.join(self.work, "pkg", package)
+    def load(self, package, files, limits, drivers=None, forbidden=()):
+        root = self.root = os.path.join(self.work, "pkg", package)
+        self.rules.configure(root, forbidden)
         os.makedirs(root, exist_ok=True)
         for name, text in files.items():
             with open(os.path.join(root, os.path.basename(name)), "w", encoding="utf-8") as f:
@@ -135,6 +146,9 @@ class Server:
             return self.drivers[module][func]
         self.called.add(target)
         module, _, func = target.rpartition(".")
+        if self.driving and module not in self.entered:  # so a crash inside names its module
+            self.entered.add(module)
+            self.wire.send(RESP_FD, {"id": self.request_id, "entered": module})
         mod = importlib.import_module(f"{self.package}.{module}")
         return getattr(mod, func)
 
@@ -142,17 +156,23 @@ class Server:
         """One call; exceptions are the student's and become error answers."""
         target, args, kwargs = request["target"], request.get("args", []), request.get("kwargs", {})
         snapshot = [(path, a, a.copy()) for path, a in _arrays(self.np, args, "argument ")]
+        self.driving = target.startswith("driver:")
+        self.rules.refresh()
         try:
             if "handle" in request:  # a method of an object counts as the exercise that made it
                 self.called.update(self.origins.get(request["handle"], ()))
                 fn = getattr(self.lookup(request["handle"]), target)
             else:
                 fn = self.resolve(target)
-            value = fn(*args, **kwargs)
+            with self.watch.capture_warnings(self.np, self.root or "\0") as warned:
+                value = fn(*args, **kwargs)
         except BaseException as exc:  # SystemExit too: the student's call failed, the worker lives
             return {"ok": False, "error": _describe(exc, target)}
         mutated = [path for path, a, before in snapshot if not _same(self.np, before, a)]
-        return {"ok": True, "value": value, "mutated": mutated}
+        answer = {"ok": True, "value": value, "mutated": mutated}
+        if warned:
+            answer["warnings"] = warned
+        return answer
 
 
 def _arrays(np, value, path, depth=0):
