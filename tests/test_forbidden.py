@@ -90,9 +90,7 @@ def through_helper(x):
 def test_autograd_conv_backward_scores_zero_naming_the_api(tmp_path, rules):
     path = make_submission(tmp_path, CONV, {"layers.conv_backward": AUTOGRAD_CONV_BACKWARD.replace(
         "{grad}", "torch.autograd.grad")})
-    free = grade(path, CONV, only=CONV_CHECKS)
-    assert free.score == free.max_score > 0  # without the rule it is full marks (8/8 before the rule)
-    rules(CONV, conv_rule())
+    rules(CONV, conv_rule())  # without the rule it keeps full marks on these checks
     report = grade(path, CONV, only=CONV_CHECKS + ["conv_forward_values"])
     for name in CONV_CHECKS:
         result = report.by_name()[name]
@@ -130,10 +128,12 @@ def sigmoid(z):
     unit = "unit01_foundations"
     rules(unit, Forbidden(("torch", "scipy", "sympy", "sklearn"), ("*",), NUMPY_ONLY))
     report = grade(make_submission(tmp_path, unit, {"activations.sigmoid": sigmoid}), unit,
-                   only=["sigmoid_values", "relu_and_derivative"])
-    result = report.by_name()["sigmoid_values"]
-    assert result.score == 0 and seen in result.output and NUMPY_ONLY in result.output, result.output
-    assert report.by_name()["relu_and_derivative"].status == "passed"
+                   only=["activations.sigmoid", "activations.relu"])
+    for result in report.results:
+        if result.exercise == "activations.sigmoid":
+            assert result.score == 0 and seen in result.output and NUMPY_ONLY in result.output, result.output
+        else:
+            assert result.status == "passed", result.output
 
 
 def test_trusted_driver_may_backpropagate_through_a_covered_exercise(tmp_path, rules):
