@@ -91,12 +91,12 @@ def test_autograd_conv_backward_scores_zero_naming_the_api(tmp_path, rules):
     path = make_submission(tmp_path, CONV, {"layers.conv_backward": AUTOGRAD_CONV_BACKWARD.replace(
         "{grad}", "torch.autograd.grad")})
     rules(CONV, conv_rule())  # without the rule it keeps full marks on these checks
-    report = grade(path, CONV, only=CONV_CHECKS + ["conv_forward_values"])
+    report = grade(path, CONV, only=CONV_CHECKS)
     for name in CONV_CHECKS:
         result = report.by_name()[name]
         assert result.score == 0, result.output
         assert result.output.startswith("conv_backward calls torch.autograd.grad (line ") and HAND_WRITTEN in result.output
-    assert report.by_name()["conv_forward_values"].status == "passed"
+    assert report.workers_started == 0  # an exercise that breaks a rule is not run at all
 
 
 def test_autograd_reached_by_a_computed_name_is_seen_at_run_time(tmp_path, rules):
