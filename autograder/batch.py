@@ -395,7 +395,7 @@ def run_batch(submissions: Path, unit: str, *, workers: int | None = None, grade
     suite = load_suite(unit)
     # refuses here, once, if the sandbox is missing; on a cluster each grading records its own isolation
     isolation = "cluster" if scheduler else launchers.choose(no_sandbox).isolation
-    salt = salt if salt is not None else seeds.course_salt()
+    salt = salt if salt is not None else seeds.unit_salt(unit)
     workers = workers or os.cpu_count() or 1
     outcome = Outcome()
     began = time.monotonic()

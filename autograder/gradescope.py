@@ -2,24 +2,37 @@
 
 Gradescope unzips the bundle into ``/autograder/source``, runs ``setup.sh`` once when it builds
 the image, then ``/autograder/run_autograder`` for each submission. The bundle is instructor-side:
-it carries the engine, the unit's reference (for the checks that compare with it) and the course
-salt. ``run_autograder`` calls ``python -m autograder.gradescope run UNIT``, which
+it carries the engine with the instructor-only answer keys, the unit's reference and the unit's
+key, HMAC(course salt, unit) (never the course salt). ``setup.sh`` installs the bundle's
+``requirements.txt`` in ``/autograder/venv``, creates the unprivileged user ``deepgrade-student``
+and makes ``/autograder/source`` readable by root only. ``run_autograder`` calls
+``python -m autograder.gradescope run UNIT``, which
 
+- writes ``ROOT/results/results.json`` at once ("grading did not finish"), and makes the source,
+  results and submission folders root-only;
+- runs student code in the bubblewrap sandbox where it works, else as ``deepgrade-student``
+  (no supplementary groups), and grades nothing if neither works: results.json then tells the
+  instructor why, hidden from the student, and no grade is given;
 - reads the submission from ``ROOT/submission`` (modules, a folder of them, or one zip),
-- seeds every check from (salt, unit, check, student) with the student taken from
-  ``ROOT/submission_metadata.json`` (``users[0].email``, else ``users[0].id``),
-- writes ``ROOT/results/results.json`` at once (score 0, "grading did not finish"), then the real
-  results; checks that the time budget leaves unstarted are listed as not run, so a submission
-  that runs out of time still gets the points it earned.
+- seeds every check from (unit key, unit, check, student) with the student taken from
+  ``ROOT/submission_metadata.json`` (``users[0].email``, else ``users[0].id``): the instructor's
+  own tools derive the same unit key, so every grade reproduces;
+- writes the real results; checks that the time budget leaves unstarted are listed as not run,
+  so a submission that runs out of time still gets the points it earned;
+- logs for the instructor (on stdout, which students do not see) the isolation used and what the
+  submission attempted: refused file accesses, crashes, processes and files it left behind,
+  a results.json changed behind the grader's back.
 
 ``ROOT`` is ``/autograder`` unless ``$DEEPGRADE_GRADESCOPE_ROOT`` says otherwise (tests lay out
-a temporary root the way Gradescope does).
+a temporary root the way Gradescope does); ``$DEEPGRADE_ONLY`` (comma-separated checks, exercises
+or modules) grades part of the suite, for tests and debugging.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -34,71 +47,100 @@ DEFAULT_TIME_LIMIT = 600.0  # Gradescope's per-submission limit as set on the as
 MARGIN = 20.0               # seconds kept back to write results.json
 BUNDLED = ("autograder",)
 SKIP = ("__pycache__", ".pyc", ".ipynb_checkpoints")
+KEY_FILE = Path(".deepgrade") / "unit_key"
+EXTRA_REQUIREMENTS = ("scipy>=1.11",)  # the suites of units 3 and 5 import it
+PIP_ARGS = "--extra-index-url https://download.pytorch.org/whl/cpu"  # CPU-only torch wheels
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image.
+#
+# What it assumes of Gradescope's image (Ubuntu 22.04, the default base image): it runs as root
+# with network access; apt-get reaches Ubuntu's archive (main and universe); useradd exists; the
+# bundle is unzipped in $ROOT/source; run_autograder will run as root.
+#
+# What it installs and changes:
+#   - bubblewrap, the sandbox preferred for student code (it needs user namespaces, which an
+#     unprivileged container may forbid; the grader then falls back to the user below);
+#   - Python 3.11 and its venv module from Ubuntu's archive where the image's python3 is older
+#     (22.04 ships 3.10);
+#   - a virtual environment in $ROOT/venv with requirements.txt (numpy, scipy, sympy, hypothesis,
+#     CPU-only torch from PyTorch's wheel index), readable by every user;
+#   - the user deepgrade-student (system user: no home, no login shell, no supplementary groups)
+#     that runs student code where bubblewrap cannot;
+#   - $ROOT/source (the engine, the instructor-only answer keys, the unit's reference, the unit
+#     key) owned by root and readable by root only (folders 700, files 600).
 set -euo pipefail
 ROOT="${DEEPGRADE_GRADESCOPE_ROOT:-/autograder}"
+STUDENT="${DEEPGRADE_STUDENT_USER:-deepgrade-student}"
+PIP_ARGS="${DEEPGRADE_PIP_ARGS:-%(pip_args)s}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq bubblewrap python3-venv python3-pip >/dev/null || true
-# deepgrade needs Python >= 3.11; Ubuntu 22.04 images ship 3.10, so add 3.11 where it is missing.
-if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+apt-get install -y -qq bubblewrap >/dev/null || echo "setup.sh: no bubblewrap; student code will run as $STUDENT"
+PY=python3
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
   apt-get install -y -qq python3.11 python3.11-venv >/dev/null
   PY=python3.11
-else
-  PY=python3
 fi
 "$PY" -m venv "$ROOT/venv"
 "$ROOT/venv/bin/pip" install -q --upgrade pip
-"$ROOT/venv/bin/pip" install -q --extra-index-url https://download.pytorch.org/whl/cpu "$ROOT/source"
+# shellcheck disable=SC2086
+"$ROOT/venv/bin/pip" install -q $PIP_ARGS -r "$ROOT/source/requirements.txt"
+chmod -R a+rX "$ROOT/venv"
+id -u "$STUDENT" >/dev/null 2>&1 || useradd --system --user-group --no-create-home --home-dir /nonexistent \
+  --shell /usr/sbin/nologin "$STUDENT"
+chown -R root:root "$ROOT/source"
+find "$ROOT/source" -type d -exec chmod 700 {} +
+find "$ROOT/source" -type f -exec chmod 600 {} +
+chmod 700 "$ROOT/source/run_autograder" "$ROOT/source/setup.sh"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Gradescope runs this for every submission; it always leaves a results.json behind.
+# Gradescope runs this, as root, for every submission; it always leaves a results.json behind.
 ROOT="${{DEEPGRADE_GRADESCOPE_ROOT:-/autograder}}"
 PY="${{DEEPGRADE_PYTHON:-$ROOT/venv/bin/python}}"
-export DEEPGRADE_SALT_FILE="$ROOT/source/.deepgrade/salt"
 export DEEPGRADE_TIME_LIMIT="${{DEEPGRADE_TIME_LIMIT:-{time_limit:g}}}"
 cd "$ROOT/source"
 exec "$PY" -m autograder.gradescope run {unit} --root "$ROOT"
 """
 
-PYPROJECT = """[build-system]
-requires = ["setuptools>=61"]
-build-backend = "setuptools.build_meta"
+README = """# deepgrade autograder for {unit}
 
-[project]
-name = "deepgrade-autograder"
-version = "{version}"
-requires-python = "{python}"
-dependencies = {dependencies}
+Upload this zip as the assignment's autograder on Gradescope (Ubuntu 22.04 base image).
+`setup.sh` says, at its top, what it assumes of the image and what it installs.
 
-[tool.setuptools.packages.find]
-include = ["autograder*", "reference*"]
-
-[tool.setuptools.package-data]
-"*" = ["*.csv", "*.npz", "*.pt", "*.json"]
+- Student code runs in the bubblewrap sandbox where the container allows it, else as the
+  unprivileged user `deepgrade-student`, which cannot read this folder (root-only after setup).
+  If neither works, no submission is graded: each gets a hidden results.json that says why.
+- This bundle carries the key of {unit} only, HMAC(course salt, unit), never the course salt:
+  `autograder grade --submission-id EMAIL` on the instructor's machine reproduces a grade.
+- What each submission attempted (refused file accesses, crashes, leftovers) is in the
+  autograder output on Gradescope, which students do not see.
 """
 
 
 # ---------------------------------------------------------------- building the bundle
-def bundle(unit: str, out: Path, root: Path = REPO, time_limit: float = DEFAULT_TIME_LIMIT) -> Path:
-    """Write the Gradescope autograder zip for ``unit`` (engine, the unit's reference, the salt)."""
+def requirements(root: Path = REPO) -> str:
+    """The bundle's requirements.txt: the project's dependencies plus what the suites import."""
     import tomllib
 
-    from . import __version__
+    deps = list(tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"])
+    names = {re.split(r"[<>=!~ \[]", d, maxsplit=1)[0].lower() for d in deps}
+    deps += [d for d in EXTRA_REQUIREMENTS if re.split(r"[<>=!~ ]", d, maxsplit=1)[0] not in names]
+    return "\n".join(deps) + "\n"
 
+
+def bundle(unit: str, out: Path, root: Path = REPO, time_limit: float = DEFAULT_TIME_LIMIT) -> Path:
+    """Write the Gradescope autograder zip for ``unit`` (engine and keys, the unit's reference,
+    the unit's key derived from the course salt)."""
     reference = root / "reference" / unit
     if not reference.is_dir():
         raise ValueError(f"no reference solution for {unit} at {reference}")
-    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
     files: dict[str, bytes] = {
-        "setup.sh": SETUP_SH.encode(),
+        "setup.sh": (SETUP_SH % {"pip_args": PIP_ARGS}).encode(),
         "run_autograder": RUN_AUTOGRADER.format(unit=unit, time_limit=time_limit).encode(),
-        "pyproject.toml": PYPROJECT.format(version=__version__, python=project.get("requires-python", ">=3.11"),
-                                           dependencies=json.dumps(project["dependencies"])).encode(),
-        ".deepgrade/salt": (seeds.course_salt() + "\n").encode(),
+        "requirements.txt": requirements(root).encode(),
+        "README.md": README.format(unit=unit).encode(),
+        KEY_FILE.as_posix(): (seeds.unit_key(seeds.course_salt(), unit) + "\n").encode(),
         "reference/__init__.py": (root / "reference" / "__init__.py").read_bytes(),
     }
     for folder in (*(root / name for name in BUNDLED), reference):
@@ -111,7 +153,7 @@ def bundle(unit: str, out: Path, root: Path = REPO, time_limit: float = DEFAULT_
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in files.items():
             info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-            info.external_attr = (0o755 if name in ("setup.sh", "run_autograder") else 0o644) << 16
+            info.external_attr = (0o700 if name in ("setup.sh", "run_autograder") else 0o600) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, data)
     return out
@@ -135,6 +177,16 @@ def failure(unit: str, message: str) -> dict:
             "stdout_visibility": "hidden", "tests": []}
 
 
+def misconfigured(unit: str, why: str) -> dict:
+    """A results.json for a submission this autograder refused to grade: hidden from the student
+    (top-level visibility), so its 0 is never shown as a grade; the output tells the instructor why."""
+    return {"score": 0.0, "visibility": "hidden", "stdout_visibility": "hidden", "tests": [],
+            "output": (f"NOT GRADED: the autograder of {unit} is misconfigured, so it ran nothing of this "
+                       f"submission. Why: {why}. Instructor: fix the autograder (see setup.sh in the bundle), "
+                       "then regrade all submissions; this score is not a grade."),
+            "extra_data": {"unit": unit, "misconfigured": why}}
+
+
 def write_results(path: Path, data: dict):
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
@@ -142,44 +194,131 @@ def write_results(path: Path, data: dict):
     os.replace(tmp, path)
 
 
-def choose_launcher():
-    """The sandbox where it runs in Gradescope's container; else a plain subprocess (the
-    container, one per submission, is then the isolation), unless DEEPGRADE_REQUIRE_SANDBOX=1."""
+def log(message: str):
+    """A line for the instructor: Gradescope shows the autograder's stdout to staff only."""
+    print(f"deepgrade: {message}", flush=True)
+
+
+def protect(root: Path) -> None:
+    """Make the bundle, the results and the submission root-only (setup.sh did the source already;
+    the results and submission folders are Gradescope's, made per submission)."""
+    if os.geteuid() != 0:
+        return
+    for path, mode in ((root / "source", 0o700), (root / "source" / KEY_FILE, 0o600), (root / "results", 0o700),
+                       (root / "submission", 0o700), (root / "submission_metadata.json", 0o600)):
+        try:
+            os.chown(path, 0, 0)
+            os.chmod(path, mode)
+        except FileNotFoundError:
+            pass
+
+
+def secrets(root: Path) -> list[Path]:
+    """What student code must never read."""
+    return [root / "source", root / "source" / KEY_FILE, root / "source" / "reference", root / "results",
+            root / "submission", root / "submission_metadata.json"]
+
+
+def choose_launcher(root: Path):
+    """``(launcher, None)``: the bubblewrap sandbox where it runs, else the unprivileged user;
+    ``(None, why)`` where neither can run student code safely."""
+    from . import student_user
     from .sandbox import launchers
 
-    required = os.environ.get("DEEPGRADE_REQUIRE_SANDBOX") == "1"
-    return launchers.choose(no_sandbox=not required and bool(launchers.sandbox_problem()))
+    problem = launchers.sandbox_problem()
+    if not problem:
+        from .sandbox.bwrap import BwrapLauncher
+
+        return BwrapLauncher(), None
+    why = student_user.problem(secrets(root))
+    if why is None:
+        return student_user.UserLauncher(student_user.user()), None
+    return None, (f"bubblewrap cannot run here ({problem}), and student code cannot run as an unprivileged "
+                  f"user: {why}")
+
+
+DENIED = re.compile(r"Permission denied|Operation not permitted|PermissionError")
+EXPLAINED = ("\n(Submissions cannot read or change files outside their own folder, reach the network, or "
+             "signal other processes; such attempts fail and are logged for your instructor.)")
+ATTEMPTS = re.compile(r"Permission denied|Operation not permitted|PermissionError|No such file|exited \(status|"
+                      r"out of protocol|out of turn|did not finish within|MemoryError|OSError|No space left")
+
+
+def explain(data: dict) -> dict:
+    """Tell the student, in plain words, why a refused access failed their check."""
+    for test in data.get("tests", []):
+        if DENIED.search(test.get("output", "")) and EXPLAINED not in test["output"]:
+            test["output"] += EXPLAINED
+    return data
+
+
+def log_attempts(data: dict):
+    for test in data.get("tests", []):
+        text = test.get("output", "")
+        if ATTEMPTS.search(text):
+            first = " | ".join(line.strip() for line in text.splitlines()[:3] if line.strip())
+            log(f"attempt in {test['name']}: {first[:400]}")
 
 
 def run(unit: str, root: Path) -> dict:
     """Grade ``ROOT/submission`` and write ``ROOT/results/results.json``; returns what was written."""
-    from . import runner
+    from . import runner, student_user
     from .submission import SubmissionError
     from .suite import load_suite
 
     results = root / "results" / "results.json"
     limit = float(os.environ.get("DEEPGRADE_TIME_LIMIT", DEFAULT_TIME_LIMIT))
-    write_results(results, failure(unit, "grading did not finish (the autograder was stopped before it wrote "
-                                         "any result); please tell your instructor"))
+    first = failure(unit, "grading did not finish (the autograder was stopped before it wrote any result); "
+                          "please tell your instructor")
+    write_results(results, first)
+    protect(root)
+    launcher, why = choose_launcher(root)
+    key_file = root / "source" / KEY_FILE
+    if launcher is not None and not key_file.is_file():
+        launcher, why = None, f"the bundle carries no unit key ({KEY_FILE}); rebuild it with autograder gradescope"
+    if launcher is None:
+        data = misconfigured(unit, why)
+        log(f"MISCONFIGURED, nothing graded: {why}")
+        write_results(results, data)
+        return data
+    log(f"student code runs in: {launcher.isolation}")
     suite = load_suite(unit)
     longest = max((c.timeout for c in suite.checks), default=0.0)
     budget = max(limit - longest - MARGIN, 0.0)
     latest: dict = {}  # the partial results so far, for the watchdog
     _watchdog(results, unit, limit - MARGIN / 2, latest)
-    salt_file = Path(os.environ.get("DEEPGRADE_SALT_FILE", root / "source" / seeds.SALT_FILE))
-    salt = salt_file.read_text().strip() if salt_file.is_file() else seeds.course_salt(create=False)
+    salt = key_file.read_text().strip()
     student = student_of(root / "submission_metadata.json")
     with tempfile.TemporaryDirectory(prefix="deepgrade-") as work:
         try:
             folder = locate(root / "submission", Path(work), suite.modules, unit)
-            report = runner.grade(folder, unit, submission_id=student, salt=salt, budget=budget,
-                                  launcher=choose_launcher(),
+            only = [name for name in os.environ.get("DEEPGRADE_ONLY", "").split(",") if name] or None
+            report = runner.grade(folder, unit, only=only, submission_id=student, salt=salt, budget=budget,
+                                  launcher=launcher,
                                   on_result=lambda partial: latest.update(results=partial.gradescope()))
-            data = report.gradescope()
+            data = explain(report.gradescope())
         except SubmissionError as exc:
             data = failure(unit, f"your submission could not be graded: {exc}")
         except Exception as exc:  # never leave Gradescope without a results.json
+            log(f"internal error: {type(exc).__name__}: {exc}")
             data = failure(unit, f"internal grader error ({type(exc).__name__}: {exc}); please tell your instructor")
+        finally:
+            if isinstance(launcher, student_user.UserLauncher):
+                for event in launcher.events:
+                    log(event)
+                killed = student_user.kill_processes(launcher.user.pw_uid)
+                left = student_user.remove_files(launcher.user.pw_uid)
+                if killed:
+                    log(f"killed {killed} process(es) the submission left running")
+                if left:
+                    log(f"removed {len(left)} file(s) the submission left behind: {', '.join(left[:5])}"
+                        + (" ..." if len(left) > 5 else ""))
+    log_attempts(data)
+    try:
+        if json.loads(results.read_text()) != first:
+            log("results.json was changed during grading by something other than the grader; overwritten")
+    except (OSError, ValueError):
+        log("results.json was removed or corrupted during grading; written again")
     write_results(results, data)
     return data
 
@@ -221,7 +360,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.monotonic()
     data = run(args.unit, args.root)
-    print(f"{args.unit}: {data['score']:g} points in {time.monotonic() - started:.1f} s")
+    if data.get("extra_data", {}).get("misconfigured"):
+        print(f"{args.unit}: not graded (misconfigured)")
+    else:
+        print(f"{args.unit}: {data['score']:g} points in {time.monotonic() - started:.1f} s")
     return 0
 
 

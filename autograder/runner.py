@@ -45,7 +45,7 @@ def grade(path: Path, unit: str, *, only: list[str] | None = None, submission_id
     session = open_session(Path(path), suite, launcher=launcher, limits=limits, pool=pool)
     reference = load_reference(suite) if use_reference else None
     submission_id = submission_id or seeds.fresh_submission_id()
-    salt = salt if salt is not None else seeds.course_salt(create=not public_only)
+    salt = salt if salt is not None else seeds.unit_salt(unit, create=not public_only)
     report = Report(unit, submission_id, session.isolation)
     start = time.monotonic()
     try:

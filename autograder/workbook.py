@@ -85,7 +85,7 @@ class Workbook:
             with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()) as errors:
                 warnings.simplefilter("ignore")  # anything on stderr costs a graded cell its points
                 report = grade_sources(files, self.unit, only=todo, submission_id=f"notebook-{digest}",
-                                       salt=seeds.course_salt(create=False) if full else seeds.PUBLIC_SALT,
+                                       salt=seeds.unit_salt(self.unit, create=False) if full else seeds.PUBLIC_SALT,
                                        use_reference=full, public_only=not full, launcher=self.pool.launcher,
                                        pool=self.pool)
             done.update(report.by_name())

@@ -1,8 +1,8 @@
 """The Gradescope bundle, run against a temporary root laid out the way Gradescope lays it out."""
-import json
+import hashlib
+import hmac
 import os
 import shutil
-import subprocess
 import sys
 import zipfile
 
@@ -11,6 +11,7 @@ import pytest
 from autograder import gradescope
 from autograder.suite import load_suite
 
+from .gradescope_support import NO_BWRAP_PATH, build_bundle, layout, run_autograder
 from .support import ROOT, make_submission
 
 UNIT = "unit01_foundations"
@@ -19,34 +20,11 @@ SALT = "gradescope-test-salt"
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
-    out = tmp_path_factory.mktemp("bundle") / "autograder.zip"
-    env = {**os.environ, "DEEPGRADE_SALT": SALT}
-    subprocess.run([sys.executable, "-m", "autograder.cli", "gradescope", UNIT, str(out)], check=True, env=env,
-                   capture_output=True, cwd=ROOT)
-    return out
+    return build_bundle(tmp_path_factory.mktemp("bundle") / "autograder.zip", UNIT, SALT)
 
 
 def gradescope_root(tmp_path, bundle, submission, email="ada@example.edu"):
-    """/autograder as Gradescope lays it out: source/ (the unzipped bundle), submission/,
-    submission_metadata.json, results/, and run_autograder copied to the root."""
-    root = tmp_path / "autograder"
-    with zipfile.ZipFile(bundle) as zf:
-        zf.extractall(root / "source")
-    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
-    shutil.copytree(submission, root / "submission")
-    (root / "results").mkdir()
-    (root / "submission_metadata.json").write_text(json.dumps({
-        "id": 123456, "created_at": "2026-03-01T14:22:32.365935-07:00", "assignment": {"title": UNIT},
-        "submission_method": "upload", "users": [{"email": email, "id": 1234, "name": "Ada"}],
-        "previous_submissions": []}))
-    return root
-
-
-def run_autograder(root, **env):
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("DEEPGRADE")},
-           "DEEPGRADE_GRADESCOPE_ROOT": str(root), "DEEPGRADE_PYTHON": sys.executable, **env}
-    subprocess.run(["bash", str(root / "run_autograder")], env=env, check=True, capture_output=True, timeout=300)
-    return json.loads((root / "results" / "results.json").read_text())
+    return layout(tmp_path / "gs", bundle, submission, UNIT, email)
 
 
 def valid(results: dict):
@@ -57,34 +35,44 @@ def valid(results: dict):
 
 
 def test_bundle_layout(bundle):
-    names = set(zipfile.ZipFile(bundle).namelist())
-    assert {"setup.sh", "run_autograder", "pyproject.toml", ".deepgrade/salt", f"reference/{UNIT}/tensors.py",
-            "autograder/runner.py"} <= names
+    zf = zipfile.ZipFile(bundle)
+    names = set(zf.namelist())
+    assert {"setup.sh", "run_autograder", "requirements.txt", "README.md", ".deepgrade/unit_key",
+            f"reference/{UNIT}/tensors.py", "autograder/runner.py"} <= names
     assert not any(n.startswith(("tests/", "assignments/")) or "__pycache__" in n for n in names)
     assert not any(n.startswith("reference/unit") and not n.startswith(f"reference/{UNIT}/") for n in names)
-    assert zipfile.ZipFile(bundle).read(".deepgrade/salt").decode().strip() == SALT
+    key = hmac.new(SALT.encode(), UNIT.encode(), hashlib.sha256).hexdigest()
+    assert zf.read(".deepgrade/unit_key").decode().strip() == key
+    assert ".deepgrade/salt" not in names
+    assert not [n for n in names if SALT.encode() in zf.read(n)], "the course salt is in the bundle"
+    requirements = zf.read("requirements.txt").decode().split()
+    assert "torch==2.13.0" in requirements and any(r.startswith("scipy") for r in requirements)
+    setup = zf.read("setup.sh").decode()
+    assert "useradd" in setup and "chmod 700" in setup and "Ubuntu 22.04" in setup
 
 
-def test_run_autograder_grades_with_the_bundled_reference_and_salt(bundle, tmp_path):
+def test_run_autograder_grades_with_the_bundled_reference_and_unit_key(bundle, tmp_path, monkeypatch):
     root = gradescope_root(tmp_path, bundle, make_submission(tmp_path / "s", UNIT, {"activations.step": """
         def step(z):
             return (z > 0).astype(float)
     """}))
-    results = run_autograder(root)
+    results, log = run_autograder(root)
     valid(results)
     suite = load_suite(UNIT)
     assert len(results["tests"]) == len(suite.checks)  # the reference checks ran: the bundle carries it
     assert 0 < results["score"] < suite.max_score
     assert results["extra_data"]["submission_id"] == "ada@example.edu"
+    assert "student code runs in: bubblewrap" in log
     from autograder import runner
-    local = runner.grade(root / "submission", UNIT, submission_id="ada@example.edu", salt=SALT)
+    monkeypatch.setenv("DEEPGRADE_SALT", SALT)  # the instructor's tools derive the same unit key
+    local = runner.grade(root / "submission", UNIT, submission_id="ada@example.edu")
     assert [t["score"] for t in results["tests"]] == [r.score for r in local.results]  # same seeds, same grade
 
 
 def test_partial_results_when_time_runs_out(bundle, tmp_path):
     root = gradescope_root(tmp_path, bundle, ROOT / "reference" / UNIT)
     longest = max(c.timeout for c in load_suite(UNIT).checks)
-    results = run_autograder(root, DEEPGRADE_TIME_LIMIT=str(longest + gradescope.MARGIN + 0.05))
+    results, _ = run_autograder(root, DEEPGRADE_TIME_LIMIT=str(longest + gradescope.MARGIN + 0.05))
     valid(results)
     not_run = [t for t in results["tests"] if "time budget" in t["output"]]
     assert not_run and len(not_run) < len(results["tests"])  # some checks ran and kept their points
@@ -95,7 +83,7 @@ def test_unusable_submission_still_leaves_results(bundle, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "README.txt").write_text("oops")
-    results = run_autograder(gradescope_root(tmp_path, bundle, empty))
+    results, _ = run_autograder(gradescope_root(tmp_path, bundle, empty))
     valid(results)
     assert results["score"] == 0 and "could not be graded" in results["output"]
 
@@ -104,6 +92,22 @@ def test_notebook_submission_is_graded_from_its_exercise_cells(bundle, tmp_path)
     upload = tmp_path / "upload"
     upload.mkdir()
     shutil.copy(ROOT / "reference" / UNIT / f"{UNIT}.ipynb", upload / f"{UNIT}.ipynb")
-    results = run_autograder(gradescope_root(tmp_path, bundle, upload))
+    results, _ = run_autograder(gradescope_root(tmp_path, bundle, upload))
     valid(results)
     assert results["score"] == load_suite(UNIT).max_score
+
+
+@pytest.mark.parametrize("user,why", [("no-such-deepgrade-user", "there is no user no-such-deepgrade-user"),
+                                      ("root", "has root's uid or gid")])
+def test_without_bubblewrap_or_student_user_nothing_is_graded(bundle, tmp_path, user, why):
+    """Fail closed: no sandbox and no unprivileged user means no student code runs at all."""
+    marker = tmp_path / "ran"
+    submission = make_submission(tmp_path / "s", UNIT, extra={"activations.py": f"open({str(marker)!r}, 'w')\n"})
+    results, log = run_autograder(gradescope_root(tmp_path, bundle, submission), PATH=NO_BWRAP_PATH,
+                                  DEEPGRADE_STUDENT_USER=user)
+    valid(results)
+    assert results["tests"] == [] and results["visibility"] == "hidden"  # the student sees no 0 as a grade
+    assert results["output"].startswith("NOT GRADED") and "bwrap is not installed" in results["output"]
+    assert why in results["output"] and why in results["extra_data"]["misconfigured"]
+    assert "MISCONFIGURED, nothing graded" in log
+    assert not marker.exists(), "student code ran"
