@@ -2,9 +2,13 @@
 
 The release holds ``assignments/`` (stubs, notebooks, the pytest self-checks), the engine with
 its public checks (``autograder/``), a README for students and a ``pyproject.toml`` they install
-with pip. It never holds ``reference/``, ``tests/``, the course salt or ``.deepgrade/``; before
-returning, :func:`write` proves that no line of a reference solution region and not the salt
-appears in any released file.
+with pip. It never holds ``autograder/keys/`` (the instructor-only checks, whose code computes
+expected outputs), ``reference/``, ``tests/``, the course salt or a unit key, ``.deepgrade/``,
+``.hypothesis/`` or any grading artifact. In their place it lists the instructor-only checks of
+each unit (``autograder/units/<unit>.instructor.json``: name, exercise, points, visibility) so the
+self-check can name what it does not run. Before returning, :func:`write` proves (:func:`leaks`)
+that none of these is there and that no line of a reference solution region appears in any
+released file.
 """
 from __future__ import annotations
 
@@ -20,6 +24,11 @@ from .stubs import BEGIN, END, ROOT
 
 COPIED = ("assignments", "autograder")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".*")
+INSTRUCTOR_ONLY = ("autograder/keys",)  # folders of COPIED that never ship
+# Names that never ship, wherever they are: the secrets and what grading leaves behind.
+FORBIDDEN_NAMES = {"reference", "tests", "keys", ".deepgrade", ".hypothesis", "salt", "unit_key", "feedback",
+                   "autograded", "submitted", "results.json", "gradebook.sqlite", "gradebook.db"}
+FORBIDDEN_SUFFIXES = (".sqlite", ".db", ".zip")
 MIN_LINE = 12  # shorter stripped lines ("return x", "pass") are too common to count as leaks
 
 # Framework idioms that solution regions share with trusted training and inspection code (drivers,
@@ -89,7 +98,7 @@ autograder = "autograder.cli:main"
 include = ["autograder*", "assignments*"]
 
 [tool.setuptools.package-data]
-"*" = ["*.ipynb", "*.csv", "*.npz", "*.pt", "*.md"]
+"*" = ["*.ipynb", "*.csv", "*.npz", "*.pt", "*.md", "*.json"]
 
 [tool.pytest.ini_options]
 testpaths = ["assignments"]
@@ -118,10 +127,39 @@ def build(out: Path, root: Path = ROOT) -> Path:
         raise ReleaseError(f"{out} is not empty; remove it or choose another folder")
     out.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
-        shutil.copytree(root / name, out / name, ignore=IGNORED)
+        shutil.copytree(root / name, out / name, ignore=_ignore(root))
+    write_instructor_manifests(out, root)
     (out / "README.md").write_text(README)
     (out / "pyproject.toml").write_text(student_pyproject(root))
     return out
+
+
+def _ignore(root: Path):
+    skipped = {(root / p).resolve() for p in INSTRUCTOR_ONLY}
+
+    def ignore(folder, names):
+        return set(IGNORED(folder, names)) | {n for n in names if (Path(folder) / n).resolve() in skipped}
+
+    return ignore
+
+
+def instructor_only(root: Path = ROOT) -> dict[str, list[dict]]:
+    """``{unit: [{name, exercise, points, visibility}]}``: the checks of the full suites that do not
+    ship (registered from ``autograder/keys``), read from ``root``'s engine."""
+    if Path(root).resolve() != ROOT.resolve():
+        return {}  # another course tree: its engine is not this one
+    from .suite import load_suite, unit_names
+
+    return {u: [dict(name=c.name, exercise=c.exercise, points=c.points, visibility=c.visibility)
+                for c in load_suite(u).checks if not c.ships] for u in unit_names()}
+
+
+def write_instructor_manifests(out: Path, root: Path = ROOT):
+    """``autograder/units/<unit>.instructor.json`` in the release, one per unit of the release."""
+    units = out / "autograder" / "units"
+    for unit, checks in instructor_only(root).items():
+        if (units / f"{unit}.py").is_file():
+            (units / f"{unit}.instructor.json").write_text(json.dumps({"unit": unit, "checks": checks}, indent=1) + "\n")
 
 
 def student_pyproject(root: Path = ROOT) -> str:
@@ -157,13 +195,19 @@ def solution_lines(root: Path = ROOT) -> set[str]:
 def leaks(out: Path, root: Path = ROOT) -> list[str]:
     """``file: line`` for each solution line found in the release; forbidden paths and the salt too."""
     problems = [f"{name}/ must not be released" for name in ("reference", "tests", ".deepgrade") if (out / name).exists()]
+    problems += [f"{p}/ must not be released (instructor-only)" for p in INSTRUCTOR_ONLY if (out / p).exists()]
+    problems += [f"{p.relative_to(out)} must not be released" for p in sorted(out.rglob("*"))
+                 if p.name in FORBIDDEN_NAMES or p.suffix in FORBIDDEN_SUFFIXES]
     secret = solution_lines(root)
     salt = _existing_salt(root)
+    keys = {seeds.unit_key(salt, p.stem) for p in (root / "reference").glob("unit*")} if salt else set()
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         text = path.read_bytes().decode("utf-8", "replace")
         rel = path.relative_to(out)
         if salt and salt in text:
             problems.append(f"{rel}: contains the course salt")
+        if any(key in text for key in keys):
+            problems.append(f"{rel}: contains a unit key")
         for line in text.splitlines():
             if line.strip() in secret:
                 problems.append(f"{rel}: {line.strip()}")

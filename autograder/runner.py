@@ -19,6 +19,7 @@ from .suite import Check, Suite, load_suite
 
 SKIP_REFERENCE = "needs the reference solution, which is not here; your instructor's grading runs it"
 SKIP_HIDDEN = "hidden check; it runs only when your work is graded"
+SKIP_INSTRUCTOR = "instructor-only (compares with a key); it runs when your work is graded"
 
 
 def load_reference(suite: Suite):
@@ -84,6 +85,8 @@ def run_check(check: Check, number: str, session: Session, reference, seed: int,
                          list(check.tags))
     if public_only and check.visibility == "hidden":
         return _skipped(result, SKIP_HIDDEN)
+    if public_only and not check.ships:
+        return _skipped(result, SKIP_INSTRUCTOR)
     if check.needs_reference and (reference is None or public_only):
         return _skipped(result, SKIP_REFERENCE)
     if over_budget:

@@ -135,7 +135,12 @@ def unit_names() -> list[str]:
 
 
 def load_suite(unit: str) -> Suite:
-    """The suite of ``unit``; ValueError for an unknown unit."""
+    """The suite of ``unit``; ValueError for an unknown unit.
+
+    Where ``autograder/keys`` is absent (the student release), the instructor-only checks are
+    listed from ``autograder/units/<unit>.instructor.json`` (written with the release) as
+    placeholders that never run, so the self-check can name them.
+    """
     if unit not in unit_names():
         raise ValueError(f"unknown unit {unit!r}; known units: {', '.join(unit_names()) or 'none'}")
     suite = importlib.import_module(f"autograder.units.{unit}").suite
@@ -144,4 +149,37 @@ def load_suite(unit: str) -> Suite:
     except ModuleNotFoundError as exc:
         if exc.name not in ("autograder.keys", f"autograder.keys.{unit}"):
             raise
+        _list_instructor_only(suite)
     return suite
+
+
+def instructor_only_manifest(unit: str):
+    """Where the release lists a unit's instructor-only checks."""
+    from pathlib import Path
+
+    from . import units
+
+    return Path(units.__file__).parent / f"{unit}.instructor.json"
+
+
+def _list_instructor_only(suite: Suite):
+    import json
+
+    path = instructor_only_manifest(suite.unit)
+    if not path.is_file():
+        return
+    known = {c.name for c in suite.checks}
+    for entry in json.loads(path.read_text())["checks"]:
+        if entry["name"] not in known:
+            suite.checks.append(Check(entry["name"], _placeholder(suite.unit), entry["exercise"], float(entry["points"]),
+                                      entry["visibility"], needs_reference=True, tags=("instructor-only",)))
+
+
+def _placeholder(unit: str) -> Callable:
+    def instructor_only(ctx):
+        from .context import ReferenceMissing
+
+        raise ReferenceMissing("this check compares with an answer key that only the instructor has")
+
+    instructor_only.__module__ = f"autograder.keys.{unit}"  # not shipped code: Check.ships is False
+    return instructor_only

@@ -1,4 +1,5 @@
 """The student release: no reference bytes in it, and a student can install it and self-check."""
+import json
 import os
 import subprocess
 import sys
@@ -49,6 +50,61 @@ def test_no_reference_line_anywhere_in_the_release(out):
     assert not found, "solution lines in the release:\n" + "\n".join(found)
     assert not any((out / name).exists() for name in ("reference", "tests", ".deepgrade"))
     assert {p.name for p in out.iterdir()} == {"assignments", "autograder", "README.md", "pyproject.toml"}
+    assert not release.leaks(out)
+
+
+def test_release_holds_no_instructor_only_code_and_lists_those_checks(out):
+    assert (ROOT / "autograder" / "keys").is_dir() and not (out / "autograder" / "keys").exists()
+    from autograder.suite import load_suite, unit_names
+    for unit in unit_names():
+        manifest = json.loads((out / "autograder" / "units" / f"{unit}.instructor.json").read_text())
+        expected = [c.name for c in load_suite(unit).checks if not c.ships]
+        assert [c["name"] for c in manifest["checks"]] == expected
+        assert all({"name", "exercise", "points", "visibility"} <= set(c) for c in manifest["checks"])
+
+
+@pytest.mark.parametrize("planted", ["autograder/keys/unit01_foundations.py", "assignments/.hypothesis/examples/x",
+                                     ".deepgrade/salt", "autograder/results.json", "assignments/feedback/a.html",
+                                     "gradebook.sqlite", "autograder/units/unit_key"])
+def test_leaks_finds_planted_secrets_and_artifacts(out, planted):
+    path = out / planted
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("x = 1\n")
+    try:
+        assert any(planted.split("/")[0] in p or path.name in p for p in release.leaks(out)), release.leaks(out)
+    finally:
+        path.unlink()
+        for parent in path.relative_to(out).parents:
+            if str(parent) != "." and (out / parent).exists() and not any((out / parent).rglob("*")):
+                (out / parent).rmdir()
+    assert not release.leaks(out)
+
+
+def test_leaks_finds_a_unit_key(out, monkeypatch):
+    from autograder import seeds
+    monkeypatch.setenv("DEEPGRADE_SALT", "release-test-salt")
+    planted = out / "assignments" / "key.txt"
+    planted.write_text(seeds.unit_key("release-test-salt", "unit05_cnn"))
+    try:
+        assert any("unit key" in p for p in release.leaks(out))
+    finally:
+        planted.unlink()
+
+
+def test_the_self_check_names_instructor_only_checks(tmp_path, monkeypatch):
+    """In the release (no autograder/keys), the listed checks are placeholders the self-check skips."""
+    from autograder import runner, suite as suite_module
+    manifest = tmp_path / "unit99.instructor.json"
+    manifest.write_text(json.dumps({"unit": "unit99", "checks": [
+        {"name": "sigmoid_key", "exercise": "activations.sigmoid", "points": 2, "visibility": "visible"}]}))
+    monkeypatch.setattr(suite_module, "instructor_only_manifest", lambda unit: manifest)
+    suite = suite_module.Suite("unit99", modules=["activations"])
+    suite_module._list_instructor_only(suite)
+    suite_module._list_instructor_only(suite)  # loading twice lists each check once
+    [check] = suite.checks
+    assert (check.name, check.exercise, check.points, check.ships) == ("sigmoid_key", "activations.sigmoid", 2, False)
+    result = runner.run_check(check, "1", None, None, 0, public_only=True)
+    assert result.skipped and result.output == "not run: instructor-only (compares with a key); it runs when your work is graded"
 
 
 @pytest.mark.parametrize("line,idiom", [
@@ -102,11 +158,12 @@ def test_student_installs_release_and_runs_the_self_check(out):
                 subprocess.run(["cp", "-al", str(entry), str(target)], check=True)
             else:
                 (target / entry.name).symlink_to(entry)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPGRADE", "PYTEST", "PYTHONPATH"))}
         subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "-e", str(out)],
-                       check=True, capture_output=True)
-        where = subprocess.check_output([python, "-c", "import autograder; print(autograder.__file__)"], text=True, cwd=tmp)
+                       check=True, capture_output=True, env=env)
+        where = subprocess.check_output([python, "-c", "import autograder; print(autograder.__file__)"], text=True,
+                                        cwd=tmp, env=env)
         assert Path(where.strip()).is_relative_to(out)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPGRADE", "PYTEST"))}
         done = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:xdist", str(out / "assignments" / "unit01_foundations")],
                               capture_output=True, text=True, cwd=tmp, env=env, timeout=300)
     summary = done.stdout.strip().splitlines()[-1]
