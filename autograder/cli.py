@@ -129,15 +129,14 @@ def cmd_grade(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from . import selfcheck
+
     load_suite(args.unit)
     path = args.path or Path("assignments") / args.unit
-    report = runner.grade(path, args.unit, use_reference=False, public_only=True,
-                          launcher=launchers.self_check_launcher())
+    report = selfcheck.run(path, args.unit)
     report.table(Console())
-    skipped = [r for r in report.results if r.skipped]
-    if skipped:
-        print(f"{len(skipped)} check(s) were not run here (hidden, or they need the reference); "
-              "they run when your work is graded.")
+    if selfcheck.not_run_note(report):
+        print(selfcheck.not_run_note(report))
     return 0
 
 
@@ -240,7 +239,18 @@ def cmd_export(args) -> int:
 def cmd_release(args) -> int:
     from . import release
 
+    from rich.table import Table
+
     release.write(args.out)
+    table = Table(title="what ships, per unit")
+    for col in ("unit", "checks shipped (points)", "of which need the reference", "instructor-only (points)",
+                "exercises with public vectors", "vector calls"):
+        table.add_column(col)
+    for unit, row in release.split(args.out).items():
+        table.add_row(unit, f"{row['ship']} ({row['ship_points']:g})", str(row["need_reference"]),
+                      f"{row['instructor_only']} ({row['instructor_only_points']:g})",
+                      f"{row['exercises']} of {row['instructor_only_exercises']}", str(row["calls"]))
+    Console().print(table)
     print(f"wrote the student release to {args.out}")
     return 0
 

@@ -110,9 +110,11 @@ class ReleaseError(ValueError):
     pass
 
 
-def write(out: Path, root: Path = ROOT) -> Path:
-    """Write the student release into ``out`` (which must not exist or be empty), or refuse if it leaks."""
-    out = build(out, root)
+def write(out: Path, root: Path = ROOT, vector_units: list[str] | None = None) -> Path:
+    """Write the student release into ``out`` (which must not exist or be empty), or refuse if it leaks.
+
+    ``vector_units``: the units whose public test vectors are recorded (None: every unit)."""
+    out = build(out, root, vector_units)
     problems = leaks(out, root)
     if problems:
         shutil.rmtree(out)
@@ -120,8 +122,9 @@ def write(out: Path, root: Path = ROOT) -> Path:
     return out
 
 
-def build(out: Path, root: Path = ROOT) -> Path:
-    """Copy what students get into ``out``, unchecked (:func:`write` checks it)."""
+def build(out: Path, root: Path = ROOT, vector_units: list[str] | None = ()) -> Path:
+    """Copy what students get into ``out``, unchecked (:func:`write` checks it); with the public
+    test vectors of ``vector_units`` (None: every unit; empty: none)."""
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise ReleaseError(f"{out} is not empty; remove it or choose another folder")
@@ -129,6 +132,7 @@ def build(out: Path, root: Path = ROOT) -> Path:
     for name in COPIED:
         shutil.copytree(root / name, out / name, ignore=_ignore(root))
     write_instructor_manifests(out, root)
+    write_vectors(out, root, vector_units)
     (out / "README.md").write_text(README)
     (out / "pyproject.toml").write_text(student_pyproject(root))
     return out
@@ -152,6 +156,45 @@ def instructor_only(root: Path = ROOT) -> dict[str, list[dict]]:
 
     return {u: [dict(name=c.name, exercise=c.exercise, points=c.points, visibility=c.visibility)
                 for c in load_suite(u).checks if not c.ships] for u in unit_names()}
+
+
+def write_vectors(out: Path, root: Path = ROOT, units: list[str] | None = None) -> dict[str, dict]:
+    """Record the public test vectors of ``units`` from the reference into ``autograder/public/``
+    of the release; ``{unit: coverage}`` (:func:`autograder.vectors.summary`)."""
+    if Path(root).resolve() != ROOT.resolve() or units == ():
+        return {}
+    from . import vectors
+    from .suite import load_suite, unit_names
+
+    folder = out / "autograder" / vectors.PUBLIC.name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "__init__.py").write_text('"""Public test vectors: data the self-check replays (autograder.vectors)."""\n')
+    coverage = {}
+    for unit in (unit_names() if units is None else units):
+        recorded = vectors.load(unit)
+        if recorded:
+            vectors.save(recorded, folder)
+        coverage[unit] = vectors.summary(recorded, load_suite(unit))
+    return coverage
+
+
+def split(out: Path) -> dict[str, dict]:
+    """Per unit, as the release at ``out`` sees it: checks and points that ship (of which need the
+    reference), instructor-only checks and points, and what the public test vectors cover."""
+    from . import vectors
+    from .suite import load_suite, unit_names
+
+    table = {}
+    for unit in unit_names():
+        checks = load_suite(unit).checks
+        ships = [c for c in checks if c.ships]
+        keyed = [c for c in checks if not c.ships]
+        recorded = vectors.read(out / "autograder" / vectors.PUBLIC.name, unit)
+        table[unit] = {"ship": len(ships), "ship_points": sum(c.points for c in ships),
+                       "need_reference": sum(c.needs_reference for c in ships),
+                       "instructor_only": len(keyed), "instructor_only_points": sum(c.points for c in keyed),
+                       **vectors.summary(recorded, load_suite(unit))}
+    return table
 
 
 def write_instructor_manifests(out: Path, root: Path = ROOT):
