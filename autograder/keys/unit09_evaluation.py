@@ -13,7 +13,7 @@ import numpy as np
 
 from autograder.checks import compare, properties
 from autograder.checks.classification import scored_labels
-from autograder.units.unit09_evaluation import EXACT, labels_array, raises_value_error, suite
+from autograder.units.unit09_evaluation import EXACT, raises_value_error, suite
 
 AVERAGES = (None, "binary", "macro", "micro", "weighted")
 ZERO_DIVISION = (0.0, 1.0, 0.25)

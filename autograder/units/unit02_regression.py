@@ -1,4 +1,17 @@
-"""Unit 2 checks: linear regression, logistic regression and odds, softmax regression on Iris."""
+"""Unit 2 checks: linear regression, logistic regression and odds, softmax regression on Iris.
+
+What ships here: sympy keys of the elementwise formulas the docstrings state (MSE and its
+derivative, sigmoid, binary cross-entropy with logits and its derivative, odds, log-odds),
+properties (the normal equations' residual, softmax invariances, the odds ratio, sigmoid inverting
+logit), gradient checks against the student's own losses, training outcomes known by
+construction, contracts and errors. Checks whose code computes an exercise's answer (the ridge
+solution and loss, predictions, the softmax and cross-entropy keys, the chain rule through a
+model) are registered from ``autograder/keys/unit02_regression.py``.
+
+Every case a docstring names (the default and a positive l2, dependent columns, num_steps = 0,
+logits of size 1e4, ties for the largest score, every invalid input) is a fixed case of every
+grading.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -12,6 +25,15 @@ from ..suite import Suite
 UNIT = "unit02_regression"
 suite = Suite(UNIT, modules=["linear", "logistic", "softmax", "multiclass"],
               title="Regression: linear, logistic and softmax regression, odds, Iris")
+suite.builds_on = {  # what each docstring says the exercise builds on (the checks differentiate these)
+    "linear.mse_gradient": ("linear.mse_loss",),
+    "logistic.bce_with_logits_gradient": ("logistic.bce_with_logits",),
+    "logistic.logit": ("logistic.sigmoid",),  # "the inverse of the sigmoid"
+    "softmax.softmax_cross_entropy_gradient": ("softmax.softmax_cross_entropy",),
+}
+suite.forbid("torch", "jax", "tensorflow", "sympy", "scipy", "sklearn", "statsmodels", exercises=("*",),
+             why="unit 2 is written by hand in numpy: a library that solves, differentiates, optimizes or fits "
+                 "the model would do the exercise")
 
 
 def derivative(key: Key, symbol) -> Key:
@@ -28,31 +50,11 @@ BCE_DZ = derivative(BCE, z)
 ODDS = Key(p / (1 - p), [p])
 LOGIT = Key(sp.log(p / (1 - p)), [p])
 CLASSES = 3
-zs = symbols(f"z0:{CLASSES}")
-LOGSUMEXP = Key(sp.log(sum(sp.exp(v) for v in zs)), list(zs))
-SOFTMAX = [derivative(LOGSUMEXP, v) for v in zs]  # d logsumexp / dz_k = softmax_k
-CE = [Key(LOGSUMEXP.expr - zs[k], list(zs)) for k in range(CLASSES)]  # -log softmax_k
-CE_DZ = [[derivative(key, v) for v in zs] for key in CE]
 STRICT = {"rtol": 1e-9, "atol": 1e-12}
 BIG = 1e4  # "large logits": every loss must stay finite and exact at |z| = 1e4
 
 
-# ---------------------------------------------------------------- keys and data
-def ce_key(Z: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row cross-entropy (N,) and its derivative (N, C), from sympy, for integer labels."""
-    loss, grad = np.empty(len(labels)), np.empty(Z.shape)
-    for k in range(CLASSES):
-        rows = labels == k
-        cols = [Z[rows, j] for j in range(CLASSES)]
-        loss[rows] = CE[k](*cols)
-        grad[rows] = np.stack([key(*cols) for key in CE_DZ[k]], axis=1).reshape(-1, CLASSES)
-    return loss, grad
-
-
-def bce_key_gradients(X, targets, w, b):
-    """(dw, db) of the mean BCE of logits X @ w + b, by the chain rule from sympy's dBCE/dz."""
-    dz = BCE_DZ(X @ w + b, targets) / len(targets)
-    return X.T @ dz, float(np.sum(dz))
+# ---------------------------------------------------------------- data
 
 
 def moderate(ctx, shape, scale=6.0):
@@ -69,15 +71,6 @@ def design(ctx, n, d, cond=3.0):
 def regression_data(ctx, n=12, d=3):
     X = design(ctx, n, d)
     return X, X @ ctx.rng.standard_normal(d) + 0.5 * ctx.rng.standard_normal(n)
-
-
-def ridge(X, y, l2):
-    return np.linalg.solve(X.T @ X + l2 * np.eye(X.shape[1]), X.T @ y)
-
-
-def ridge_loss(X, y, w, l2):
-    r = X @ w - y
-    return float((r @ r + l2 * (w @ w)) / len(y))
 
 
 def lipschitz(X, l2):
@@ -100,6 +93,12 @@ def curvature_bound(X):
     return float(np.linalg.eigvalsh(A.T @ A)[-1]) / len(X)
 
 
+def all_zero(arrays) -> bool:
+    """Whether every array is all zeros (what a function returning a constant gives): a zero gradient
+    of a constant loss passes a finite-difference check, so such a case counts only with others."""
+    return all(not np.any(np.asarray(a)) for a in arrays)
+
+
 def loss_forward(fn, order, name, part=None, length=None, fixed=None):
     """A batched forward (see gradients.batched) of a student loss returning a float, or a tuple
     of ``length`` whose item ``part`` is the float; ``fixed`` are keyword arguments."""
@@ -111,9 +110,10 @@ def loss_forward(fn, order, name, part=None, length=None, fixed=None):
 
 
 def raises_value_error(ctx, fn, name, cases: dict):
-    """Each case ``label: args`` must make ``fn(*args)`` raise ValueError."""
+    """Each case ``label: args`` must make ``fn(*args)`` raise ValueError. A function that raises for
+    everything passes these, so they count only together with a value case of the same check."""
     for label, args in cases.items():
-        with ctx.case(f"{label} raises ValueError"):
+        with ctx.case(f"{label} raises ValueError", trivial=True):
             compare.raises(lambda: fn(*args), ("ValueError",), name, f"for {label}")
 
 
@@ -141,30 +141,14 @@ def mse_gradient_key(ctx):
     with ctx.case("sympy's derivative of the MSE"):
         compare.close(lin.mse_gradient(y_pred, targets), derivative(SQUARED_ERROR, y_hat)(y_pred, targets) / n,
                       "mse_gradient(y_pred, y)", hidden=ctx.hidden, inputs={"y_pred": y_pred, "y": targets}, **STRICT)
-    with ctx.case("the derivative of your mse_loss (finite differences)"):
-        grad = lin.mse_gradient(y_pred, targets)
+    grad = compare.array(lin.mse_gradient(y_pred, targets), "mse_gradient(y_pred, y)", (n,))
+    with ctx.case("the derivative of your mse_loss (finite differences)", trivial=all_zero([grad])):
         gradients.directional(loss_forward(lin.mse_loss, ["y_pred", "y"], "mse_loss(y_pred, y)"),
                               {"y_pred": y_pred, "y": targets}, {"y_pred": grad}, np.array(1.0),
                               rng=ctx.rng, name="mse_gradient")
     raises_value_error(ctx, lin.mse_gradient, "mse_gradient",
                        {"shapes (6,) and (6, 1)": (y_pred, targets[:, None]),
                         "shapes (6, 1) and (6, 1)": (y_pred[:, None], targets[:, None])})
-
-
-@suite.check("linear.linear_regression_loss", points=2)
-def linear_loss_values(ctx):
-    f = ctx.student.linear.linear_regression_loss
-    X, targets = regression_data(ctx)
-    w = ctx.rng.standard_normal(3)
-    for l2, kwargs in ((0.0, {}), (0.7, {"l2": 0.7})):
-        with ctx.case(f"l2 = {l2}" + ("" if kwargs else " (the default)")):
-            out = compare.sequence(f(X, targets, w, **kwargs), f"linear_regression_loss(X, y, w, l2={l2})", 2)
-            compare.close_scalar(out[0], ridge_loss(X, targets, w, l2), f"the loss from linear_regression_loss "
-                                 f"with l2 = {l2}", hidden=ctx.hidden, **STRICT)
-            compare.array(out[1], "dw from linear_regression_loss", (3,))
-    raises_value_error(ctx, f, "linear_regression_loss", {"w of shape (4,)": (X, targets, np.ones(4)),
-                                                          "y of shape (N, 1)": (X, targets[:, None], w),
-                                                          "X of shape (N,)": (X[:, 0], targets, w[:1])})
 
 
 @suite.check("linear.linear_regression_loss", points=3, name="linear_loss_gradient_check")
@@ -174,8 +158,9 @@ def linear_loss_gradient_check(ctx):
     X, targets = regression_data(ctx)
     w = ctx.rng.standard_normal(3)
     for l2 in (0.0, 0.7):
-        with ctx.case(f"l2 = {l2}"):
-            _, dw = compare.sequence(f(X, targets, w, l2), "linear_regression_loss(...)", 2)
+        _, dw = compare.sequence(f(X, targets, w, l2), "linear_regression_loss(...)", 2)
+        dw = compare.array(dw, "dw from linear_regression_loss", w.shape)
+        with ctx.case(f"l2 = {l2}", trivial=all_zero([dw])):
             forward = loss_forward(f, ["X", "y", "w"], "the loss from linear_regression_loss", 0, 2, {"l2": l2})
             gradients.directional(forward, {"X": X, "y": targets, "w": w}, {"w": dw}, np.array(1.0),
                                   rng=ctx.rng, name="linear_regression_loss (dw)")
@@ -191,48 +176,38 @@ def linear_loss_reference(ctx):
     compare.close(dw, expected, "dw from linear_regression_loss", hidden=ctx.hidden)
 
 
-@suite.check("linear.linear_regression_closed_form", points=3)
-def closed_form_values(ctx):
-    fit = ctx.student.linear.linear_regression_closed_form
-    X, targets = regression_data(ctx)
-    dependent = np.column_stack([X, 2 * X[:, 0]])
-    for label, (A, l2, kwargs) in {"l2 left at its default 0": (X, 0.0, {}),
-                                   "l2 = 1.5": (X, 1.5, {"l2": 1.5}),
-                                   "dependent columns with l2 = 0.5": (dependent, 0.5, {"l2": 0.5})}.items():
-        with ctx.case(label):
-            compare.close(fit(A, targets, **kwargs), ridge(A, targets, l2),
-                          f"linear_regression_closed_form(X, y) with {label}", hidden=ctx.hidden)
-
-
 @st.composite
 def ridge_problems(draw):
-    """(X, y, l2) with X of full column rank: 2 * I stacked on a drawn block."""
+    """(X, y) with X of full column rank: 2 * I stacked on a drawn block."""
     d, extra = draw(st.integers(1, 4)), draw(st.integers(0, 6))
     X = np.vstack([2 * np.eye(d), draw(properties.arrays((extra, d), -3, 3))])
-    targets = draw(properties.arrays((d + extra,), -5, 5))
-    return X, targets, draw(st.sampled_from([0.0, 0.1, 1.0, 7.5]))
+    return X, draw(properties.arrays((d + extra,), -5, 5))
 
 
-@suite.check("linear.linear_regression_closed_form", points=2, name="closed_form_residual_property")
-def closed_form_residual_property(ctx):
-    """On hypothesis-drawn problems, the residual satisfies X^T (y - X w) = l2 * w."""
+def normal_equations(fit, X, targets, l2, default=False):
+    """The residual of ``w = fit(X, y, l2)`` satisfies X^T (y - X w) = l2 * w."""
+    w = compare.array(fit(X, targets) if default else fit(X, targets, l2=l2),
+                      "linear_regression_closed_form(X, y, l2)", (X.shape[1],))
+    scale = np.linalg.norm(X) ** 2 * np.linalg.norm(w) + np.linalg.norm(X) * np.linalg.norm(targets) + 1
+    compare.close(X.T @ (targets - X @ w), l2 * w, f"X^T (y - X w) compared with l2 * w (l2 = {l2}) for "
+                  "w = linear_regression_closed_form(X, y, l2)", rtol=0, atol=1e-12 * scale)
+
+
+@suite.check("linear.linear_regression_closed_form", points=4, name="closed_form_normal_equations")
+def closed_form_normal_equations(ctx):
+    """The residual satisfies X^T (y - X w) = l2 * w: for the default l2 = 0 and for l2 > 0 on drawn
+    problems, and for dependent columns with l2 > 0 (always solvable); a clear ValueError where the
+    normal equations have no unique solution, or the input is bad."""
     fit = ctx.student.linear.linear_regression_closed_form
-
-    def prop(problem):
-        X, targets, l2 = problem
-        w = compare.array(fit(X, targets, l2=l2), "linear_regression_closed_form(X, y, l2)", (X.shape[1],))
-        scale = np.linalg.norm(X) ** 2 * np.linalg.norm(w) + np.linalg.norm(X) * np.linalg.norm(targets) + 1
-        compare.close(X.T @ (targets - X @ w), l2 * w, f"X^T (y - X w) compared with l2 * w (l2 = {l2}) for "
-                      "w = linear_regression_closed_form(X, y, l2)", rtol=0, atol=1e-12 * scale)
-
-    properties.run(ctx, prop, max_examples=25, problem=ridge_problems())
-
-
-@suite.check("linear.linear_regression_closed_form", points=2, name="closed_form_errors")
-def closed_form_errors(ctx):
-    """A clear ValueError where the normal equations have no unique solution, or the input is bad."""
-    fit = ctx.student.linear.linear_regression_closed_form
+    for l2 in (0.0, 1.5):
+        with ctx.case(f"drawn problems with l2 = {l2}" + (" (the default)" if l2 == 0 else "")):
+            properties.run(ctx, lambda problem: normal_equations(fit, *problem, l2, default=l2 == 0), max_examples=12,
+                           problem=ridge_problems())
     X, targets = regression_data(ctx)
+    with ctx.case("a column equal to twice another, with l2 = 0.5"):
+        normal_equations(fit, np.column_stack([X, 2 * X[:, 0]]), targets, 0.5)
+    with ctx.case("fewer examples (2) than features (3), with l2 = 0.5"):
+        normal_equations(fit, X[:2], targets[:2], 0.5)
     raises_value_error(ctx, lambda A, b, l2: fit(A, b, l2=l2), "linear_regression_closed_form", {
         "a column equal to twice another with l2 = 0": (np.column_stack([X, 2 * X[:, 0]]), targets, 0.0),
         "a duplicated column with l2 = 0": (np.column_stack([X[:, :2], X[:, 1]]), targets, 0.0),
@@ -247,37 +222,6 @@ def gd_run(ctx, X, targets, lr, steps, l2):
     out = compare.sequence(ctx.student.linear.linear_regression_gd(X, targets, lr, steps, **kwargs),
                            "linear_regression_gd(X, y, lr, num_steps, l2)", 2)
     return compare.array(out[0], "w from linear_regression_gd", (X.shape[1],)), out[1]
-
-
-@suite.check("linear.linear_regression_gd", points=3)
-def gd_decreases_loss(ctx):
-    """With step 1.9 / L no step raises the loss; the history starts at w = 0 and ends at the result."""
-    X, targets = regression_data(ctx)
-    for l2 in (0.0, 2.0):
-        with ctx.case(f"l2 = {l2}"):
-            steps = 40
-            w, losses = gd_run(ctx, X, targets, 1.9 / lipschitz(X, l2), steps, l2)
-            losses = training.decreasing(losses, f"losses from linear_regression_gd (step 1.9 / L, l2 = {l2})",
-                                         steps + 1)
-            compare.close_scalar(float(losses[0]), ridge_loss(X, targets, np.zeros(3), l2),
-                                 "losses[0] (the loss at w = 0) from linear_regression_gd", hidden=ctx.hidden)
-            compare.close_scalar(float(losses[-1]), ridge_loss(X, targets, w, l2),
-                                 "losses[-1] from linear_regression_gd compared with the loss at the w it returned")
-
-
-@suite.check("linear.linear_regression_gd", points=3, name="gd_converges_to_closed_form")
-def gd_converges_to_closed_form(ctx):
-    """With step 1 / L, 300 steps reach the closed-form answer (contraction at most 8/9 per step)."""
-    X, targets = regression_data(ctx)
-    for l2 in (0.0, 2.0):
-        with ctx.case(f"l2 = {l2}"):
-            w, _ = gd_run(ctx, X, targets, 1.0 / lipschitz(X, l2), 300, l2)
-            compare.close(w, ridge(X, targets, l2), f"w after 300 steps of linear_regression_gd (l2 = {l2}) "
-                          "compared with the closed-form solution", hidden=ctx.hidden)
-    with ctx.case("num_steps = 0"):
-        w, losses = gd_run(ctx, X, targets, 0.1, 0, 0.0)
-        compare.close(w, np.zeros(3), "w from linear_regression_gd with num_steps = 0", rtol=0, atol=0)
-        compare.close(losses, [ridge_loss(X, targets, w, 0.0)], "losses from linear_regression_gd with num_steps = 0")
 
 
 @suite.check("linear.linear_regression_gd", points=2, needs_reference=True, name="gd_matches_reference")
@@ -331,9 +275,9 @@ def bce_gradient_key(ctx):
         with ctx.case(label):
             compare.close(lg.bce_with_logits_gradient(zv, labels), BCE_DZ(zv, labels) / len(zv),
                           "bce_with_logits_gradient(z, y)", hidden=ctx.hidden, inputs={"z": zv, "y": labels}, **STRICT)
-    with ctx.case("the derivative of your bce_with_logits (finite differences)"):
-        _, zv, labels = bce_cases(ctx)[0]
-        grad = lg.bce_with_logits_gradient(zv, labels)
+    _, zv, labels = bce_cases(ctx)[0]
+    grad = compare.array(lg.bce_with_logits_gradient(zv, labels), "bce_with_logits_gradient(z, y)", zv.shape)
+    with ctx.case("the derivative of your bce_with_logits (finite differences)", trivial=all_zero([grad])):
         gradients.directional(loss_forward(lg.bce_with_logits, ["z", "y"], "bce_with_logits(z, y)"),
                               {"z": zv, "y": labels}, {"z": grad}, np.array(1.0), rng=ctx.rng,
                               name="bce_with_logits_gradient")
@@ -372,24 +316,24 @@ def logit_values(ctx):
 
 @suite.check("logistic.logit", points=2, name="sigmoid_inverts_logit")
 def sigmoid_inverts_logit(ctx):
-    """Properties: sigmoid(logit(p)) == p for p in (0, 1), and logit(sigmoid(z)) == z for |z| <= 20."""
+    """Properties: sigmoid(logit(p)) == p for p in (0, 1), and logit(sigmoid(z)) == z for |z| <= 20,
+    with sigmoid(z) in [0, 1]; on fixed values near 0, 1/2 and 1, then on drawn ones."""
     lg = ctx.student.logistic
 
     def prop(ps, zv):
         logits = compare.array(lg.logit(ps), "logit(p)", ps.shape)
         compare.close(lg.sigmoid(logits), ps, "sigmoid(logit(p)) compared with p", rtol=1e-9, atol=1e-15)
-        back = compare.array(lg.logit(compare.array(lg.sigmoid(zv), "sigmoid(z)", zv.shape)), "logit(sigmoid(z))")
-        compare.close(back, zv, "logit(sigmoid(z)) compared with z", rtol=1e-6, atol=1e-6)
+        s = compare.array(lg.sigmoid(zv), "sigmoid(z)", zv.shape)
+        if np.any((s < 0) | (s > 1)):
+            ctx.fail("sigmoid(z) left the interval [0, 1]")
+        compare.close(compare.array(lg.logit(s), "logit(sigmoid(z))"), zv, "logit(sigmoid(z)) compared with z",
+                      rtol=1e-6, atol=1e-6)
 
-    properties.run(ctx, prop, max_examples=25, ps=properties.arrays(properties.shapes(), 1e-9, 1 - 1e-9),
-                   zv=properties.arrays(properties.shapes(), -20, 20))
-
-
-@suite.check("logistic.predict_proba", points=2)
-def predict_proba_values(ctx):
-    X, w, b = moderate(ctx, (6, 3), 2.0), ctx.rng.standard_normal(3), float(ctx.rng.standard_normal())
-    compare.close(ctx.student.logistic.predict_proba(X, w, b), SIGMOID(X @ w + b), "predict_proba(X, w, b)",
-                  hidden=ctx.hidden, **STRICT)
+    with ctx.case("p near 0, 1/2 and 1; z from -20 to 20"):
+        prop(np.array([1e-9, 3e-4, 0.5, 0.9, 1 - 1e-9]), np.array([-20.0, -3.0, -0.25, 0.5, 7.0, 20.0]))
+    with ctx.case("drawn p and z"):
+        properties.run(ctx, prop, max_examples=25, ps=properties.arrays(properties.shapes(), 1e-9, 1 - 1e-9),
+                       zv=properties.arrays(properties.shapes(), -20, 20))
 
 
 @st.composite
@@ -402,15 +346,15 @@ def odds_problems(draw):
 
 @suite.check("logistic.predict_proba", points=3, name="odds_ratio_is_exp_w")
 def odds_ratio_is_exp_w(ctx):
-    """Property: increasing feature j by 1 multiplies odds(predict_proba(...)) by exp(w[j])."""
+    """Property: increasing feature j by 1 multiplies the odds p / (1 - p) of predict_proba by exp(w[j])."""
     lg = ctx.student.logistic
 
     def prop(problem):
         x, w, b, j = problem
         X = np.stack([x, x + np.eye(len(x))[j]])
         probs = compare.array(lg.predict_proba(X, w, b), "predict_proba(X, w, b)", (2,))
-        o = compare.array(lg.odds(probs), "odds(predict_proba(X, w, b))", (2,))
-        compare.close_scalar(float(o[1] / o[0]), float(np.exp(w[j])), f"the odds ratio from odds(predict_proba(...)) "
+        o = probs / (1 - probs)  # |z| <= 11: 1 - p keeps about 11 significant digits
+        compare.close_scalar(float(o[1] / o[0]), float(np.exp(w[j])), f"the odds ratio p / (1 - p) of predict_proba "
                              f"when feature {j} grows by 1, compared with exp(w[{j}])", rtol=1e-8)
 
     properties.run(ctx, prop, max_examples=25, problem=odds_problems())
@@ -431,32 +375,16 @@ def logistic_loss_outputs(ctx, X, labels, w, b):
             compare.scalar(out[2], "db from logistic_regression_loss"))
 
 
-@suite.check("logistic.logistic_regression_loss", points=3)
-def logistic_loss_key(ctx):
-    """Loss and gradients against sympy's BCE and its derivative, by the chain rule through X @ w + b."""
-    X, labels, _, _ = logistic_data(ctx, 10, 3)
-    labels[:5] = np.round(labels[:5])
-    w, b = ctx.rng.standard_normal(3), float(ctx.rng.standard_normal())
-    loss, dw, db = logistic_loss_outputs(ctx, X, labels, w, b)
-    dw_key, db_key = bce_key_gradients(X, labels, w, b)
-    with ctx.case("loss"):
-        compare.close_scalar(loss, float(np.mean(BCE(X @ w + b, labels))), "the loss from logistic_regression_loss",
-                             hidden=ctx.hidden, **STRICT)
-    with ctx.case("dw"):
-        compare.close(dw, dw_key, "dw from logistic_regression_loss", hidden=ctx.hidden, **STRICT)
-    with ctx.case("db"):
-        compare.close_scalar(db, db_key, "db from logistic_regression_loss", hidden=ctx.hidden, **STRICT)
-
-
 @suite.check("logistic.logistic_regression_loss", points=2, name="logistic_loss_gradient_check")
 def logistic_loss_gradient_check(ctx):
     X, labels, _, _ = logistic_data(ctx, 10, 3)
     w, b = ctx.rng.standard_normal(3), float(ctx.rng.standard_normal())
     _, dw, db = logistic_loss_outputs(ctx, X, labels, w, b)
-    forward = loss_forward(ctx.student.logistic.logistic_regression_loss, ["X", "y", "w", "b"],
-                           "the loss from logistic_regression_loss", 0, 3)
-    gradients.directional(forward, {"X": X, "y": labels, "w": w, "b": np.array(b)}, {"w": dw, "b": np.array(db)},
-                          np.array(1.0), rng=ctx.rng, name="logistic_regression_loss (dw, db)")
+    with ctx.case("finite differences of your loss", trivial=all_zero([dw, db])):
+        forward = loss_forward(ctx.student.logistic.logistic_regression_loss, ["X", "y", "w", "b"],
+                               "the loss from logistic_regression_loss", 0, 3)
+        gradients.directional(forward, {"X": X, "y": labels, "w": w, "b": np.array(b)}, {"w": dw, "b": np.array(db)},
+                              np.array(1.0), rng=ctx.rng, name="logistic_regression_loss (dw, db)")
 
 
 def logistic_fit(ctx, X, labels, lr, steps):
@@ -466,17 +394,39 @@ def logistic_fit(ctx, X, labels, lr, steps):
         compare.scalar(out[1], "b from train_logistic_regression")
 
 
-@suite.check("logistic.train_logistic_regression", points=3, timeout=30)
+def well_conditioned_logistic_data(ctx):
+    """logistic_data whose loss contracts fast near its minimizer: the Hessian there is
+    [X, 1]^T diag(y (1 - y)) [X, 1] / N (y = sigmoid(z) at the minimizer), and draws where the step
+    4 / bound times its smallest eigenvalue is below 0.1 are redrawn (none of 20,000 draws was: the
+    smallest was 0.143)."""
+    for _ in range(50):
+        X, labels, w_true, b_true = logistic_data(ctx)
+        A = np.column_stack([X, np.ones(len(X))])
+        hessian = A.T @ (A * (labels * (1 - labels))[:, None]) / len(X)
+        if 4 / curvature_bound(X) * np.linalg.eigvalsh(hessian)[0] >= 0.1:
+            return X, labels, w_true, b_true
+    raise RuntimeError("no well-conditioned draw")
+
+
+@suite.check("logistic.train_logistic_regression", points=3, timeout=30, false_failure=1e-9)
 def logistic_training_converges(ctx):
-    """On soft labels sigmoid(X @ w_true + b_true), gradient descent recovers (w_true, b_true)."""
-    X, labels, w_true, b_true = logistic_data(ctx)
+    """On soft labels sigmoid(X @ w_true + b_true), gradient descent recovers (w_true, b_true).
+
+    Statistical by nature (the data are drawn). Measured on the reference over 20,000 draws: the
+    contraction 4 / bound * lambda_min(Hessian) at the minimizer was at least 0.143 (median 0.42), so
+    400 steps contract the error by at least 0.9^400 ~ 5e-19 near the minimizer; on the three slowest
+    draws the error was 1e-4 after 50 steps, 1e-7 after 100, 2e-14 after 200 and rounding (3e-16)
+    after 400, against a tolerance of 1e-6. Draws contracting by less than 0.1 per step are redrawn;
+    1e-9 is a bound on what remains (a draw would need a transient hundreds of steps longer than any
+    seen)."""
+    X, labels, w_true, b_true = well_conditioned_logistic_data(ctx)
     with ctx.case("400 steps of size 4 / bound"):
         w, b = logistic_fit(ctx, X, labels, 4 / curvature_bound(X), 400)
         compare.close(w, w_true, "w from train_logistic_regression compared with the minimizer", rtol=1e-6, atol=1e-6,
                       hidden=ctx.hidden)
         compare.close_scalar(b, b_true, "b from train_logistic_regression compared with the minimizer", rtol=1e-6,
                              atol=1e-6, hidden=ctx.hidden)
-    with ctx.case("num_steps = 0 returns the zero start"):
+    with ctx.case("num_steps = 0 returns the zero start", trivial=True):
         w, b = logistic_fit(ctx, X, labels, 2.0, 0)
         compare.close(w, np.zeros(2), "w from train_logistic_regression with num_steps = 0", rtol=0, atol=0)
         compare.close_scalar(b, 0.0, "b from train_logistic_regression with num_steps = 0", rtol=0, atol=0)
@@ -503,16 +453,6 @@ def logit_cases(ctx, n=6):
                      [-BIG, 2.0 - BIG, -1.0 - BIG]])
     return [("moderate logits", moderate(ctx, (n, CLASSES)), labels),
             ("logits of size 1e4", huge, np.array([1, 2, 1, 0, 2]))]
-
-
-@suite.check("softmax.softmax", points=3)
-def softmax_values(ctx):
-    """Against sympy's derivatives of logsumexp, which are the softmax probabilities."""
-    for label, Z, _ in logit_cases(ctx):
-        with ctx.case(label):
-            expected = np.stack([key(*Z.T) for key in SOFTMAX], axis=1)
-            compare.close(ctx.student.softmax.softmax(Z), expected, f"softmax(Z) ({label})", hidden=ctx.hidden,
-                          **STRICT)
 
 
 @st.composite
@@ -544,29 +484,13 @@ BAD_LABELS = {"a label equal to C": lambda Z: (Z, np.array([0, CLASSES, 1, 0])),
               "Z of shape (N,)": lambda Z: (Z[:, 0], np.zeros(4, dtype=np.int64))}
 
 
-@suite.check("softmax.softmax_cross_entropy", points=3)
-def cross_entropy_values(ctx):
-    """Against sympy's logsumexp(z) - z_y, averaged, at moderate logits and at logits of size 1e4."""
-    ce = ctx.student.softmax.softmax_cross_entropy
-    for label, Z, labels in logit_cases(ctx):
-        with ctx.case(label):
-            compare.close_scalar(ce(Z, labels), float(np.mean(ce_key(Z, labels)[0])),
-                                 f"softmax_cross_entropy(Z, y) ({label})", hidden=ctx.hidden, **STRICT)
-    Z = moderate(ctx, (4, CLASSES))
-    raises_value_error(ctx, ce, "softmax_cross_entropy", {k: make(Z) for k, make in BAD_LABELS.items()})
-
-
-@suite.check("softmax.softmax_cross_entropy_gradient", points=3)
-def cross_entropy_gradient_key(ctx):
-    """(softmax(Z) - onehot(y)) / N as sympy derives it; and finite differences of the student's loss."""
+@suite.check("softmax.softmax_cross_entropy_gradient", points=1, name="cross_entropy_gradient_finite_differences")
+def cross_entropy_gradient_finite_differences(ctx):
+    """The gradient is the derivative of the student's own softmax_cross_entropy; bad labels raise."""
     sm = ctx.student.softmax
-    for label, Z, labels in logit_cases(ctx):
-        with ctx.case(label):
-            compare.close(sm.softmax_cross_entropy_gradient(Z, labels), ce_key(Z, labels)[1] / len(labels),
-                          f"softmax_cross_entropy_gradient(Z, y) ({label})", hidden=ctx.hidden, **STRICT)
-    with ctx.case("the derivative of your softmax_cross_entropy (finite differences)"):
-        _, Z, labels = logit_cases(ctx)[0]
-        grad = sm.softmax_cross_entropy_gradient(Z, labels)
+    _, Z, labels = logit_cases(ctx)[0]
+    grad = compare.array(sm.softmax_cross_entropy_gradient(Z, labels), "softmax_cross_entropy_gradient(Z, y)", Z.shape)
+    with ctx.case("the derivative of your softmax_cross_entropy (finite differences)", trivial=all_zero([grad])):
         gradients.directional(loss_forward(sm.softmax_cross_entropy, ["Z", "y"], "softmax_cross_entropy(Z, y)"),
                               {"Z": Z, "y": labels}, {"Z": grad}, np.array(1.0), rng=ctx.rng,
                               name="softmax_cross_entropy_gradient")
@@ -588,48 +512,16 @@ def softmax_loss_outputs(ctx, X, labels, W, b):
             compare.array(out[2], "db from softmax_regression_loss", b.shape))
 
 
-def softmax_key_gradients(X, labels, W, b):
-    """(loss, dW, db) of softmax regression by the chain rule from sympy's cross-entropy key."""
-    loss, G = ce_key(X @ W + b, labels)
-    G = G / len(labels)
-    return float(np.mean(loss)), X.T @ G, G.sum(axis=0)
-
-
-@suite.check("multiclass.softmax_regression_loss", points=3)
-def softmax_regression_loss_key(ctx):
-    X, labels = blobs(ctx, 3)
-    W, b = softmax_model(ctx)
-    loss, dW, db = softmax_loss_outputs(ctx, X, labels, W, b)
-    loss_key, dW_key, db_key = softmax_key_gradients(X, labels, W, b)
-    with ctx.case("loss"):
-        compare.close_scalar(loss, loss_key, "the loss from softmax_regression_loss", hidden=ctx.hidden, **STRICT)
-    for name, value, key in (("dW", dW, dW_key), ("db", db, db_key)):
-        with ctx.case(name):
-            compare.close(value, key, f"{name} from softmax_regression_loss", hidden=ctx.hidden, **STRICT)
-
-
 @suite.check("multiclass.softmax_regression_loss", points=2, name="softmax_regression_gradient_check")
 def softmax_regression_gradient_check(ctx):
     X, labels = blobs(ctx, 3)
     W, b = softmax_model(ctx)
     _, dW, db = softmax_loss_outputs(ctx, X, labels, W, b)
-    forward = loss_forward(ctx.student.multiclass.softmax_regression_loss, ["X", "y", "W", "b"],
-                           "the loss from softmax_regression_loss", 0, 3)
-    gradients.directional(forward, {"X": X, "y": labels, "W": W, "b": b}, {"W": dW, "b": db}, np.array(1.0),
-                          rng=ctx.rng, name="softmax_regression_loss (dW, db)")
-
-
-@suite.check("multiclass.predict_classes", points=2)
-def predict_classes_values(ctx):
-    predict = ctx.student.multiclass.predict_classes
-    X, _ = blobs(ctx, 4)
-    W, b = softmax_model(ctx)
-    tied = (np.zeros_like(W), np.array([0.0, 1.0, 1.0]))
-    for label, (W_, b_) in {"random weights": (W, b), "tied scores go to the smallest index": tied}.items():
-        with ctx.case(label):
-            got = compare.array(predict(X, W_, b_), "predict_classes(X, W, b)", (len(X),), kinds="iu")
-            compare.equal(got, np.argmax(X @ W_ + b_, axis=1).astype(float), f"predict_classes(X, W, b) ({label})",
-                          hidden=ctx.hidden)
+    with ctx.case("finite differences of your loss", trivial=all_zero([dW, db])):
+        forward = loss_forward(ctx.student.multiclass.softmax_regression_loss, ["X", "y", "W", "b"],
+                               "the loss from softmax_regression_loss", 0, 3)
+        gradients.directional(forward, {"X": X, "y": labels, "W": W, "b": b}, {"W": dW, "b": db}, np.array(1.0),
+                              rng=ctx.rng, name="softmax_regression_loss (dW, db)")
 
 
 def multiclass_fit(ctx, name, X, labels, lr, steps):
@@ -639,20 +531,6 @@ def multiclass_fit(ctx, name, X, labels, lr, steps):
             compare.array(out[1], f"b from {name}", (CLASSES,)))
 
 
-@suite.check("multiclass.train_softmax_regression", points=3, timeout=30)
-def softmax_training_converges(ctx):
-    """On overlapping classes, gradient descent reaches the minimum: the loss gradient vanishes."""
-    X, labels = blobs(ctx)
-    with ctx.case("600 steps of size 2 / bound"):
-        W, b = multiclass_fit(ctx, "train_softmax_regression", X, labels, 2 / curvature_bound(X), 600)
-        _, dW, db = softmax_key_gradients(X, labels, W, b)
-        training.stationary({"W": dW, "b": db}, "train_softmax_regression", 1e-6)
-    with ctx.case("num_steps = 0 returns the zero start"):
-        W, b = multiclass_fit(ctx, "train_softmax_regression", X, labels, 1.0, 0)
-        compare.close(W, np.zeros_like(W), "W from train_softmax_regression with num_steps = 0", rtol=0, atol=0)
-        compare.close(b, np.zeros_like(b), "b from train_softmax_regression with num_steps = 0", rtol=0, atol=0)
-
-
 @suite.check("multiclass.train_softmax_regression", points=2, needs_reference=True,
              name="softmax_training_matches_reference")
 def softmax_training_matches_reference(ctx):
@@ -660,17 +538,6 @@ def softmax_training_matches_reference(ctx):
     expected = ctx.ref.multiclass.train_softmax_regression(X, labels, CLASSES, 0.5, 12)
     for name, got, want in zip("Wb", multiclass_fit(ctx, "train_softmax_regression", X, labels, 0.5, 12), expected):
         compare.close(got, want, f"{name} from train_softmax_regression", hidden=ctx.hidden, rtol=1e-9)
-
-
-@suite.check("multiclass.train_one_vs_rest", points=3, timeout=30)
-def one_vs_rest_converges(ctx):
-    """Column k minimizes the binary cross-entropy of "class k" against the rest."""
-    X, labels = blobs(ctx)
-    W, b = multiclass_fit(ctx, "train_one_vs_rest", X, labels, 4 / curvature_bound(X), 600)
-    for k in range(CLASSES):
-        with ctx.case(f"classifier {k}"):
-            dw, db = bce_key_gradients(X, (labels == k).astype(float), W[:, k], b[k])
-            training.stationary({"w": dw, "b": np.array(db)}, f"train_one_vs_rest (column {k} of W, b[{k}])", 1e-6)
 
 
 @suite.check("multiclass.train_one_vs_rest", points=2, needs_reference=True, name="one_vs_rest_matches_reference")

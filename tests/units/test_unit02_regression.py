@@ -373,6 +373,69 @@ ALTERNATIVES = {
 }
 
 
+NARROWING = {
+    "closed form refuses dependent columns even with l2 > 0": ("linear.linear_regression_closed_form", """
+        def linear_regression_closed_form(X, y, l2=0.0):
+            if X.ndim != 2 or y.shape != (X.shape[0],) or l2 < 0:
+                raise ValueError("bad input")
+            if np.linalg.matrix_rank(X) < X.shape[1]:
+                raise ValueError("rank deficient")
+            return np.linalg.solve(X.T @ X + l2 * np.eye(X.shape[1]), X.T @ y)
+    """),
+    "gradient descent with num_steps = 0 returns no loss": ("linear.linear_regression_gd", """
+        def linear_regression_gd(X, y, lr, num_steps, l2=0.0):
+            w = np.zeros(X.shape[1])
+            if num_steps == 0:
+                return w, np.zeros(0)
+            losses = []
+            for _ in range(num_steps):
+                loss, dw = linear_regression_loss(X, y, w, l2)
+                losses.append(loss)
+                w = w - lr * dw
+            losses.append(linear_regression_loss(X, y, w, l2)[0])
+            return w, np.array(losses)
+    """),
+    "ridge loss default l2 = 1": ("linear.linear_regression_loss", """
+        def linear_regression_loss(X, y, w, l2=1.0):
+            if X.ndim != 2 or y.shape != (X.shape[0],) or w.shape != (X.shape[1],):
+                raise ValueError("shapes")
+            r = X @ w - y
+            return float((r @ r + l2 * (w @ w)) / len(y)), 2.0 * (X.T @ r + l2 * w) / len(y)
+    """),
+    "binary cross-entropy through the sigmoid (infinite at |z| = 1e4)": ("logistic.bce_with_logits", """
+        def bce_with_logits(z, y):
+            if z.ndim != 1 or z.shape != y.shape:
+                raise ValueError("shapes")
+            s = sigmoid(z)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return float(np.mean(-y * np.log(s) - (1 - y) * np.log(1 - s)))
+    """),
+    "odds accepts p = 1": ("logistic.odds", """
+        def odds(p):
+            p = np.asarray(p, dtype=np.float64)
+            if not np.all((p > 0) & (p <= 1)):
+                raise ValueError("probabilities must lie in (0, 1]")
+            with np.errstate(divide="ignore"):
+                return p / (1.0 - p)
+    """),
+    "cross-entropy accepts a negative label (Python's wrap-around index)": ("softmax.softmax_cross_entropy", """
+        def softmax_cross_entropy(Z, y):
+            Z, y = np.asarray(Z, dtype=np.float64), np.asarray(y)
+            if Z.ndim != 2 or y.shape != (Z.shape[0],) or np.any(y >= Z.shape[1]):
+                raise ValueError("shapes or labels")
+            m = Z.max(axis=1)
+            with np.errstate(under="ignore"):
+                lse = m + np.log(np.exp(Z - m[:, None]).sum(axis=1))
+            return float(np.mean(lse - Z[np.arange(len(y)), y]))
+    """),
+    "predict_classes breaks ties towards the largest index": ("multiclass.predict_classes", """
+        def predict_classes(X, W, b):
+            S = X @ W + b
+            return (S.shape[1] - 1 - np.argmax(S[:, ::-1], axis=1)).astype(np.int64)
+    """),
+}
+
+
 def test_iris_file_and_loader():
     """The shipped CSV: 150 rows, 50 per species, and the reference loader agrees with the grader's."""
     from reference.unit02_regression.iris import CLASSES, load_iris
