@@ -1,8 +1,10 @@
 """Grade a whole class: ``autograder batch SUBMISSIONS --unit UNIT``.
 
-SUBMISSIONS holds one entry per student, named by student id: a folder of modules, a ``.zip``, or
-the unit's notebook, ``.ipynb`` (:func:`load_submission` is the one place that turns an entry into a
-folder; a folder or zip holding only the notebook is graded from the notebook). Grader processes
+SUBMISSIONS holds one entry per student, named by student id: a folder, a ``.zip``, or the unit's
+notebook, ``.ipynb``; each is read by the same intake as ``autograder grade`` and Gradescope
+(:func:`autograder.submission.intake`: debris ignored, modules or notebook found at any depth).
+A folder that looks like one student's submission is refused with a hint; two entries for one
+student are recorded for that student as not gradable, and the others are graded. Grader processes
 (a ``spawn`` process pool: hypothesis is not thread-safe) each grade one submission at a time with
 :func:`runner.grade`, seeded by (course salt, unit, check, student id). Only this parent process
 writes the gradebook, one transaction per finished submission, so a rerun after any interruption
@@ -19,14 +21,10 @@ import hashlib
 import multiprocessing
 import os
 import shlex
-import shutil
 import signal
-import stat
 import sys
-import tempfile
 import time
 import traceback
-import zipfile
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -34,15 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import gradebook as gb
-from . import runner, seeds
+from . import runner, seeds, submission
 from .sandbox import launchers
 from .sandbox.pool import Pool
 from .submission import SubmissionError
 from .suite import load_suite
 
-MAX_ZIP_MEMBERS = 500
-MAX_ZIP_MEMBER_BYTES = 8 << 20
-MAX_ZIP_TOTAL_BYTES = 64 << 20
 KILL_GRACE = 30.0  # seconds past its timeout before a grader process that ignores its alarm is killed
 
 
@@ -58,23 +53,52 @@ def student_id(entry: Path) -> str:
     return entry.name
 
 
-def list_entries(folder: Path) -> list[tuple[str, Path]]:
-    """``[(student id, entry)]`` sorted by id; hidden entries are ignored, duplicates refused."""
+@dataclass
+class Scan:
+    """A class folder read: one entry per student, and the students with more than one entry."""
+
+    entries: list[tuple[str, Path]]
+    conflicts: dict[str, list[Path]]
+
+
+def scan(folder: Path, unit: str | None = None) -> Scan:
+    """The entries of a class folder by student id; debris and hidden entries are ignored.
+
+    Two entries for one student (``erin/`` and ``erin.zip``) are a conflict of that student only.
+    A folder that looks like ONE student's submission (the unit's modules, or an entry named after
+    the unit) is refused with a hint: graded as a class it would make a student of the unit.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise SubmissionError(f"{folder} is not a folder of submissions")
-    entries: dict[str, Path] = {}
+    found: dict[str, list[Path]] = {}
     for entry in sorted(folder.iterdir()):
-        if entry.name.startswith((".", "__")) or entry.is_symlink():
+        if submission.debris(entry.name) or submission.ignored_folder(entry.name) or entry.is_symlink():
             continue
         if not (entry.is_dir() or entry.name.lower().endswith((".zip", ".ipynb"))):
             print(f"autograder batch: ignoring {entry.name} (not a folder, a .zip or a .ipynb)", file=sys.stderr)
             continue
-        sid = student_id(entry)
-        if sid in entries:
-            raise SubmissionError(f"two submissions for student {sid!r}: {entries[sid].name} and {entry.name}")
-        entries[sid] = entry
-    return sorted(entries.items())
+        found.setdefault(student_id(entry), []).append(entry)
+    if unit:
+        one_student(folder, found, unit)
+    return Scan(sorted((sid, entries[0]) for sid, entries in found.items() if len(entries) == 1),
+                {sid: entries for sid, entries in sorted(found.items()) if len(entries) > 1})
+
+
+def one_student(folder: Path, found: dict[str, list[Path]], unit: str):
+    modules = {f"{m}.py".lower() for m in load_suite(unit).modules}
+    signs = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name.lower() in modules)
+    signs += [p.name for sid, entries in found.items() if sid.lower() == unit.lower() for p in entries]
+    if signs:
+        raise SubmissionError(f"{folder.name} looks like one student's submission, not a class folder (it holds "
+                              f"{', '.join(signs[:4])}); point batch at the folder that holds one folder, .zip or "
+                              f".ipynb per student, named by student id, or grade this one with "
+                              f"`autograder grade {folder} --unit {unit}`")
+
+
+def list_entries(folder: Path, unit: str | None = None) -> list[tuple[str, Path]]:
+    """``[(student id, entry)]`` sorted by id, without students who have more than one entry."""
+    return scan(folder, unit).entries
 
 
 def content_hash(entry: Path) -> str:
@@ -89,7 +113,7 @@ def content_hash(entry: Path) -> str:
         rel = path.relative_to(entry).as_posix()
         if "__pycache__" in rel or path.is_dir():
             continue
-        digest.update(rel.encode() + b"\0")
+        digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")
         digest.update(b"symlink" if path.is_symlink() else path.read_bytes())
         digest.update(b"\0")
     return digest.hexdigest()
@@ -101,84 +125,9 @@ def submitted_at(entry: Path) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(mtime))
 
 
-def load_submission(entry: Path, workdir: Path, modules: list[str], unit: str | None = None) -> Path:
-    """The folder holding a submission's modules. The hook for new kinds of entries (notebooks).
-
-    A zip is extracted safely under ``workdir``; in a folder or a zip the modules may sit one
-    folder down (``alice/unit01_foundations/*.py``). A notebook (``unit``'s, given) becomes a folder
-    of the modules in its exercise cells (:func:`autograder.notebooks.extract`), also when it is the
-    only thing in a folder or zip.
-    """
-    entry = Path(entry)
-    if entry.is_file() and entry.name.lower().endswith(".ipynb") and unit:
-        from . import notebooks
-
-        return notebooks.extract(entry, unit, Path(workdir) / "notebook")
-    if entry.is_dir():
-        folder = find_module_dir(entry, modules)
-    elif entry.name.lower().endswith(".zip"):
-        target = Path(workdir) / "extracted"
-        safe_extract(entry, target)
-        folder = find_module_dir(target, modules)
-    else:
-        raise SubmissionError(f"{entry.name}: only folders, .zip files and notebooks can be graded")
-    notebook = lone_notebook(folder, modules)
-    return load_submission(notebook, workdir, modules, unit) if notebook and unit else folder
-
-
-def lone_notebook(folder: Path, modules: list[str]) -> Path | None:
-    """The one ``.ipynb`` in ``folder`` or a folder below it, where ``folder`` holds none of the modules."""
-    if any((folder / f"{m}.py").is_file() for m in modules):
-        return None
-    found = [p for p in [*folder.glob("*.ipynb"), *folder.glob("*/*.ipynb")]
-             if p.is_file() and not p.is_symlink() and ".ipynb_checkpoints" not in p.parts]
-    return found[0] if len(found) == 1 else None
-
-
-def find_module_dir(folder: Path, modules: list[str]) -> Path:
-    """``folder`` itself, or the one folder below it, holding the most of the unit's modules."""
-    def count(d: Path) -> int:
-        return sum((d / f"{m}.py").is_file() for m in modules)
-
-    best = max([folder, *(d for d in sorted(folder.iterdir()) if d.is_dir() and not d.is_symlink())],
-               key=count)
-    return best if count(best) else folder
-
-
-def safe_extract(archive: Path, dest: Path):
-    """Extract ``archive`` refusing absolute paths, ``..``, links, and too many or too large members."""
-    try:
-        zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise SubmissionError(f"{archive.name} is not a readable zip file ({exc})") from None
-    with zf:
-        members = zf.infolist()
-        if len(members) > MAX_ZIP_MEMBERS:
-            raise SubmissionError(f"{archive.name} has more than {MAX_ZIP_MEMBERS} files")
-        total = 0
-        for info in members:
-            name = info.filename
-            parts = Path(name).parts
-            if name.startswith(("/", "\\")) or ".." in parts or ":" in name or "\\" in name:
-                raise SubmissionError(f"{archive.name}: unsafe path {name!r}")
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
-                raise SubmissionError(f"{archive.name}: {name!r} is a symbolic link")
-            if info.is_dir() or parts[0] == "__MACOSX":
-                continue
-            target = dest.joinpath(*parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, open(target, "wb") as out:
-                written = 0
-                while chunk := src.read(1 << 16):
-                    written += len(chunk)
-                    total += len(chunk)
-                    if written > MAX_ZIP_MEMBER_BYTES or total > MAX_ZIP_TOTAL_BYTES:
-                        raise SubmissionError(f"{archive.name}: too large when extracted "
-                                              f"(limits: {MAX_ZIP_MEMBER_BYTES >> 20} MiB a file, "
-                                              f"{MAX_ZIP_TOTAL_BYTES >> 20} MiB in all)")
-                    out.write(chunk)
-    dest.mkdir(parents=True, exist_ok=True)
+def conflict_text(sid: str, entries: list[Path]) -> str:
+    names = " and ".join(e.name + ("/" if e.is_dir() else "") for e in entries)
+    return f"not graded: two submissions for student {sid} ({names}); keep one and run the batch again"
 
 
 # ---------------------------------------------------------------- grader processes
@@ -216,11 +165,11 @@ def _grade_job(sid: str, entry: str, unit: str, salt: str, timeout: float):
     runner's cleanup still kills the student's worker on the way out.
     """
     _STARTED.put((sid, os.getpid()))
-    workdir = Path(tempfile.mkdtemp(prefix="deepgrade-batch-"))
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        folder = load_submission(Path(entry), workdir, load_suite(unit).modules, unit)
-        report = runner.grade(folder, unit, submission_id=sid, salt=salt, launcher=_POOL.launcher, pool=_POOL)
+        found = submission.intake(Path(entry), unit)
+        report = submission.grade_intake(found, unit, submission_id=sid, salt=salt, launcher=_POOL.launcher,
+                                         pool=_POOL)
         return gb.GRADED, report
     except SubmissionError as exc:
         return gb.INVALID, str(exc)
@@ -228,7 +177,6 @@ def _grade_job(sid: str, entry: str, unit: str, salt: str, timeout: float):
         return gb.ERROR, "internal grader error:\n" + traceback.format_exc(limit=8)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- the parent
@@ -400,17 +348,29 @@ def run_batch(submissions: Path, unit: str, *, workers: int | None = None, grade
     outcome = Outcome()
     began = time.monotonic()
     with gb.Gradebook(gradebook) as book:
-        jobs = []
-        for sid, entry in list_entries(submissions):
+        jobs, found = [], scan(submissions, unit)
+        for sid, entry in found.entries:
             digest = content_hash(entry)
             outcome.total += 1
             if not regrade and book.is_done(sid, unit, digest):
                 outcome.up_to_date += 1
                 continue
             jobs.append(Job(sid, entry, digest, submitted_at(entry)))
+        for sid, entries in found.conflicts.items():  # recorded at once as not gradable: the others go on
+            outcome.total += 1
+            digest = "conflict:" + hashlib.sha256("".join(content_hash(e) for e in entries).encode()).hexdigest()
+            if not regrade and book.is_done(sid, unit, digest):
+                outcome.up_to_date += 1
+                continue
+            book.record(sid, unit, digest, max(submitted_at(e) for e in entries), None, gb.INVALID,
+                        max_score=suite.max_score, output=conflict_text(sid, entries), isolation=isolation)
+            outcome.graded += 1
+            outcome.statuses[gb.INVALID] = outcome.statuses.get(gb.INVALID, 0) + 1
+            console.print(f"[red]{gb.INVALID}[/red] {sid}: {conflict_text(sid, entries)}")
         console.print(f"{unit}: {len(jobs)} to grade, {outcome.up_to_date} up to date"
                       + (f"; {min(workers, len(jobs))} grader process(es); isolation: {isolation}" if jobs else ""))
         if not jobs:
+            outcome.wall = max(time.monotonic() - began, 1e-9)
             return outcome
         run_id = book.start_run(unit, workers, isolation, shlex.join(sys.argv))
         outcome.run_id = run_id

@@ -17,6 +17,7 @@ EXAMPLES = stubs.ROOT / "tests" / "examples"
 
 
 def main(argv: list[str] | None = None) -> int:
+    safe_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -26,13 +27,25 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def safe_streams():
+    """Whatever the terminal's encoding (``LC_ALL=C``, a Windows console in cp1252), printing a
+    student's feedback never fails: characters the terminal cannot show are escaped."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("grade", help="grade one submission folder (or a unit's notebook, .ipynb)")
+    p = sub.add_parser("grade", help="grade one submission: a folder, a .zip or a unit's notebook (.ipynb)")
     p.add_argument("path", type=Path)
-    p.add_argument("--unit", help="unit package name (default: the folder's name)")
+    p.add_argument("--unit", help="unit package name (default: the folder's, zip's or notebook's name, "
+                                  "or the notebook's metadata)")
     p.add_argument("--json", type=Path, help="write Gradescope results.json here")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--submission-id", help="seed inputs from this id (a regrade with the same id is identical)")
@@ -89,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--duedate", default="", help="due date written to the nbgrader CSV")
     p.set_defaults(func=cmd_export)
 
+    p = sub.add_parser("remove", help="remove students (all their submissions) from a gradebook")
+    p.add_argument("gradebook", type=Path)
+    p.add_argument("students", nargs="+", help="student ids")
+    p.add_argument("--unit", help="only their submissions of this unit")
+    p.set_defaults(func=cmd_remove)
+
     p = sub.add_parser("release", help="write the student release: stubs, engine, public checks; no reference")
     p.add_argument("out", type=Path)
     p.set_defaults(func=cmd_release)
@@ -101,30 +120,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _unit_for(path: Path, unit: str | None) -> str:
+    """The unit to grade: ``--unit``, else the path's name (a folder, ``UNIT.zip``, ``UNIT.ipynb``),
+    else a notebook's own metadata."""
     if not path.exists():
         raise SubmissionError(f"no such file or folder: {path}")
-    unit = unit or path.resolve().name
+    if not unit:
+        names = unit_names()
+        name = path.resolve().name
+        stem = name.rsplit(".", 1)[0] if path.is_file() else name
+        if stem in names:
+            unit = stem
+        elif path.suffix.lower() == ".ipynb":
+            from . import notebooks
+
+            unit = notebooks.unit_of(path)
+        else:
+            raise SubmissionError(f"cannot tell which unit {path.name} is for; pass --unit")
     load_suite(unit)  # unknown unit -> ValueError
     return unit
 
 
 def cmd_grade(args) -> int:
-    if args.path.suffix == ".ipynb":
-        from . import notebooks
+    from . import submission
 
-        unit = _unit_for(args.path, args.unit or notebooks.unit_of(args.path))
-        grade = notebooks.grade
-    else:
-        unit = _unit_for(args.path, args.unit)
-        grade = runner.grade
-    report = grade(args.path, unit, only=args.only, submission_id=args.submission_id,
-                          launcher=launchers.choose(args.no_sandbox))
+    unit = _unit_for(args.path, args.unit)
+    report = submission.grade(args.path, unit, only=args.only, submission_id=args.submission_id,
+                              launcher=launchers.choose(args.no_sandbox))
     if args.json:
         report.write_json(args.json)
     if args.format == "json":
         print(json.dumps(report.gradescope(), indent=2))
     else:
-        report.table(Console())
+        console = Console()
+        report.table(console)
+        for line in report.output.splitlines()[1:]:
+            console.print(line, markup=False, highlight=False)
     return 0
 
 
@@ -233,6 +263,20 @@ def cmd_export(args) -> int:
                              duedate=args.duedate, console=Console())
     for path in written:
         print(f"wrote {path}")
+    return 0
+
+
+def cmd_remove(args) -> int:
+    from . import gradebook as gb
+
+    if not args.gradebook.is_file():
+        raise ValueError(f"no gradebook at {args.gradebook}")
+    with gb.Gradebook(args.gradebook) as book:
+        for student in args.students:
+            removed = book.remove(student, args.unit)
+            where = f" of {args.unit}" if args.unit else ""
+            print(f"removed {removed} submission(s){where} of {student}" if removed else
+                  f"{student}: no submissions{where} in {args.gradebook}")
     return 0
 
 

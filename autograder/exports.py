@@ -9,10 +9,17 @@
 - ``canvas``: ``OUT/canvas_import.csv``: Canvas's gradebook import layout, a column per unit;
 - ``summary``: ``OUT/<unit>/check_summary.csv`` and ``summary.json``: per check the pass rate,
   mean score and time; the slowest checks. Also printed as a table.
+
+A submission that could not be graded (an unreadable upload, two entries for one student, a
+grader failure, a time-out) is never exported as a plain 0: its score is left empty in the CSVs,
+its status column (nbgrader, otter) and Gradescope's output say "not gradable" with the reason,
+and ``OUT/not_gradable.csv`` lists every such row (Canvas's import has no place for a reason).
+Every file is written as UTF-8; rosters are read as UTF-8 (a BOM is fine), else Windows-1252.
 """
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -21,7 +28,8 @@ from . import gradebook as gb
 
 FORMATS = ("gradescope", "nbgrader", "otter", "canvas", "summary")
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
-                    "raw_score", "late_submission_penalty", "score", "max_score"]
+                    "raw_score", "late_submission_penalty", "score", "max_score", "status"]
+NOT_GRADABLE_COLUMNS = ["unit", "student_id", "status", "reason"]
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 SUMMARY_COLUMNS = ["check", "exercise", "points", "graded", "passed", "pass_rate", "mean_score",
                    "mean_seconds", "max_seconds"]
@@ -44,6 +52,10 @@ def export(gradebook: Path, out: Path, formats: list[str] | None = None, unit: s
         if roster:
             book.set_roster(read_roster(roster))
         units = [unit] if unit else book.units()
+        broken = [(u, sub) for u in units for sub in book.current(u) if sub.status != gb.GRADED]
+        if broken:
+            written.append(_write_csv(out / "not_gradable.csv", [NOT_GRADABLE_COLUMNS] + [
+                [u, sub.student_id, sub.status, reason(sub)] for u, sub in broken]))
         if "nbgrader" in formats:
             written.append(nbgrader_csv(book, units, out / "nbgrader_grades.csv", duedate))
         if "canvas" in formats:
@@ -60,9 +72,30 @@ def export(gradebook: Path, out: Path, formats: list[str] | None = None, unit: s
     return written
 
 
+def reason(sub: gb.Submission) -> str:
+    """Why a submission was not graded, on one line."""
+    lines = [line.strip() for line in sub.output.strip().splitlines() if line.strip()]
+    text = lines[0] if lines else sub.status
+    if sub.status == gb.ERROR and len(lines) > 1:
+        text += " " + lines[-1]
+    return text[:500]
+
+
+def status_text(sub: gb.Submission) -> str:
+    return "graded" if sub.status == gb.GRADED else f"not gradable ({sub.status}): {reason(sub)}"
+
+
+def score_text(sub: gb.Submission) -> str:
+    return _fmt(sub.score) if sub.status == gb.GRADED else ""
+
+
 def read_roster(path: Path) -> list[dict]:
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:  # a spreadsheet saved as "CSV" on Windows
+        text = raw.decode("cp1252", "replace")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
     if rows and "student_id" not in rows[0] and "id" not in rows[0]:
         raise ValueError(f"{path}: a roster needs a student_id column")
     return [{**row, "id": row.get("student_id") or row.get("id")} for row in rows]
@@ -74,7 +107,7 @@ def _safe_name(student_id: str) -> str:
 
 def _write_csv(path: Path, rows: list[list]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as f:
+    with open(path, "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(rows)
     return path
 
@@ -89,10 +122,11 @@ def gradescope_json(book: gb.Gradebook, unit: str, folder: Path) -> list[Path]:
     for sub in book.current(unit):
         data = book.report(sub).gradescope()
         if sub.status != gb.GRADED:
-            data["output"] = f"{unit}: not graded ({sub.status}): {sub.output}"
+            data["output"] = f"{unit}: not gradable ({sub.status}): {sub.output}"
+            data.setdefault("extra_data", {})["status"] = sub.status
         path = folder / _safe_name(sub.student_id) / "results.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=2) + "\n")
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         paths.append(path)
     return paths
 
@@ -103,7 +137,7 @@ def nbgrader_csv(book: gb.Gradebook, units: list[str], path: Path, duedate: str 
         for sub in book.current(unit):
             who = book.student(sub.student_id)
             rows.append([unit, duedate, sub.submitted_at, sub.student_id, who["last_name"], who["first_name"],
-                         who["email"], _fmt(sub.score), "0", _fmt(sub.score), _fmt(sub.max_score)])
+                         who["email"], score_text(sub), "0", score_text(sub), _fmt(sub.max_score), status_text(sub)])
     return _write_csv(path, rows)
 
 
@@ -115,10 +149,12 @@ def otter_csv(book: gb.Gradebook, unit: str, path: Path) -> Path:
             ["points-per-question", *(_fmt(points) for points in checks.values()), _fmt(sum(checks.values())), "", ""]]
     for sub in subs:
         results = per_sub[sub.id]
+        if sub.status != gb.GRADED:
+            rows.append([sub.student_id, *("" for _ in checks), "", "", status_text(sub)])
+            continue
         cells = [("" if results[c].skipped else _fmt(results[c].score)) if c in results else "0" for c in checks]
         percent = 100 * sub.score / sub.max_score if sub.max_score else 0.0
-        rows.append([sub.student_id, *cells, _fmt(sub.score), f"{percent:.2f}",
-                     "completed" if sub.status == gb.GRADED else sub.status])
+        rows.append([sub.student_id, *cells, _fmt(sub.score), f"{percent:.2f}", "completed"])
     return _write_csv(path, rows)
 
 
@@ -140,7 +176,7 @@ def canvas_csv(book: gb.Gradebook, units: list[str], path: Path) -> Path:
     """Canvas's gradebook import: student columns, a ``Points Possible`` row, a column per unit."""
     from .suite import load_suite
 
-    scores: dict[str, dict[str, float]] = {}
+    scores: dict[str, dict[str, str]] = {}
     possible: dict[str, float] = {}
     for unit in units:
         subs = book.current(unit)
@@ -149,13 +185,13 @@ def canvas_csv(book: gb.Gradebook, units: list[str], path: Path) -> Path:
         except ValueError:
             possible[unit] = max((s.max_score for s in subs), default=0.0)
         for sub in subs:
-            scores.setdefault(sub.student_id, {})[unit] = sub.score
+            scores.setdefault(sub.student_id, {})[unit] = score_text(sub)  # empty: not gradable, never 0
     rows = [[*CANVAS_COLUMNS, *units], ["Points Possible", "", "", "", "", *(_fmt(possible[u]) for u in units)]]
     for sid in sorted(scores):
         who = book.student(sid)
         name = f"{who['last_name']}, {who['first_name']}" if who["last_name"] else sid
         rows.append([name, who["canvas_id"], who["sis_user_id"] or sid, who["sis_login_id"], who["section"],
-                     *(_fmt(scores[sid][u]) if u in scores[sid] else "" for u in units)])
+                     *(scores[sid].get(u, "") for u in units)])
     return _write_csv(path, rows)
 
 
@@ -199,7 +235,7 @@ def summary_files(book: gb.Gradebook, unit: str, folder: Path) -> list[Path]:
     table = [SUMMARY_COLUMNS] + [["" if row[c] is None else row[c] for c in SUMMARY_COLUMNS] for row in summary["checks"]]
     csv_path = _write_csv(folder / "check_summary.csv", table)
     json_path = folder / "summary.json"
-    json_path.write_text(json.dumps(summary, indent=2) + "\n")
+    json_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return [csv_path, json_path]
 
 

@@ -188,6 +188,18 @@ class Gradebook:
                     sets = ", ".join(f"{k} = ?" for k in values)
                     self.db.execute(f"UPDATE students SET {sets} WHERE id = ?", (*values.values(), row["id"]))
 
+    def remove(self, student_id: str, unit: str | None = None) -> int:
+        """Delete a student's submissions (of ``unit``, or all) with their results, and the student
+        when nothing of theirs is left; returns how many submissions went. A later batch that still
+        finds their entry grades it again."""
+        with self._transaction():
+            where, args = ("student_id = ? AND unit = ?", (student_id, unit)) if unit else ("student_id = ?", (student_id,))
+            gone = self.db.execute(f"DELETE FROM submissions WHERE {where}", args).rowcount
+            left = self.db.execute("SELECT COUNT(*) FROM submissions WHERE student_id = ?", (student_id,)).fetchone()[0]
+            if not left:
+                self.db.execute("DELETE FROM students WHERE id = ?", (student_id,))
+        return gone
+
     # ---------------------------------------------------------------- reads
     def is_done(self, student_id: str, unit: str, content_hash: str) -> bool:
         """This content was graded to a final status (graded or invalid) already."""

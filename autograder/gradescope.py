@@ -291,11 +291,12 @@ def run(unit: str, root: Path) -> dict:
     student = student_of(root / "submission_metadata.json")
     with tempfile.TemporaryDirectory(prefix="deepgrade-") as work:
         try:
-            folder = locate(root / "submission", Path(work), suite.modules, unit)
+            found = locate(root / "submission", unit)
             only = [name for name in os.environ.get("DEEPGRADE_ONLY", "").split(",") if name] or None
-            report = runner.grade(folder, unit, only=only, submission_id=student, salt=salt, budget=budget,
-                                  launcher=launcher,
+            report = runner.grade(found.write(Path(work) / unit), unit, only=only, submission_id=student, salt=salt,
+                                  budget=budget, launcher=launcher,
                                   on_result=lambda partial: latest.update(results=partial.gradescope()))
+            report.output = found.summary(report)
             data = explain(report.gradescope())
         except SubmissionError as exc:
             data = failure(unit, f"your submission could not be graded: {exc}")
@@ -323,16 +324,12 @@ def run(unit: str, root: Path) -> dict:
     return data
 
 
-def locate(submission: Path, work: Path, modules: list[str], unit: str) -> Path:
-    """The folder of modules in Gradescope's submission folder (files, a folder, one zip, or the
-    unit's notebook)."""
-    from .batch import find_module_dir, load_submission
+def locate(submission: Path, unit: str):
+    """What to grade in Gradescope's submission folder: the shared intake (files, folders at any
+    depth, a zip Gradescope did not unpack, the unit's notebook; debris ignored)."""
+    from .submission import intake
 
-    folder = find_module_dir(submission, modules)
-    zips = sorted(submission.glob("*.zip"))
-    if len(zips) == 1 and not any((folder / f"{m}.py").is_file() for m in modules):
-        return load_submission(zips[0], work, modules, unit)  # an uploaded zip Gradescope did not unpack
-    return load_submission(submission, work, modules, unit)
+    return intake(submission, unit)
 
 
 def _watchdog(results: Path, unit: str, deadline: float, latest: dict):

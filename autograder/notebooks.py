@@ -33,11 +33,12 @@ import tempfile
 from pathlib import Path
 
 from . import stubs
-from .submission import MAX_FILE_BYTES, SubmissionError
+from .submission import CLEAR_OUTPUTS, MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, SubmissionError
 
 ROOT = stubs.ROOT
 CELLS_DIR = Path(__file__).resolve().parent / "notebook_cells"
-MAX_NOTEBOOK_BYTES = 16 << 20
+MAX_CELLS = 10000             # cells in one submitted notebook
+MAX_NOTEBOOK_CODE = 16 << 20  # text of all its cells (outputs are not counted: they are dropped)
 MAGIC = "%%module"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 INSTRUCTIONS = """\
@@ -113,7 +114,7 @@ def try_it_cells(unit: str) -> dict[str, list[str]]:
     if not path.exists():
         return cells
     current: list[str] | None = None
-    for line in path.read_text().splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         match = re.fullmatch(r"# %% (\w+)", line)
         if match:
             current = []
@@ -129,13 +130,13 @@ def build(unit_dir: Path) -> dict:
 
     unit = unit_dir.name
     suite = load_suite(unit)
-    sources = {p.stem: p.read_text() for p in sorted(unit_dir.glob("*.py")) if p.stem != "__init__"}
+    sources = {p.stem: p.read_text(encoding="utf-8") for p in sorted(unit_dir.glob("*.py")) if p.stem != "__init__"}
     order = module_order(sources, suite.modules)
     demos = try_it_cells(unit)
     unknown = sorted(set(demos) - set(order))
     if unknown:
         raise NotebookError(f"notebook_cells/{unit}.py: no module named {', '.join(unknown)} in reference/{unit}")
-    intro = ast.get_docstring(ast.parse((unit_dir / "__init__.py").read_text())) or ""
+    intro = ast.get_docstring(ast.parse((unit_dir / "__init__.py").read_text(encoding="utf-8"))) or ""
     title = suite.title or unit
     cells = [
         read_only("markdown", f"# {title}\n\n{intro}\n\n{INSTRUCTIONS}", "intro"),
@@ -218,8 +219,8 @@ def write_all(root: Path = ROOT) -> list[Path]:
     for unit_dir in units_with_suites(root):
         path = notebook_path(unit_dir)
         text = dumps(build(unit_dir))
-        if not path.exists() or path.read_text() != text:
-            path.write_text(text)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
 
@@ -227,13 +228,13 @@ def write_all(root: Path = ROOT) -> list[Path]:
 def stale(root: Path = ROOT) -> list[str]:
     """Reference notebooks that differ from what their modules generate."""
     return [f"{p.relative_to(root)}" for d in units_with_suites(root)
-            if not (p := notebook_path(d)).exists() or p.read_text() != dumps(build(d))]
+            if not (p := notebook_path(d)).exists() or p.read_text(encoding="utf-8") != dumps(build(d))]
 
 
 # ---------------------------------------------------------------- the student notebook
 def student_notebook(path: Path) -> str:
     """The student version of a reference notebook: solution regions stripped, no outputs."""
-    notebook = json.loads(Path(path).read_text())
+    notebook = json.loads(Path(path).read_text(encoding="utf-8"))
     for node in notebook["cells"]:
         source = joined(node["source"])
         if node.get("metadata", {}).get("nbgrader", {}).get("solution"):
@@ -272,28 +273,83 @@ def solution_cells(notebook: dict) -> list[tuple[str, str, str]]:
     return out
 
 
-def read_notebook(path: Path):
-    """A submitted notebook as an nbformat node (v4), or SubmissionError in one line."""
-    path = Path(path)
-    if not path.is_file() or path.is_symlink():
-        raise SubmissionError(f"no such notebook: {path}")
-    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-        raise SubmissionError(f"{path.name} is larger than {MAX_NOTEBOOK_BYTES >> 20} MiB")
-    nbf = nbformat()
-    try:
-        text = path.read_bytes().decode("utf-8")
-        import warnings  # noqa: PLC0415
+def slim(raw: dict) -> dict:
+    """A parsed notebook without what is never graded (outputs, attachments, notebook metadata but
+    its unit), so validating and converting it costs little whatever its figures weigh."""
+    if not isinstance(raw, dict):
+        raise ValueError("not a JSON object")
+    out = {k: raw[k] for k in ("nbformat", "nbformat_minor") if k in raw}
+    meta = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
+    out["metadata"] = {k: meta[k] for k in ("deepgrade", "kernelspec", "language_info") if k in meta}
+    version = raw.get("nbformat", 4)
 
+    def cells_of(node):
+        cells = node.get("cells")
+        if not isinstance(cells, list):
+            return cells
+        if len(cells) > MAX_CELLS:
+            raise SubmissionError(f"has more than {MAX_CELLS} cells")
+        kept = []
+        for c in cells:
+            if isinstance(c, dict):
+                c = {k: v for k, v in c.items() if k not in ("outputs", "attachments", "prompt_number")}
+                if c.get("cell_type") == "code":
+                    c["outputs"] = []
+                    if isinstance(version, int) and version >= 4:
+                        c["execution_count"] = None
+            kept.append(c)
+        return kept
+
+    if "worksheets" in raw and isinstance(raw["worksheets"], list):  # nbformat 3
+        out["worksheets"] = [{**{k: v for k, v in w.items() if k != "cells"}, "cells": cells_of(w)}
+                             for w in raw["worksheets"] if isinstance(w, dict)]
+    if "cells" in raw:
+        out["cells"] = cells_of(raw)
+    return out
+
+
+def read_cells(data: bytes, label: str) -> list[dict]:
+    """A submitted notebook's cells (v4 shape, outputs dropped), numbered from 1; SubmissionError in
+    one line for anything that is not a notebook or is too big where it matters (its code)."""
+    import warnings  # noqa: PLC0415
+
+    try:
+        notebook = slim(json.loads(data.decode("utf-8-sig")))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            notebook = nbf.reads(text, as_version=4)
+            notebook = nbformat().reads(json.dumps(notebook), as_version=4)
         cells = notebook["cells"]
         if not isinstance(cells, list) or not all(isinstance(c, dict) and "cell_type" in c for c in cells):
             raise ValueError("its cells are malformed")
+    except SubmissionError as exc:
+        raise SubmissionError(f"{label} {exc}; {CLEAR_OUTPUTS}") from None
     except Exception as exc:  # not UTF-8, not JSON, not a notebook: all one usage error
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
-        raise SubmissionError(f"{path.name} is not a readable Jupyter notebook ({reason})") from None
-    return notebook
+        raise SubmissionError(f"{label} is not a readable Jupyter notebook ({reason})") from None
+    out = []
+    for number, node in enumerate(cells, 1):
+        meta = node.get("metadata") or {}
+        out.append({"number": number, "cell_type": node.get("cell_type"), "id": str(node.get("id") or ""),
+                    "grade_id": str((meta.get("nbgrader") or {}).get("grade_id") or ""),
+                    "source": joined(node.get("source", "")), "unit": ""})
+    if sum(len(c["source"]) for c in out) > MAX_NOTEBOOK_CODE:
+        raise SubmissionError(f"{label} holds more than {MAX_NOTEBOOK_CODE >> 20} MiB of code and text in its "
+                              "cells; keep data out of the notebook and resubmit")
+    if out:
+        out[0]["unit"] = str(((notebook.get("metadata") or {}).get("deepgrade") or {}).get("unit") or "")
+    return out
+
+
+def read_notebook(path: Path):
+    """A submitted notebook's cells (see :func:`read_cells`), read with the size limit."""
+    path = Path(path)
+    if not path.is_file() or path.is_symlink():
+        raise SubmissionError(f"no such notebook: {path.name}")
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        raise SubmissionError(f"{path.name} is {size / (1 << 20):.1f} MiB, more than the "
+                              f"{MAX_NOTEBOOK_BYTES >> 20} MiB allowed; {CLEAR_OUTPUTS}")
+    return read_cells(path.read_bytes(), path.name)
 
 
 def unit_of(path: Path) -> str:
@@ -303,63 +359,239 @@ def unit_of(path: Path) -> str:
     path = Path(path)
     if path.stem in unit_names():
         return path.stem
-    unit = read_notebook(path).get("metadata", {}).get("deepgrade", {}).get("unit")
+    cells = read_notebook(path)
+    unit = cells[0]["unit"] if cells else ""
     if unit not in unit_names():
         raise SubmissionError(f"cannot tell which unit {path.name} is for; pass --unit")
     return unit
 
 
+MODULE_LINE = re.compile(r"\s*%%module[ \t]+(\S+)")
+
+
+def magic_module(source: str) -> str | None:
+    """The module a cell defines in the kernel: the name on its ``%%module`` first line."""
+    for line in source.splitlines():
+        if line.strip():
+            match = MODULE_LINE.match(line)
+            return match.group(1) if match else None
+    return None
+
+
 def module_source(text) -> str:
     """A solution cell's text as module source: without its ``%%module`` line."""
     lines = joined(text).splitlines(keepends=True)
+    while lines and not lines[0].strip():
+        lines = lines[1:]
     if lines and lines[0].lstrip().startswith(MAGIC):
         lines = lines[1:]
     return "".join(lines)
 
 
-def submission_sources(path: Path, unit: str, root: Path = ROOT) -> dict[str, str]:
-    """``{"<module>.py": source}`` from a submitted notebook's solution cells (see the module doc)."""
-    expected = solution_cells(json.loads(source_notebook(unit, root).read_text()))
-    notebook = read_notebook(path)
-    code = [c for c in notebook["cells"] if c.get("cell_type") == "code"]
-    files = {}
-    for cell_id, grade_id, module in expected:
-        match = [c for c in code if c.get("id") == cell_id]
-        if not match:  # ids lost (an old nbformat, a copied cell): nbgrader's grade_id, if unambiguous
-            match = [c for c in code if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id]
-        if len(match) != 1:
+def kernel_source(text: str) -> tuple[str, list[str]]:
+    """What the kernel runs for a cell body: IPython syntax (``%matplotlib inline``, ``!pip ...``)
+    turned into Python as IPython turns it, with a note for each such line (they do nothing when
+    graded: the worker's ``get_ipython()`` is a stand-in whose magics and shell commands are no-ops)."""
+    try:
+        ast.parse(text)
+        return text, []
+    except SyntaxError:
+        pass
+    ipython = [line.strip() for line in text.splitlines() if line.lstrip().startswith(("%", "!"))]
+    if not ipython:
+        return text, []
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
+
+        transformed = TransformerManager().transform_cell(text)
+    except Exception:  # IPython missing or confused: the plain fallback below
+        transformed = "\n".join(_plain_transform(line) for line in text.splitlines()) + "\n"
+    try:
+        ast.parse(transformed)
+    except SyntaxError:
+        return text, []
+    notes = []
+    for line in ipython[:5]:
+        kind = "a shell command" if line.startswith("!") else "an IPython magic"
+        notes.append(f"`{line[:60]}` is {kind}: it works only in a live Jupyter kernel and does nothing when "
+                     "your work is graded (keep such lines out of exercise cells)")
+    return transformed, notes
+
+
+def _plain_transform(line: str) -> str:
+    stripped = line.lstrip()
+    indent = line[: len(line) - len(stripped)]
+    if stripped.startswith("!"):
+        return f"{indent}get_ipython().system({stripped[1:]!r})"
+    if stripped.startswith("%") and not stripped.startswith("%%"):
+        name, _, rest = stripped[1:].partition(" ")
+        return f"{indent}get_ipython().run_line_magic({name!r}, {rest!r})"
+    return line
+
+
+def expected_cells(unit: str, root: Path = ROOT) -> list[tuple[str, str, str]]:
+    return solution_cells(json.loads(source_notebook(unit, root).read_text(encoding="utf-8")))
+
+
+def exercise_names(unit: str, root: Path = ROOT) -> dict[str, set[str]]:
+    """``{module: names of its top-level functions and classes}`` in the unit's notebook."""
+    notebook = json.loads(source_notebook(unit, root).read_text(encoding="utf-8"))
+    out = {}
+    for node in notebook["cells"]:
+        module = node.get("metadata", {}).get("deepgrade", {}).get("module")
+        if module:
+            out[module] = top_level_names(module_source(node["source"]))
+    return out
+
+
+def top_level_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+
+
+def describe(c: dict) -> str:
+    """A cell in the student's terms: its position from the top, and its id where it has one."""
+    return f"cell {c['number']}" + (f" (id {c['id']})" if c["id"] else "")
+
+
+def exercise_cell_count(cells: list[dict], unit: str, root: Path = ROOT) -> int:
+    expected = expected_cells(unit, root)
+    ids, gids, modules = {e[0] for e in expected}, {e[1] for e in expected}, {e[2] for e in expected}
+    return sum(1 for c in cells if magic_module(c["source"]) in modules or c["id"] in ids or c["grade_id"] in gids)
+
+
+def exercise_sources(cells: list[dict], unit: str, label: str = "the notebook", root: Path = ROOT):
+    """The kernel's rule for which cell is a module's exercise, as an :class:`Intake`.
+
+    A code cell whose first line is ``%%module NAME`` defines NAME, whatever its id (the kernel
+    runs it so); a code cell that lost that line but keeps the exercise cell's id or nbgrader
+    ``grade_id`` still counts, with a note. When several cells define a module, the last one is
+    graded: it is what running the notebook top to bottom leaves defined. Code cells right after
+    it that define its exercise functions without a ``%%module`` line (a split cell) are graded as
+    part of it; an exercise cell turned into Markdown is graded only when no code cell claims the
+    module. Every such case is a note in notebook terms (cell numbers from the top, ids).
+    """
+    from .submission import Intake  # noqa: PLC0415
+
+    expected = expected_cells(unit, root)
+    by_id = {cid: m for cid, _, m in expected if cid}
+    by_gid = {gid: m for _, gid, m in expected if gid}
+    modules = [m for _, _, m in expected]
+    names = exercise_names(unit, root)
+    defines: dict[str, list[dict]] = {m: [] for m in modules}
+    lost: dict[str, list[dict]] = {m: [] for m in modules}
+    cased: dict[str, list[dict]] = {m: [] for m in modules}
+    text: dict[str, list[dict]] = {m: [] for m in modules}
+    lower = {m.lower(): m for m in modules}
+    for c in cells:
+        magic = magic_module(c["source"])
+        claimed = by_id.get(c["id"]) or by_gid.get(c["grade_id"])
+        if c["cell_type"] == "code":
+            if magic in defines:
+                defines[magic].append(c)
+            elif magic and magic.lower() in lower:
+                cased[lower[magic.lower()]].append(c)
+            elif magic is None and claimed:
+                lost[claimed].append(c)
+        elif (magic in defines or claimed) and c["cell_type"] in ("markdown", "raw"):
+            text[magic if magic in defines else claimed].append(c)
+    result = Intake({}, source=label)
+    position = {id(c): i for i, c in enumerate(cells)}
+
+    def note(m: str, text: str):
+        result.notes.append(text)
+        result.module_notes.setdefault(m, []).append(text)
+
+    for m in modules:
+        line = f"`{MAGIC} {m}`"
+        if defines[m]:
+            chosen = defines[m][-1]
+            if len(defines[m]) > 1:
+                others = " and ".join(f"cell {c['number']}" for c in defines[m][:-1])
+                note(m, f"{others} and cell {chosen['number']} all define module {m} ({line}); graded "
+                        f"{describe(chosen)}, the later one, as running the notebook top to bottom would. Delete "
+                        "the copies you do not want graded" if len(defines[m]) > 2 else
+                        f"{others} and cell {chosen['number']} both define module {m} ({line}); graded "
+                        f"{describe(chosen)}, the later one, as running the notebook top to bottom would. Delete "
+                        "the copy you do not want graded")
+        elif lost[m]:
+            chosen = lost[m][-1]
+            note(m, f"{describe(chosen)} is the exercise cell of {m} but does not start with {line}, so in "
+                    f"Jupyter it does not define the module; it was graded as {m}. Put the line back")
+        elif cased[m]:
+            chosen = cased[m][-1]
+            note(m, f"{describe(chosen)} starts with `{MAGIC} {magic_module(chosen['source'])}`; it was graded "
+                    f"as {m}. Write {line} exactly")
+        elif text[m]:
+            chosen = text[m][-1]
+            note(m, f"the exercise cell of {m} ({describe(chosen)}) is a {chosen['cell_type'].title()} cell, so "
+                    "it never runs in Jupyter; it was graded as code. Change it back to a code cell (select it "
+                    "and press Y)")
+        else:
+            cid = next(cid for cid, _, mm in expected if mm == m)
+            result.missing[m] = (f"the notebook has no exercise cell for {m} (a code cell that starts with {line}; "
+                                 f"its id was {cid})")
+            note(m, result.missing[m])
             continue
-        source = module_source(match[0].get("source", ""))
-        if len(source.encode()) > MAX_FILE_BYTES:
-            raise SubmissionError(f"{path.name}: the cell of {module} is larger than {MAX_FILE_BYTES >> 20} MiB")
-        files[f"{module}.py"] = source
-    if not files:
-        raise SubmissionError(f"{Path(path).name} has none of the exercise cells of {unit}'s notebook "
-                              f"(cell ids {', '.join(c for c, _, _ in expected)})")
-    return files
+        parts, numbers = [module_source(chosen["source"])], [chosen["number"]]
+        for c in cells[position[id(chosen)] + 1:]:
+            if c["cell_type"] != "code" or magic_module(c["source"]) is not None:
+                break
+            if not top_level_names(c["source"]) & names.get(m, set()):
+                break
+            parts.append(c["source"])
+            numbers.append(c["number"])
+        if len(numbers) > 1:
+            following = " and ".join(f"cell {n}" for n in numbers[1:])
+            note(m, f"{following} continue{'s' if len(numbers) == 2 else ''} the exercise cell of {m} "
+                    f"({describe(chosen)}) without a {line} line (a split cell?); graded together as {m}. In "
+                    "Jupyter, merge them into one cell (select them and press Shift+M)")
+        source, magic_notes = assemble(parts)
+        for n in magic_notes:
+            note(m, f"{describe(chosen)} ({m}): {n}")
+        if len(source.encode("utf-8")) > MAX_FILE_BYTES:
+            raise SubmissionError(f"{label}: the exercise cell of {m} ({describe(chosen)}) holds more than "
+                                  f"{MAX_FILE_BYTES >> 20} MiB of code")
+        result.files[f"{m}.py"] = source
+        result.chosen[m] = chosen
+        result.candidates[m] = defines[m] or [chosen]
+        result.parts[m] = parts
+    ours = [c for c in cells if c["id"] in by_id and magic_module(c["source"]) is not None]
+    if result.files and not ours:
+        result.notes.append("the exercise cells have lost their ids and metadata (the notebook was saved by another "
+                            f"editor, or its cells were copied); they were found by their `{MAGIC} NAME` lines")
+    if not result.files:
+        raise SubmissionError(f"{label} has none of the exercise cells of {unit}'s notebook (code cells that start "
+                              f"with `{MAGIC} NAME`: {', '.join(modules)})")
+    return result
+
+
+def assemble(parts: list[str]) -> tuple[str, list[str]]:
+    """A module's source from its exercise cell's body and any continuation cells, as the kernel runs it."""
+    return kernel_source("\n\n".join(p.rstrip("\n") for p in parts) + "\n")
+
+
+def submission_sources(path: Path, unit: str, root: Path = ROOT) -> dict[str, str]:
+    """``{"<module>.py": source}`` from a submitted notebook's exercise cells."""
+    source_notebook(unit, root)
+    return exercise_sources(read_notebook(path), unit, Path(path).name, root).files
 
 
 def write_sources(files: dict[str, str], folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
-        (folder / name).write_text(text)
+        (folder / name).write_bytes(text.encode("utf-8"))
     return folder
-
-
-def extract(path: Path, unit: str, workdir: Path) -> Path:
-    """Write a notebook submission's modules into ``workdir/<unit>``; returns that folder."""
-    return write_sources(submission_sources(path, unit), Path(workdir) / unit)
 
 
 def grade(path: Path, unit: str, **kw):
     """Grade a notebook submission exactly like a module folder (``runner.grade``'s keywords)."""
-    from . import runner  # noqa: PLC0415
+    from . import submission  # noqa: PLC0415
 
-    workdir = Path(tempfile.mkdtemp(prefix="deepgrade-notebook-"))
-    try:
-        return runner.grade(extract(path, unit, workdir), unit, **kw)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    return submission.grade(path, unit, **kw)
 
 
 def grade_sources(files: dict[str, str], unit: str, **kw):
@@ -405,5 +637,5 @@ def export_nbgrader(course: Path, root: Path = ROOT) -> list[str]:
         units.append(unit_dir.name)
     config = course / "nbgrader_config.py"
     if not config.exists():
-        config.write_text(NBGRADER_CONFIG.format(timeout=600))
+        config.write_text(NBGRADER_CONFIG.format(timeout=600), encoding="utf-8")
     return units

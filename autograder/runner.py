@@ -73,8 +73,8 @@ def open_session(path: Path, suite: Suite, **options) -> Session:
     rules = forbidden.Rules(suite)
     session = Session(suite.unit, files, preload=suite.preload, drivers=suite.drivers, rules=rules, **options)
     session.violations.update(rules.static_violations(files))
-    for module in missing:
-        session.broken_modules[module] = f"{module}.py is missing from the submission"
+    for module, why in missing.items():
+        session.broken_modules[module] = why
     return session
 
 

@@ -1,37 +1,433 @@
-"""Submission intake: read a unit's modules from a folder, with limits, as plain text.
+"""Submission intake: whatever a student uploaded becomes the unit's modules, as their kernel saw them.
 
-Only the modules the unit's suite names (and ``__init__.py``) are taken; they travel to the
-worker inside its ``load`` request, so the worker never sees the submitted folder itself.
+One normalisation step, :func:`intake`, serves ``autograder grade``, ``autograder batch`` and the
+Gradescope bundle. It takes a folder, a ``.zip`` (also one inside a folder), a notebook or one
+module file, and
+
+1. lists the files, ignoring operating-system debris (``__MACOSX/``, ``._*``, ``.DS_Store``,
+   ``Thumbs.db``, ``desktop.ini``) and hidden or cache folders (``.ipynb_checkpoints``,
+   ``__pycache__``, ``.git``); a zip entry may use ``\\`` as its separator, and is checked for
+   absolute paths and ``..`` after that;
+2. finds the unit's modules at any depth: the folder holding the most of them (a tie goes to a
+   folder named after the unit; otherwise it is ambiguous and refused). A module found only under
+   another case (``Activations.py``) is taken, with a note; near misses (``perceptron (1).py``)
+   are named in the feedback, not graded;
+3. where there are no modules, or they are the unchanged stubs, finds the unit's notebook at any
+   depth (by name, else by its exercise cells) and takes its exercise cells
+   (:func:`autograder.notebooks.exercise_sources`);
+4. reads only what is graded, with limits on that (a notebook's outputs are dropped as it is read),
+   decodes text as UTF-8 explicitly, and writes the chosen modules to a fresh folder.
+
+Every message names files relative to the submission, never the grader's temporary folders.
+:func:`read_modules` then reads such a folder (or a student's own working folder) for the worker.
 """
 from __future__ import annotations
 
-from pathlib import Path
+import json
+import os
+import re
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Callable
 
-MAX_FILE_BYTES = 1 << 20
+MAX_FILE_BYTES = 1 << 20          # one graded module (or one exercise cell's code)
+MAX_NOTEBOOK_BYTES = 128 << 20    # one notebook file, outputs included (they are dropped as it is read)
+MAX_ZIP_BYTES = 512 << 20         # one uploaded archive
+MAX_ZIP_MEMBERS = 20000           # entries listed in one archive
+MAX_LISTED = 20000                # files looked at in one submitted folder
+MAX_NOTEBOOKS_READ = 20           # candidate notebooks opened to tell which is the unit's
+INTAKE_FILE = ".deepgrade-intake.json"  # why modules are missing, in the submission's terms
+DEBRIS_FILES = {".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db"}
+DEBRIS_DIRS = {"__macosx", "__pycache__", "node_modules", "site-packages"}
+CLEAR_OUTPUTS = ("clear the outputs (in Jupyter: Edit > Clear Outputs of All Cells, or Kernel > Restart "
+                 "Kernel and Clear Outputs), save the notebook, and resubmit")
 
 
 class SubmissionError(Exception):
     """The submission cannot be graded at all (a usage error, reported in one line)."""
 
 
-def read_modules(path: Path, modules: list[str]) -> tuple[dict[str, str], list[str]]:
-    """Return ``({file name: source}, [missing module names])`` for a unit folder."""
+# ---------------------------------------------------------------- reading a folder for the worker
+def read_modules(path: Path, modules: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Return ``({file name: source}, {missing module: why})`` for a unit folder."""
     path = Path(path)
     if not path.exists():
         raise SubmissionError(f"no such file or folder: {path}")
     if not path.is_dir():
         raise SubmissionError(f"{path} is not a folder of Python modules")
-    files, missing = {}, []
+    reasons = {}
+    if (path / INTAKE_FILE).is_file():
+        reasons = json.loads((path / INTAKE_FILE).read_text(encoding="utf-8")).get("missing", {})
+    files, missing = {}, {}
     for module in ["__init__", *modules]:
         file = path / f"{module}.py"
         if not file.is_file() or file.is_symlink():
             if module != "__init__":
-                missing.append(module)
+                missing[module] = reasons.get(module) or f"{module}.py is missing from the submission"
             continue
         raw = file.read_bytes()
         if len(raw) > MAX_FILE_BYTES:
             raise SubmissionError(f"{file.name} is larger than {MAX_FILE_BYTES >> 20} MiB")
-        files[file.name] = raw.decode("utf-8", "replace")
+        files[file.name] = decode_source(raw, file.name)[0]
     if len(missing) == len(modules):
-        raise SubmissionError(f"{path} holds none of the unit's modules ({', '.join(m + '.py' for m in modules)})")
+        raise SubmissionError(f"{path.name} holds none of the unit's modules "
+                              f"({', '.join(m + '.py' for m in modules)})")
     return files, missing
+
+
+def decode_source(raw: bytes, name: str) -> tuple[str, str | None]:
+    """A module's text: UTF-8 (a BOM is dropped), else its PEP 263 coding line, else Windows-1252
+    with a note (Python itself reads UTF-8 only, whatever the machine's locale)."""
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    match = re.search(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", b"\n".join(raw.splitlines()[:2]), re.M)
+    if match:
+        try:
+            return raw.decode(match.group(1).decode("ascii")), None
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return raw.decode("cp1252", "replace"), (f"{name} is not saved as UTF-8; it was read as Windows-1252 "
+                                             "(save it as UTF-8 to be sure every character is kept)")
+
+
+# ---------------------------------------------------------------- what was uploaded
+@dataclass
+class File:
+    """One file of a submission: its path relative to the submission, and how to read it (bounded)."""
+
+    rel: str
+    size: int
+    opener: Callable[[int], bytes]
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.rel).name
+
+    @property
+    def folder(self) -> str:
+        return str(PurePosixPath(self.rel).parent)
+
+    def read(self, limit: int, what: str = "") -> bytes:
+        if self.size > limit:
+            raise SubmissionError(too_large(self.rel, self.size, limit, what))
+        data = self.opener(limit)
+        if len(data) > limit:
+            raise SubmissionError(too_large(self.rel, len(data), limit, what))
+        return data
+
+
+def too_large(rel: str, size: int, limit: int, what: str) -> str:
+    text = f"{rel} is {size / (1 << 20):.1f} MiB, more than the {limit >> 20} MiB allowed"
+    return text + (f"; {what}" if what else "")
+
+
+def debris(name: str) -> bool:
+    """Operating-system and editor leftovers that are never part of the work."""
+    return name.lower() in DEBRIS_FILES or name.startswith(("._", "~$"))
+
+
+def ignored_folder(name: str) -> bool:
+    return name.startswith(".") or name.lower() in DEBRIS_DIRS
+
+
+def wanted(name: str) -> bool:
+    return name.lower().endswith((".py", ".ipynb", ".txt")) and not debris(name)
+
+
+def list_files(path: Path) -> list[File]:
+    """The files of a submission that may matter (modules, notebooks, near misses), zips opened."""
+    path = Path(path)
+    if path.is_symlink() or not path.exists():
+        raise SubmissionError(f"no such file or folder: {path.name}")
+    if path.is_file():
+        if path.name.lower().endswith(".zip"):
+            return list_zip(path, "")
+        return [_disk_file(path, path.name)]
+    files, seen = [], 0
+    for folder, dirs, names in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not ignored_folder(d) and not os.path.islink(os.path.join(folder, d)))
+        for name in sorted(names):
+            seen += 1
+            if seen > MAX_LISTED:
+                raise SubmissionError(f"the submission holds more than {MAX_LISTED} files; submit only the unit's "
+                                      "modules or its notebook")
+            full = Path(folder) / name
+            if debris(name) or full.is_symlink() or not full.is_file():
+                continue
+            rel = full.relative_to(path).as_posix()
+            if name.lower().endswith(".zip"):
+                files += list_zip(full, rel + "/")
+            elif wanted(name):
+                files.append(_disk_file(full, rel))
+    return files
+
+
+def _disk_file(path: Path, rel: str) -> File:
+    def opener(limit: int) -> bytes:
+        with open(path, "rb") as f:
+            return f.read(limit + 1)
+
+    return File(rel, path.stat().st_size, opener)
+
+
+def list_zip(path: Path, prefix: str) -> list[File]:
+    """The members of a zip as files, ``\\`` read as a separator; unsafe names refuse the archive."""
+    label = prefix.rstrip("/") or path.name
+    if path.stat().st_size > MAX_ZIP_BYTES:
+        raise SubmissionError(f"{label} is larger than {MAX_ZIP_BYTES >> 20} MiB")
+    try:
+        archive = zipfile.ZipFile(path)
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise SubmissionError(f"{label} is not a readable zip file ({exc})") from None
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise SubmissionError(f"{label} has more than {MAX_ZIP_MEMBERS} files")
+    files = []
+    for info in members:
+        name = info.filename.replace("\\", "/")
+        parts = [p for p in name.split("/") if p not in ("", ".")]
+        if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in parts:
+            raise SubmissionError(f"{label}: unsafe path {info.filename!r}")
+        if not parts or name.endswith("/") or any(ignored_folder(p) for p in parts[:-1]) or not wanted(parts[-1]):
+            continue
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise SubmissionError(f"{label}: {info.filename!r} is a symbolic link")
+
+        def opener(limit: int, info=info) -> bytes:
+            try:
+                with archive.open(info) as member:
+                    return member.read(limit + 1)
+            except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError) as exc:
+                raise SubmissionError(f"{label}: {info.filename!r} cannot be read ({exc})") from None
+
+        files.append(File(prefix + "/".join(parts), info.file_size, opener))
+    return files
+
+
+# ---------------------------------------------------------------- finding the unit in it
+@dataclass
+class Intake:
+    """What will be graded: the modules' sources, why others are missing, and what was noticed."""
+
+    files: dict[str, str]                                   # {"activations.py": source}
+    missing: dict[str, str] = field(default_factory=dict)   # {module: why, in the submission's terms}
+    notes: list[str] = field(default_factory=list)
+    source: str = ""                                         # the folder or notebook graded, relative
+    chosen: dict = field(default_factory=dict)               # notebooks: {module: the cell graded}
+    candidates: dict = field(default_factory=dict)           # notebooks: {module: every cell defining it}
+    parts: dict = field(default_factory=dict)                # notebooks: {module: [cell body, continuations]}
+    module_notes: dict = field(default_factory=dict)         # notebooks: {module: [its notes]}
+
+    def write(self, folder: Path) -> Path:
+        """The modules as files (UTF-8) in ``folder``, with the reasons :func:`read_modules` reports."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in self.files.items():
+            (folder / name).write_bytes(text.encode("utf-8"))
+        (folder / INTAKE_FILE).write_text(json.dumps({"missing": self.missing}), encoding="utf-8")
+        return folder
+
+    def summary(self, report) -> str:
+        """The top-level feedback: the score, then every note."""
+        lines = [f"{report.unit}: {report.score:g} / {report.max_score:g} points."]
+        if self.source:
+            lines.append(f"Graded: {self.source}.")
+        return "\n".join(lines + [f"Note: {note}" for note in self.notes])
+
+
+def stem_key(name: str) -> str:
+    """A file stem without case, copy suffixes and the like: ``Perceptron (1)`` -> ``perceptron``."""
+    stem = name.lower()
+    stem = re.sub(r"^copy of ", "", stem)
+    previous = None
+    while previous != stem:
+        previous = stem
+        stem = re.sub(r"([ _-]*(\(\d+\)|copy|\d+|-|_|\s))$", "", stem).strip()
+    return stem
+
+
+def stub_sources(unit: str) -> dict[str, str]:
+    """``{module: the stub students were given}``: the released file, else the reference stripped."""
+    from .stubs import ROOT, strip_solutions
+    from .suite import load_suite
+
+    out = {}
+    for module in load_suite(unit).modules:
+        for path in (ROOT / "assignments" / unit / f"{module}.py", ROOT / "reference" / unit / f"{module}.py"):
+            if path.is_file():
+                text = path.read_text(encoding="utf-8")
+                out[module] = text if "assignments" in path.parts else strip_solutions(text)
+                break
+    return out
+
+
+def same_code(a: str, b: str) -> bool:
+    def norm(s: str) -> list[str]:
+        return [line.rstrip() for line in s.strip().splitlines() if line.strip()]
+
+    return norm(a) == norm(b)
+
+
+def intake(path: Path, unit: str) -> Intake:
+    """The unit's modules in a submission (see the module doc); raises SubmissionError if none."""
+    from .suite import load_suite
+
+    modules = load_suite(unit).modules
+    files = list_files(Path(path))
+    found = find_modules(files, modules, unit)
+    notebook = None
+    if found is None or all(same_code(src, stub_sources(unit).get(name[:-3], "\0"))
+                            for name, src in found.files.items() if name != "__init__.py"):
+        notebook = find_notebook(files, unit)
+    if notebook is not None:
+        if found is not None:
+            notebook.notes.insert(0, f"the modules in {found.source} are the unchanged stubs, so the notebook "
+                                     f"{notebook.source} was graded")
+        return notebook
+    if found is None:
+        raise SubmissionError(nothing_found(files, modules, unit))
+    return found
+
+
+def find_modules(files: list[File], modules: list[str], unit: str) -> Intake | None:
+    """The folder holding the most of the unit's modules, read; None if no folder holds one."""
+    py = [f for f in files if f.name.lower().endswith(".py")]
+    folders: dict[str, dict[str, list[File]]] = {}
+    for f in py:
+        for module in modules:
+            if f.name.lower() == f"{module}.py".lower():
+                folders.setdefault(f.folder, {}).setdefault(module, []).append(f)
+    if not folders:
+        return None
+
+    def rank(folder: str):
+        return (len(folders[folder]), any(p.lower() == unit.lower() for p in PurePosixPath(folder).parts),
+                sum(any(f.name == f"{m}.py" for f in fs) for m, fs in folders[folder].items()))
+
+    best = max(rank(d) for d in folders)
+    tied = sorted(d for d in folders if rank(d) == best)
+    if len(tied) > 1:
+        raise SubmissionError(f"the unit's modules are in more than one folder ({', '.join(shown(d) for d in tied)}); "
+                              "submit one copy of the unit")
+    folder = tied[0]
+    result = Intake({}, source=shown(folder))
+    for module in modules:
+        candidates = folders[folder].get(module, [])
+        exact = [f for f in candidates if f.name == f"{module}.py"]
+        if exact:
+            chosen = exact[0]
+        elif len(candidates) == 1:
+            chosen = candidates[0]
+            result.notes.append(f"{candidates[0].rel} was graded as {module}.py (the name differs only in case; "
+                                f"rename it to {module}.py)")
+        else:
+            if candidates:
+                result.notes.append(f"{' and '.join(f.rel for f in candidates)} differ only in case; "
+                                    f"neither was graded as {module}.py")
+            result.missing[module] = missing_module(module, files, folder)
+            continue
+        text, note = decode_source(chosen.read(MAX_FILE_BYTES), chosen.rel)
+        result.files[f"{module}.py"] = text
+        if note:
+            result.notes.append(note)
+    init = [f for f in py if f.folder == folder and f.name == "__init__.py"]
+    if init:
+        result.files["__init__.py"] = decode_source(init[0].read(MAX_FILE_BYTES), init[0].rel)[0]
+    for module, why in result.missing.items():
+        result.notes.append(why)
+    return result
+
+
+def shown(folder: str) -> str:
+    return "the submission's top folder" if folder in ("", ".") else f"{folder}/"
+
+
+def near_misses(module: str, files: list[File], ext: str = ".py") -> list[File]:
+    out = []
+    for f in files:
+        stem, dot, suffix = f.name.rpartition(".")
+        if f.name == f"{module}{ext}":
+            continue
+        if stem_key(stem) == module.lower() or stem_key(f.name.split(".")[0]) == module.lower():
+            out.append(f)
+    return out
+
+
+def missing_module(module: str, files: list[File], folder: str) -> str:
+    why = f"{module}.py is missing from the submission"
+    if folder not in ("", "."):
+        why = f"{module}.py is missing from {folder}/"
+    near = near_misses(module, files)
+    if near:
+        why += (f"; {', '.join(f.rel for f in near[:3])} looks like it but was not graded: rename it to "
+                f"{module}.py and resubmit")
+    return why
+
+
+def find_notebook(files: list[File], unit: str) -> Intake | None:
+    """The unit's notebook in the submission, its exercise cells taken; None if there is none."""
+    from . import notebooks
+
+    books = [f for f in files if f.name.lower().endswith(".ipynb")]
+    if not books:
+        return None
+    try:
+        notebooks.source_notebook(unit)
+    except SubmissionError:
+        return None
+    named = [f for f in books if stem_key(f.name[:-6]) == unit.lower()]
+    if len(books) == 1:
+        chosen = books[0]
+    elif len(named) == 1:
+        chosen = named[0]
+    else:
+        scored = []
+        for f in (named or books)[:MAX_NOTEBOOKS_READ]:
+            try:
+                cells = notebooks.read_cells(f.read(MAX_NOTEBOOK_BYTES, CLEAR_OUTPUTS), f.rel)
+            except SubmissionError:
+                continue
+            scored.append((notebooks.exercise_cell_count(cells, unit), f))
+        top = max((n for n, _ in scored), default=0)
+        best = [f for n, f in scored if n == top and n > 0]
+        if len(best) != 1:
+            names = ", ".join(f.rel for f in (named or books)[:6])
+            raise SubmissionError(f"the submission holds several notebooks ({names}) and none is clearly {unit}'s; "
+                                  f"submit one, named {unit}.ipynb")
+        chosen = best[0]
+    cells = notebooks.read_cells(chosen.read(MAX_NOTEBOOK_BYTES, CLEAR_OUTPUTS), chosen.rel)
+    result = notebooks.exercise_sources(cells, unit, chosen.rel)
+    result.source = chosen.rel
+    return result
+
+
+def nothing_found(files: list[File], modules: list[str], unit: str) -> str:
+    wanted_names = ", ".join(m + ".py" for m in modules)
+    near = sorted({f.rel for m in modules for f in near_misses(m, files)})
+    text = f"the submission holds none of the unit's modules ({wanted_names}) and no notebook of {unit}"
+    if near:
+        text += f"; these look like them but were not graded: {', '.join(near[:6])} (rename them and resubmit)"
+    return text
+
+
+# ---------------------------------------------------------------- grading what was found
+def grade(path: Path, unit: str, **kw):
+    """Grade any upload (folder, zip, notebook) as :func:`runner.grade` grades a folder of modules;
+    the report's top-level output carries the intake's notes."""
+    from . import runner
+
+    found = intake(path, unit)
+    return grade_intake(found, unit, **kw)
+
+
+def grade_intake(found: Intake, unit: str, **kw):
+    from . import runner
+
+    with tempfile.TemporaryDirectory(prefix="deepgrade-intake-") as work:
+        report = runner.grade(found.write(Path(work) / unit), unit, **kw)
+    report.output = found.summary(report)
+    return report

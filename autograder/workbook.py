@@ -10,9 +10,17 @@ copied into the notebook, and its source is kept. :meth:`Workbook.self_check` an
 returns the exercise's points, which nbgrader reads as the cell's partial credit. That number comes
 from the student's own kernel, which the student's cells may have rewritten: nbgrader trusts it;
 ``autograder grade submission.ipynb`` does not (it reads only the exercise cells' text).
+
+The self-check grades exactly what the grader will: when the notebook's saved file can be found
+(``__session__``, else ``<unit>.ipynb`` in the working folder) the grader's rule picks each
+module's cell (:func:`autograder.notebooks.exercise_sources`: the last cell defining it, split
+cells joined), with the kernel's text of that cell where this kernel ran it (JupyterLab sends
+cell ids) and the saved text otherwise; every duplicate or deviation is printed as a warning.
+Without the file it grades what the kernel last ran.
 """
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import html
@@ -25,7 +33,8 @@ import warnings
 from pathlib import Path
 
 from . import runner, seeds
-from .notebooks import grade_sources
+from .notebooks import assemble, describe, exercise_sources, grade_sources, kernel_source, read_notebook
+from .submission import same_code
 from .sandbox.launchers import self_check_launcher
 from .sandbox.pool import Pool
 from .suite import load_suite
@@ -40,6 +49,8 @@ class Workbook:
         self.unit, self.suite = unit, load_suite(unit)
         self.shell = shell or get_ipython()
         self.sources: dict[str, str] = {}
+        self.cell_sources: dict[str, str] = {}   # cell id -> the body it defined, as last run here
+        self.defined_by: dict[str, str] = {}     # module -> id of the cell that defined it last ("" unknown)
         self.cache: dict[tuple, dict] = {}  # (full, sources digest) -> {check name: CheckResult}
         self.pool = Pool(self_check_launcher(), size=1, preloads=(self.suite.preload,))  # a worker ready ahead
         self.package = types.ModuleType(unit, f"The modules defined in the {unit} notebook.")
@@ -53,27 +64,86 @@ class Workbook:
         name = line.strip()
         if not name.isidentifier():
             raise ValueError(f"%%module needs a module name, got {line!r}")
-        self.define(name, cell)
+        self.define(name, cell, self.cell_id())
 
-    def define(self, name: str, source: str) -> types.ModuleType:
+    def cell_id(self) -> str:
+        """The id of the cell running now, where the front end sends it (JupyterLab, Notebook 7)."""
+        try:
+            return str(self.shell.kernel.get_parent().get("metadata", {}).get("cellId") or "")
+        except Exception:
+            return ""
+
+    def define(self, name: str, source: str, cell_id: str = "") -> types.ModuleType:
         """Run ``source`` as module ``<unit>.<name>`` and copy its public names into the notebook."""
         self.sources[name] = source
+        self.defined_by[name] = cell_id
+        if cell_id:
+            self.cell_sources[cell_id] = source
+        code = source
+        try:
+            ast.parse(source)
+        except SyntaxError:  # IPython syntax (%matplotlib, !pip): run it as IPython would, as the grader does
+            code = kernel_source(source)[0]
         module = types.ModuleType(f"{self.unit}.{name}")
         module.__package__, module.__file__ = self.unit, str(Path.cwd() / f"{name}.py")
         filename = f"<cell {name}.py>"
         linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
         sys.modules[module.__name__] = module
         setattr(self.package, name, module)
-        exec(compile(source, filename, "exec"), module.__dict__)  # noqa: S102 (the student's own kernel)
+        exec(compile(code, filename, "exec"), module.__dict__)  # noqa: S102 (the student's own kernel)
         if self.shell is not None:
             self.shell.user_ns.update({k: v for k, v in vars(module).items() if not k.startswith("_")})
             self.shell.user_ns[name] = module
         return module
 
     # ---------------------------------------------------------------- grading
+    def document(self) -> Path | None:
+        """The notebook's saved file: the kernel's session path, else ``<unit>.ipynb`` here."""
+        ns = getattr(self.shell, "user_ns", None) or {}
+        for name in (ns.get("__session__"), os.environ.get("JPY_SESSION_NAME"), f"{self.unit}.ipynb"):
+            if name and str(name).endswith(".ipynb") and Path(name).is_file():
+                return Path(name)
+        return None
+
+    def graded_sources(self) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """``({"<module>.py": source}, {module: [warnings]})``: what the grader will grade (module doc)."""
+        kernel = {m: s for m, s in self.sources.items() if m in self.suite.modules}
+        path = self.document()
+        try:
+            picked = exercise_sources(read_notebook(path), self.unit, path.name) if path else None
+        except Exception:  # unreadable or not this unit's: what the kernel ran
+            picked = None
+        if picked is None:
+            return {f"{m}.py": s for m, s in sorted(kernel.items())}, {}
+        files, warnings_ = {}, {m: list(n) for m, n in picked.module_notes.items()}
+        for m in self.suite.modules:
+            cell = picked.chosen.get(m)
+            if cell is None:
+                if m in kernel:
+                    files[f"{m}.py"] = kernel[m]
+                continue
+            parts = list(picked.parts[m])
+            ran = self.defined_by.get(m)
+            if cell["id"] and cell["id"] in self.cell_sources:
+                parts[0] = self.cell_sources[cell["id"]]
+            elif m in kernel and not ran and len(picked.candidates[m]) == 1:
+                parts[0] = kernel[m]  # no cell ids here, one exercise cell: the kernel ran that one
+            elif m in kernel and same_code(kernel[m], parts[0]):
+                parts[0] = kernel[m]
+            if m in kernel and not same_code(kernel[m], parts[0]):
+                warnings_.setdefault(m, []).append(
+                    f"this kernel last ran other code as {m} (another cell, or an edit not saved yet); the "
+                    f"self-check graded {describe(cell)}, the cell the grader grades, as last saved. Save the "
+                    "notebook, and delete the copy you do not want graded")
+            files[f"{m}.py"] = assemble(parts)[0]
+        return dict(sorted(files.items())), warnings_
+
     def results(self, checks, full: bool) -> list:
-        """CheckResults of ``checks`` on the kept sources, graded once per version of them."""
-        files = {f"{m}.py": s for m, s in sorted(self.sources.items()) if m in self.suite.modules}
+        """CheckResults of ``checks`` on the graded sources, graded once per version of them."""
+        files, warnings_ = self.graded_sources()
+        for m in sorted({c.exercise.split(".")[0] for c in checks}):
+            for text in warnings_.get(m, []):
+                print(f"Warning: {text}")
         digest = hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()[:16]
         done = self.cache.setdefault((full, digest), {})
         modules = {c.exercise.split(".")[0] for c in checks if c.name not in done}

@@ -28,6 +28,8 @@ def main():
     code, work, site = sys.argv[1], sys.argv[2], sys.argv[3:]
     sys.path[:0] = [code] + site
     os.dup2(2, 1)  # student prints must never reach the protocol
+    for stream in (sys.stdout, sys.stderr):  # UTF-8 whatever the OS locale (Windows: cp1252)
+        stream.reconfigure(encoding="utf-8", errors="backslashreplace")
     import numpy as np
     import watch
     import wire
@@ -134,6 +136,7 @@ class Server:
             exec(compile(text, f"<driver {name}>", "exec"), namespace)
             self.drivers[name] = namespace
         sys.path.insert(0, os.path.join(self.work, "pkg"))
+        _jupyter_stand_ins()
         self.package = package
         _apply_limits(limits)
         os.chdir(root)
@@ -173,6 +176,26 @@ class Server:
         if warned:
             answer["warnings"] = warned
         return answer
+
+
+def _jupyter_stand_ins():
+    """What Jupyter puts in builtins, so exercise code grades as it ran there: display() prints,
+    get_ipython() is a shell whose magics and shell commands do nothing (notebooks.kernel_source
+    turns ``%magic`` / ``!cmd`` lines into such calls and notes it in the feedback)."""
+    import builtins
+
+    class Shell:
+        user_ns = {}
+
+        def getoutput(self, *args, **kwargs):
+            return []
+
+        def __getattr__(self, name):
+            return lambda *args, **kwargs: None
+
+    shell = Shell()
+    builtins.display = lambda *objs, **kwargs: print(*objs) if objs else None
+    builtins.get_ipython = lambda: shell
 
 
 def _arrays(np, value, path, depth=0):
