@@ -347,8 +347,9 @@ def run_batch(submissions: Path, unit: str, *, workers: int | None = None, grade
     workers = workers or os.cpu_count() or 1
     outcome = Outcome()
     began = time.monotonic()
+    found = scan(submissions, unit)  # refuses one student's folder before any gradebook is touched
     with gb.Gradebook(gradebook) as book:
-        jobs, found = [], scan(submissions, unit)
+        jobs = []
         for sid, entry in found.entries:
             digest = content_hash(entry)
             outcome.total += 1

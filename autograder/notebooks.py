@@ -33,7 +33,7 @@ import tempfile
 from pathlib import Path
 
 from . import stubs
-from .submission import CLEAR_OUTPUTS, MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, SubmissionError
+from .submission import CLEAR_OUTPUTS, MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, SubmissionError, too_large
 
 ROOT = stubs.ROOT
 CELLS_DIR = Path(__file__).resolve().parent / "notebook_cells"
@@ -347,8 +347,7 @@ def read_notebook(path: Path):
         raise SubmissionError(f"no such notebook: {path.name}")
     size = path.stat().st_size
     if size > MAX_NOTEBOOK_BYTES:
-        raise SubmissionError(f"{path.name} is {size / (1 << 20):.1f} MiB, more than the "
-                              f"{MAX_NOTEBOOK_BYTES >> 20} MiB allowed; {CLEAR_OUTPUTS}")
+        raise SubmissionError(too_large(path.name, size, MAX_NOTEBOOK_BYTES, CLEAR_OUTPUTS))
     return read_cells(path.read_bytes(), path.name)
 
 
@@ -527,7 +526,7 @@ def exercise_sources(cells: list[dict], unit: str, label: str = "the notebook", 
                     f"as {m}. Write {line} exactly")
         elif text[m]:
             chosen = text[m][-1]
-            note(m, f"the exercise cell of {m} ({describe(chosen)}) is a {chosen['cell_type'].title()} cell, so "
+            note(m, f"the exercise cell of {m}, {describe(chosen)}, is a {chosen['cell_type'].title()} cell, so "
                     "it never runs in Jupyter; it was graded as code. Change it back to a code cell (select it "
                     "and press Y)")
         else:
@@ -546,20 +545,20 @@ def exercise_sources(cells: list[dict], unit: str, label: str = "the notebook", 
             numbers.append(c["number"])
         if len(numbers) > 1:
             following = " and ".join(f"cell {n}" for n in numbers[1:])
-            note(m, f"{following} continue{'s' if len(numbers) == 2 else ''} the exercise cell of {m} "
-                    f"({describe(chosen)}) without a {line} line (a split cell?); graded together as {m}. In "
+            note(m, f"{following} continue{'s' if len(numbers) == 2 else ''} the exercise cell of {m}, "
+                    f"{describe(chosen)}, without a {line} line (a split cell?); graded together as {m}. In "
                     "Jupyter, merge them into one cell (select them and press Shift+M)")
         source, magic_notes = assemble(parts)
         for n in magic_notes:
             note(m, f"{describe(chosen)} ({m}): {n}")
         if len(source.encode("utf-8")) > MAX_FILE_BYTES:
-            raise SubmissionError(f"{label}: the exercise cell of {m} ({describe(chosen)}) holds more than "
+            raise SubmissionError(f"{label}: the exercise cell of {m}, {describe(chosen)}, holds more than "
                                   f"{MAX_FILE_BYTES >> 20} MiB of code")
         result.files[f"{m}.py"] = source
         result.chosen[m] = chosen
         result.candidates[m] = defines[m] or [chosen]
         result.parts[m] = parts
-    ours = [c for c in cells if c["id"] in by_id and magic_module(c["source"]) is not None]
+    ours = [c for c in cells if (c["id"] in by_id or c["grade_id"] in by_gid) and magic_module(c["source"])]
     if result.files and not ours:
         result.notes.append("the exercise cells have lost their ids and metadata (the notebook was saved by another "
                             f"editor, or its cells were copied); they were found by their `{MAGIC} NAME` lines")

@@ -121,8 +121,15 @@ class File:
         return data
 
 
+def amount(n: int) -> str:
+    """A size as people read it: ``16 MiB``, ``3.2 MiB``, ``900 bytes``."""
+    if n < 1 << 20:
+        return f"{n} bytes"
+    return f"{n >> 20} MiB" if n % (1 << 20) == 0 else f"{n / (1 << 20):.1f} MiB"
+
+
 def too_large(rel: str, size: int, limit: int, what: str) -> str:
-    text = f"{rel} is {size / (1 << 20):.1f} MiB, more than the {limit >> 20} MiB allowed"
+    text = f"{rel} is {amount(size)}, more than the {amount(limit)} allowed"
     return text + (f"; {what}" if what else "")
 
 
@@ -206,7 +213,8 @@ def list_zip(path: Path, prefix: str) -> list[File]:
                 raise SubmissionError(f"{label}: {info.filename!r} cannot be read ({exc})") from None
 
         files.append(File(prefix + "/".join(parts), info.file_size, opener))
-    return files
+    unique = {f.rel: f for f in files}  # a name twice in one archive: the later one, as unzip leaves it
+    return list(unique.values())
 
 
 # ---------------------------------------------------------------- finding the unit in it
@@ -279,12 +287,15 @@ def intake(path: Path, unit: str) -> Intake:
     modules = load_suite(unit).modules
     files = list_files(Path(path))
     found = find_modules(files, modules, unit)
-    notebook = None
-    if found is None or all(same_code(src, stub_sources(unit).get(name[:-3], "\0"))
-                            for name, src in found.files.items() if name != "__init__.py"):
-        notebook = find_notebook(files, unit)
-    if notebook is not None:
-        if found is not None:
+    stubs = stub_sources(unit)
+
+    def untouched(intake: Intake) -> bool:
+        return all(same_code(src, stubs.get(name[:-3], "\0")) for name, src in intake.files.items()
+                   if name != "__init__.py")
+
+    notebook = find_notebook(files, unit) if found is None or untouched(found) else None
+    if notebook is not None and (found is None or not untouched(notebook)):
+        if found is not None:  # the release's folder zipped whole: stub modules beside the worked notebook
             notebook.notes.insert(0, f"the modules in {found.source} are the unchanged stubs, so the notebook "
                                      f"{notebook.source} was graded")
         return notebook

@@ -10,7 +10,8 @@ import zipfile
 
 import pytest
 
-from autograder import batch, gradebook as gb
+from autograder import batch, gradebook as gb, submission
+from autograder.cli import main
 from autograder.sandbox.launchers import sandbox_problem
 from autograder.submission import SubmissionError
 
@@ -100,8 +101,12 @@ def test_broken_submissions_only_break_their_own_row(tmp_path):
     with zipfile.ZipFile(subs / "escape.zip", "w") as zf:
         zf.writestr("../../evil.py", "x = 1")
     (subs / "garbage.zip").write_bytes(b"not a zip at all")
+    shutil.copytree(subs / "good", subs / "erin")  # two entries for one student: only erin's row says so
+    classroom.zip_folder(subs / "good", subs / "erin.zip")
+    (subs / "__MACOSX").mkdir()
+    (subs / "._good.zip").write_bytes(b"\0\5\26\7")
     expected = {"good": gb.GRADED, "slow": gb.TIMEOUT, "empty": gb.INVALID, "escape": gb.INVALID,
-                "garbage": gb.INVALID}
+                "garbage": gb.INVALID, "erin": gb.INVALID}
     for sid, status in (("killer", gb.CRASHED), ("buggy", gb.ERROR)):  # see tests/crash_grader.py
         shutil.copytree(subs / "good", subs / sid)
         expected[sid] = status
@@ -111,6 +116,7 @@ def test_broken_submissions_only_break_their_own_row(tmp_path):
         assert {sid: s.status for sid, s in got.items()} == expected, out
         assert got["good"].score == got["good"].max_score > 0
         assert "unsafe path" in got["escape"].output and "not a readable zip" in got["garbage"].output
+        assert "two submissions for student erin (erin/ and erin.zip)" in got["erin"].output
         assert "a bug in the grader" in got["buggy"].output
         isolation = got["good"].isolation
         assert isolation and all(s.isolation == isolation for s in got.values())
@@ -119,36 +125,62 @@ def test_broken_submissions_only_break_their_own_row(tmp_path):
             assert sid in out  # reported as it happened
 
 
-def test_safe_extract_refuses_links_and_bombs(tmp_path, monkeypatch):
+def test_unsafe_zips_are_refused_by_the_shared_intake(tmp_path):
     link = zipfile.ZipInfo("tensors.py")
     link.external_attr = 0o120777 << 16
     with zipfile.ZipFile(tmp_path / "link.zip", "w") as zf:
         zf.writestr(link, "/etc/passwd")
     with pytest.raises(SubmissionError, match="symbolic link"):
-        batch.safe_extract(tmp_path / "link.zip", tmp_path / "out1")
+        submission.intake(tmp_path / "link.zip", UNIT)
     with zipfile.ZipFile(tmp_path / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("tensors.py", b"\0" * (batch.MAX_ZIP_MEMBER_BYTES + 1))
-    with pytest.raises(SubmissionError, match="too large"):
-        batch.safe_extract(tmp_path / "bomb.zip", tmp_path / "out2")
-    with zipfile.ZipFile(tmp_path / "abs.zip", "w") as zf:
-        zf.writestr("/abs.py", "x = 1")
-    with pytest.raises(SubmissionError, match="unsafe path"):
-        batch.safe_extract(tmp_path / "abs.zip", tmp_path / "out3")
+        zf.writestr("tensors.py", b"\0" * (submission.MAX_FILE_BYTES + 1))
+    with pytest.raises(SubmissionError, match="more than the 1 MiB allowed"):
+        submission.intake(tmp_path / "bomb.zip", UNIT)
+    for name in ("/abs.py", "..\\..\\tensors.py", "C:\\Users\\tensors.py"):
+        with zipfile.ZipFile(tmp_path / "abs.zip", "w") as zf:
+            zf.writestr(name, "x = 1")
+        with pytest.raises(SubmissionError, match="unsafe path"):
+            submission.intake(tmp_path / "abs.zip", UNIT)
 
 
-def test_entries_hash_and_nested_folders(tmp_path):
+def test_entries_hash_nested_folders_and_conflicts(tmp_path):
     subs = tmp_path / "subs"
     (subs / "alice" / UNIT).mkdir(parents=True)
     (subs / "alice" / UNIT / "tensors.py").write_text("x = 1\n")
     (subs / ".hidden").mkdir()
+    (subs / "Thumbs.db").write_bytes(b"x")
     classroom.zip_folder(subs / "alice", subs / "bob.zip")
-    entries = dict(batch.list_entries(subs))
+    entries = dict(batch.list_entries(subs, UNIT))
     assert sorted(entries) == ["alice", "bob"]
-    assert batch.load_submission(entries["alice"], tmp_path, ["tensors"]) == subs / "alice" / UNIT
-    assert batch.load_submission(entries["bob"], tmp_path / "w", ["tensors"]).name == UNIT
+    assert submission.intake(entries["alice"], UNIT).source == f"{UNIT}/"
+    assert submission.intake(entries["bob"], UNIT).files["tensors.py"] == "x = 1\n"
     first = batch.content_hash(entries["alice"])
     (subs / "alice" / UNIT / "tensors.py").write_text("x = 2\n")
     assert batch.content_hash(entries["alice"]) != first
     (subs / "alice.zip").write_bytes(b"")
-    with pytest.raises(SubmissionError, match="two submissions"):
-        batch.list_entries(subs)
+    found = batch.scan(subs, UNIT)
+    assert [sid for sid, _ in found.entries] == ["bob"] and list(found.conflicts) == ["alice"]
+
+
+@pytest.mark.parametrize("inside", [f"{UNIT}.ipynb", "tensors.py", f"{UNIT}/tensors.py"])
+def test_one_students_folder_is_refused_with_a_hint(inside, tmp_path, capsys):
+    folder = tmp_path / "alice"
+    (folder / inside).parent.mkdir(parents=True, exist_ok=True)
+    (folder / inside).write_text("{}")
+    book = tmp_path / "g.sqlite"
+    assert main(["batch", str(folder), "--unit", UNIT, "--no-sandbox", "--gradebook", str(book)]) == 2
+    err = capsys.readouterr().err
+    assert "looks like one student's submission, not a class folder" in err and "autograder grade" in err
+    assert not book.exists()
+
+
+def test_remove_a_student_from_the_gradebook(tmp_path, capsys):
+    book = tmp_path / "g.sqlite"
+    with gb.Gradebook(book) as g:
+        for sid in ("alice", "unit01_foundations"):
+            g.record(sid, UNIT, f"h-{sid}", "t", None, gb.INVALID, max_score=51, output="x")
+    assert main(["remove", str(book), "unit01_foundations"]) == 0
+    assert "removed 1 submission(s) of unit01_foundations" in capsys.readouterr().out
+    with gb.Gradebook(book) as g:
+        assert [s.student_id for s in g.current(UNIT)] == ["alice"]
+        assert g.db.execute("SELECT COUNT(*) FROM students WHERE id = 'unit01_foundations'").fetchone()[0] == 0

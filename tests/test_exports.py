@@ -1,6 +1,9 @@
 """Exports parse in their target formats, with the right headers and numbers."""
 import csv
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -8,6 +11,8 @@ from autograder import exports, gradebook as gb
 from autograder.cli import main
 from autograder.report import CheckResult, Report
 from autograder.suite import load_suite
+
+from .support import ROOT
 
 UNIT = "unit01_foundations"
 
@@ -29,12 +34,13 @@ def book_path(tmp_path):
                     max_score=load_suite(UNIT).max_score, output="carol.zip is not a readable zip file",
                     isolation="bubblewrap")
     roster = tmp_path / "roster.csv"
-    roster.write_text("student_id,first_name,last_name,email,canvas_id\nalice,Alice,Liddell,alice@x.org,101\n")
+    roster.write_text("student_id,first_name,last_name,email,canvas_id\nalice,Alice,Liddell,alice@x.org,101\n"
+                      "carol,Zoë,Núñez,carol@x.org,103\n", encoding="utf-8")
     return path, roster
 
 
 def read(path):
-    with open(path, newline="") as f:
+    with open(path, newline="", encoding="utf-8") as f:
         return list(csv.reader(f))
 
 
@@ -47,10 +53,14 @@ def test_every_format(book_path, tmp_path):
 
     nb = read(out / "nbgrader_grades.csv")
     assert nb[0] == ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
-                     "raw_score", "late_submission_penalty", "score", "max_score"]
+                     "raw_score", "late_submission_penalty", "score", "max_score", "status"]
     rows = {r[3]: dict(zip(nb[0], r)) for r in nb[1:]}
     assert rows["alice"]["last_name"] == "Liddell" and float(rows["alice"]["score"]) == top
-    assert float(rows["carol"]["raw_score"]) == 0 and float(rows["carol"]["max_score"]) == top
+    assert rows["alice"]["status"] == "graded"
+    # an unreadable upload is not a plain 0: no score, "not gradable" and the reason
+    assert rows["carol"]["raw_score"] == rows["carol"]["score"] == "" and float(rows["carol"]["max_score"]) == top
+    assert rows["carol"]["status"] == "not gradable (invalid): carol.zip is not a readable zip file"
+    assert rows["carol"]["last_name"] == "Núñez"
 
     otter = read(out / UNIT / "final_grades.csv")
     names = [c.name for c in suite.checks]
@@ -65,12 +75,17 @@ def test_every_format(book_path, tmp_path):
     assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", UNIT]
     assert canvas[1][0] == "Points Possible" and float(canvas[1][-1]) == top
     assert ["Liddell, Alice", "101", "alice"] == canvas[2][:3]
+    assert canvas[4][0] == "Núñez, Zoë" and canvas[4][-1] == ""  # not gradable: left empty, never 0
+    assert read(out / "not_gradable.csv") == [exports.NOT_GRADABLE_COLUMNS,
+                                              [UNIT, "carol", "invalid", "carol.zip is not a readable zip file"]]
+    carol = dict(zip(otter[0], next(r for r in otter if r[0] == "carol")))
+    assert carol["total_points_earned"] == "" and carol["grading_status"].startswith("not gradable (invalid)")
 
     data = json.loads((out / UNIT / "gradescope" / "bob" / "results.json").read_text())
     assert data["score"] == top - lost and len(data["tests"]) == len(suite.checks)
     assert {"name", "number", "score", "max_score", "status", "output", "visibility"} <= set(data["tests"][0])
     broken = json.loads((out / UNIT / "gradescope" / "carol" / "results.json").read_text())
-    assert broken["score"] == 0 and "not a readable zip" in broken["output"]
+    assert broken["score"] == 0 and "not gradable (invalid): carol.zip is not a readable zip" in broken["output"]
 
     summary = read(out / UNIT / "check_summary.csv")
     assert summary[0] == exports.SUMMARY_COLUMNS
@@ -83,3 +98,15 @@ def test_every_format(book_path, tmp_path):
 def test_unknown_format_is_a_usage_error(book_path, tmp_path, capsys):
     assert main(["export", str(book_path[0]), str(tmp_path / "o"), "--format", "xlsx"]) == 2
     assert "unknown export format" in capsys.readouterr().err
+
+
+def test_export_with_an_accented_roster_under_the_c_locale(book_path, tmp_path):
+    """LC_ALL=C, no UTF-8 mode: the roster is read and the CSVs written as UTF-8 all the same."""
+    path, roster = book_path
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_")}
+    env.update(LC_ALL="C", LANG="C", PYTHONUTF8="0", PYTHONPATH=str(ROOT))
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "export", str(path), str(out), "--roster",
+                           str(roster), "--format", "canvas", "nbgrader"], env=env, capture_output=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert "Núñez, Zoë" in (out / "canvas_import.csv").read_text(encoding="utf-8")

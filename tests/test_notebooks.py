@@ -10,7 +10,7 @@ import pytest
 
 from autograder import batch, notebooks, stubs
 from autograder.cli import main
-from autograder.submission import SubmissionError
+from autograder.submission import SubmissionError, intake
 from autograder.suite import load_suite
 
 from .support import ROOT
@@ -145,19 +145,19 @@ def test_patching_inside_an_exercise_cell_fools_only_the_students_worker(tmp_pat
     assert grade(submission(tmp_path, "cheat.ipynb", edit=patch)) == honest
 
 
-def test_a_copied_exercise_cell_is_not_graded_twice_and_ids_win(tmp_path):
+def test_a_copied_exercise_cell_the_later_one_is_graded_with_or_without_ids(tmp_path):
     path = submission(tmp_path)
     notebook = json.loads(path.read_text())
     copy = dict(next(c for c in notebook["cells"] if c["id"] == "module-tensors"), id="copied", source="%%module tensors\nx = 1\n")
     notebook["cells"].append(copy)
     path.write_text(json.dumps(notebook))
-    assert "x = 1" not in notebooks.submission_sources(path, UNIT)["tensors.py"]
-    for c in notebook["cells"]:  # without cell ids (nbformat 4.4), the unambiguous nbgrader grade_id
+    assert notebooks.submission_sources(path, UNIT)["tensors.py"] == "x = 1\n"  # what a top-to-bottom run leaves
+    for c in notebook["cells"]:  # without cell ids (nbformat 4.4): the same rule, the kernel's
         c.pop("id", None)
     notebook["nbformat_minor"] = 4
     path.write_text(json.dumps(notebook))
     files = notebooks.submission_sources(path, UNIT)
-    assert "tensors.py" not in files and "activations.py" in files  # two cells claim tensors: neither counts
+    assert files["tensors.py"] == "x = 1\n" and "activations.py" in files
 
 
 @pytest.mark.parametrize("content", [b'{"cells": [', b"\x89PNG\r\n\x1a\n\x00\x00", b"[1, 2]", b'{"hello": 1}',
@@ -174,7 +174,7 @@ def test_a_corrupt_or_foreign_notebook_gives_one_clear_line(content, tmp_path, c
 def test_size_cap_and_unit_without_a_notebook(tmp_path, monkeypatch):
     path = submission(tmp_path)
     monkeypatch.setattr(notebooks, "MAX_NOTEBOOK_BYTES", 1000)
-    with pytest.raises(SubmissionError, match="larger than"):
+    with pytest.raises(SubmissionError, match="more than the 1000 bytes allowed; clear the outputs"):
         notebooks.read_notebook(path)
     with pytest.raises(SubmissionError, match="has no notebook"):
         notebooks.submission_sources(path, UNIT, root=tmp_path)
@@ -188,12 +188,12 @@ def test_cli_grades_a_notebook_and_batch_accepts_notebooks(tmp_path, capsys):
     path = submission(folder, "alice.ipynb")
     (folder / "bob").mkdir()
     shutil.copy(path, folder / "bob" / "anything.ipynb")
-    entries = dict(batch.list_entries(folder))
+    entries = dict(batch.list_entries(folder, UNIT))
     assert sorted(entries) == ["alice", "bob"]
     modules = load_suite(UNIT).modules
     for sid, entry in entries.items():
-        loaded = batch.load_submission(entry, tmp_path / sid, modules, UNIT)
-        assert sorted(p.name for p in loaded.glob("*.py")) == sorted(f"{m}.py" for m in modules)
+        found = intake(entry, UNIT)
+        assert sorted(found.files) == sorted(f"{m}.py" for m in modules)
     assert main(["grade", str(path), "--unit", UNIT, "--only", "relu_values", "--format", "json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["score"] < result["tests"][0]["max_score"] and "NotImplementedError" in result["tests"][0]["output"]

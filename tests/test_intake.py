@@ -1,0 +1,341 @@
+"""Submission intake: whatever editor, operating system or packaging a student used, the work is
+found and graded as their kernel saw it (issue 13). Each test is one instance of a kind:
+
+- which cell is the exercise (the kernel's rule: ``%%module NAME``, the last one wins);
+- what Jupyter provides (display, get_ipython, magics) the grader provides;
+- limits apply to what is graded (a notebook heavy with figures grades);
+- one normalisation of uploads (debris, ``\\`` in zips, any depth, near-miss names);
+- the same result in every locale (subprocesses under ``LC_ALL=C``, and cp1252 consoles).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from autograder import notebooks, submission
+from autograder.cli import main
+from autograder.submission import SubmissionError
+
+from .support import ROOT
+
+pytest.importorskip("nbformat")
+
+UNIT = "unit01_foundations"
+ACTIVATIONS = 13.0  # the points of activations' checks
+
+
+def cells_of(base: str) -> list[dict]:
+    notebook = json.loads((ROOT / base / UNIT / f"{UNIT}.ipynb").read_text(encoding="utf-8"))
+    for c in notebook["cells"]:
+        c["source"] = "".join(c["source"])
+    return notebook
+
+
+def stub_notebook() -> dict:
+    return cells_of("assignments")
+
+
+def done_cell(module: str) -> dict:
+    return next(c for c in cells_of("reference")["cells"] if c["id"] == f"module-{module}")
+
+
+def index(notebook: dict, cell_id: str) -> int:
+    return [c.get("id") for c in notebook["cells"]].index(cell_id)
+
+
+def write(path, notebook: dict):
+    path.write_text(json.dumps(notebook, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def grade(path, only=("activations",)):
+    report = submission.grade(path, UNIT, only=list(only), submission_id="intake", salt="test-salt")
+    return report.score, report.output
+
+
+# ---------------------------------------------------------------- 1. which cell is the exercise
+def test_a_copied_cell_in_a_notebook_without_ids_grades_the_later_copy(tmp_path):
+    """nbformat 4.4 (no cell ids), the exercise cell copied and done below the stub: 23/51 before."""
+    notebook = stub_notebook()
+    notebook["cells"].insert(index(notebook, "module-activations") + 1, dict(done_cell("activations"), id="x"))
+    for c in notebook["cells"]:
+        c.pop("id", None)
+    notebook["nbformat_minor"] = 4
+    score, output = grade(write(tmp_path / "old.ipynb", notebook))
+    assert score == ACTIVATIONS
+    assert ("cell 12 and cell 13 both define module activations (`%%module activations`); graded cell 13, the "
+            "later one, as running the notebook top to bottom would") in output
+    assert "missing" not in output
+
+
+def test_cells_that_lost_ids_and_metadata_are_found_by_their_module_line(tmp_path):
+    notebook = cells_of("reference")
+    for c in notebook["cells"]:
+        c.pop("id", None)
+        c["metadata"] = {}
+    report = submission.grade(write(tmp_path / "stripped.ipynb", notebook), UNIT, submission_id="x", salt="s")
+    assert report.score == report.max_score
+    assert "lost their ids and metadata" in report.output
+
+
+@pytest.mark.parametrize("where", ["below", "above"])
+def test_a_jupyterlab_copy_with_a_new_id_beside_the_stub(where, tmp_path):
+    """JupyterLab gives a pasted cell a new id and the stub cannot be deleted: the grader grades what a
+    top-to-bottom run leaves defined (the copy below the stub; the stub when the copy is above it)."""
+    notebook = stub_notebook()
+    at = index(notebook, "module-activations") + (1 if where == "below" else 0)
+    notebook["cells"].insert(at, dict(done_cell("activations"), id="3f9c2a"))
+    score, output = grade(write(tmp_path / "lab.ipynb", notebook))
+    assert score == (ACTIVATIONS if where == "below" else 0)
+    graded = "cell 13 (id 3f9c2a)" if where == "below" else "cell 13 (id module-activations)"
+    assert f"both define module activations (`%%module activations`); graded {graded}, the later one" in output
+
+
+def test_deviations_are_explained_in_notebook_terms(tmp_path):
+    notebook = cells_of("reference")
+    cells = {c["id"]: c for c in notebook["cells"]}
+    cells["module-tensors"]["cell_type"] = "markdown"          # turned into Markdown by a keystroke
+    cells["module-tensors"].pop("outputs"), cells["module-tensors"].pop("execution_count")
+    cells["module-perceptron"]["source"] = notebooks.module_source(cells["module-perceptron"]["source"])  # line lost
+    body = notebooks.module_source(cells["module-activations"]["source"])
+    cut = body.index("def tanh")                                # split in two (Ctrl+Shift+-)
+    cells["module-activations"]["source"] = "%%module activations\n" + body[:cut]
+    notebook["cells"].insert(index(notebook, "module-activations") + 1, {
+        "cell_type": "code", "id": "split2", "metadata": {}, "outputs": [], "execution_count": None,
+        "source": body[cut:]})
+    notebook["cells"].remove(cells["module-network"])           # deleted
+    found = submission.intake(write(tmp_path / "odd.ipynb", notebook), UNIT)
+    text = "\n".join(found.notes)
+    assert "(id module-tensors), is a Markdown cell, so it never runs in Jupyter; it was graded as code" in text
+    assert "(id module-perceptron) is the exercise cell of perceptron but does not start with `%%module perceptron`" in text
+    assert "cell 13 continues the exercise cell of activations, cell 12 (id module-activations), without" in text
+    assert "the notebook has no exercise cell for network" in found.missing["network"]
+    assert "def tanh" in found.files["activations.py"] and "network.py" not in found.files
+    report = submission.grade_intake(found, UNIT, only=["tensors", "perceptron", "activations", "network"],
+                                     submission_id="x", salt="s")
+    network = [r for r in report.results if r.exercise.startswith("network.")]
+    assert all("no exercise cell for network" in r.output and r.score == 0 for r in network)
+    assert report.score == report.max_score - sum(r.max_score for r in network)
+
+
+def test_the_self_check_grades_the_cell_the_grader_picks_and_warns(tmp_path, monkeypatch, capsys):
+    """The kernel ran the done copy (above the stub); the saved notebook's later cell is the stub: the
+    self-check grades the stub, as `grade` does, and says why."""
+    pytest.importorskip("IPython")
+    from autograder.workbook import Workbook
+
+    notebook = stub_notebook()
+    notebook["cells"].insert(index(notebook, "module-activations"), dict(done_cell("activations"), id="copy1"))
+    write(tmp_path / f"{UNIT}.ipynb", notebook)
+    monkeypatch.chdir(tmp_path)
+    workbook = Workbook(UNIT, shell=None)
+    try:
+        for c in notebook["cells"]:
+            if c["cell_type"] == "code" and c["source"].startswith("%%module"):
+                name = notebooks.magic_module(c["source"])
+                if c["id"] != "module-activations":  # the student ran the copy, never the stub below it
+                    workbook.define(name, notebooks.module_source(c["source"]))
+        table = workbook.self_check("activations")
+    finally:
+        workbook.pool.close()
+    out = capsys.readouterr().out
+    assert "both define module activations" in out and "this kernel last ran other code as activations" in out
+    assert sum(r.score for r in table.results) == 0 == grade(tmp_path / f"{UNIT}.ipynb")[0]
+
+
+# ---------------------------------------------------------------- 2. what Jupyter provides
+def test_display_get_ipython_and_magics_grade_as_in_jupyter(tmp_path):
+    notebook = cells_of("reference")
+    cell = notebook["cells"][index(notebook, "module-activations")]
+    cell["source"] = cell["source"].replace(
+        '"""\n', '"""\n%matplotlib inline\n!pip install numpy\nget_ipython().run_line_magic("load_ext", "autoreload")\n', 1)
+    cell["source"] = cell["source"].replace("    return np.maximum(z, 0.0)",
+                                            "    display(z.shape)\n    return np.maximum(z, 0.0)")
+    assert "display(z.shape)" in cell["source"]
+    score, output = grade(write(tmp_path / "jupyter.ipynb", notebook))
+    assert score == ACTIVATIONS
+    assert "`%matplotlib inline` is an IPython magic: it works only in a live Jupyter kernel" in output
+    assert "`!pip install numpy` is a shell command" in output
+
+
+# ---------------------------------------------------------------- 3. limits apply to what is graded
+def test_a_notebook_heavy_with_figures_grades_and_a_refusal_says_what_to_do(tmp_path, monkeypatch):
+    notebook = cells_of("reference")
+    png = base64.b64encode(os.urandom(600_000)).decode()  # 0.8 MiB a figure, 22 figures: 17+ MiB
+    for c in [c for c in notebook["cells"] if c["cell_type"] == "code"][:22]:
+        c["outputs"] = [{"output_type": "display_data", "metadata": {}, "data": {"image/png": png}}]
+    path = write(tmp_path / f"{UNIT}.ipynb", notebook)
+    assert path.stat().st_size > 17 << 20
+    found = submission.intake(path, UNIT)
+    assert sorted(found.files) == ["activations.py", "network.py", "perceptron.py", "tensors.py"]
+    monkeypatch.setattr(submission, "MAX_NOTEBOOK_BYTES", 16 << 20)
+    with pytest.raises(SubmissionError, match=r"more than the 16 MiB allowed; clear the outputs .* and resubmit"):
+        submission.intake(path, UNIT)
+
+
+# ---------------------------------------------------------------- 4. one normalisation of uploads
+def zip_tree(out, files: dict[str, bytes | str]):
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return out
+
+
+def reference_files(prefix: str, sep: str = "/") -> dict[str, str]:
+    return {f"{prefix}{sep}{p.name}": p.read_text(encoding="utf-8") for p in (ROOT / "reference" / UNIT).glob("*.py")}
+
+
+def test_debris_backslashes_and_a_course_folder_two_levels_deep(tmp_path):
+    files = reference_files("Course\\Unit 1\\unit01_foundations", sep="\\")
+    files.update(reference_files("Course\\Unit 4\\unit04_backprop", sep="\\"))  # unit 4 has a network.py too
+    files["__MACOSX/Course/Unit 1/unit01_foundations/._activations.py"] = b"\0\x05\x16\x07 AppleDouble"
+    files["Course/Unit 1/unit01_foundations/._tensors.py"] = b"\0\x05\x16\x07 AppleDouble"
+    files["Course/.DS_Store"] = b"\0\0\0\1Bud1"
+    files["Course/Thumbs.db"] = b"\xd0\xcf"
+    found = submission.intake(zip_tree(tmp_path / "course.zip", files), UNIT)
+    assert found.source == "Course/Unit 1/unit01_foundations/" and not found.missing and not found.notes
+    assert found.files["tensors.py"] == (ROOT / "reference" / UNIT / "tensors.py").read_text(encoding="utf-8")
+    with pytest.raises(SubmissionError, match="unsafe path"):
+        submission.intake(zip_tree(tmp_path / "evil.zip", {"a\\..\\..\\tensors.py": "x = 1"}), UNIT)
+
+
+def test_gradescope_style_folder_with_an_appledouble_twin_and_a_nested_zip(tmp_path):
+    upload = tmp_path / "submission"
+    upload.mkdir()
+    shutil.copy(ROOT / "reference" / UNIT / f"{UNIT}.ipynb", upload / f"{UNIT}.ipynb")
+    (upload / f"._{UNIT}.ipynb").write_bytes(b"\0\x05\x16\x07\0\x02\0\0Mac OS X        ")
+    found = submission.intake(upload, UNIT)
+    assert found.source == f"{UNIT}.ipynb" and len(found.files) == 4
+    nested = tmp_path / "nested"
+    nested.mkdir()
+    zip_tree(nested / "upload.zip", reference_files("home/ada/deep/unit01_foundations"))
+    assert {"tensors.py", "perceptron.py", "activations.py", "network.py"} <= set(submission.intake(nested, UNIT).files)
+
+
+def test_near_miss_names_are_named_and_a_case_only_difference_is_accepted(tmp_path):
+    folder = tmp_path / "work"
+    folder.mkdir()
+    for p in (ROOT / "reference" / UNIT).glob("*.py"):
+        name = {"activations.py": "Activations.py", "perceptron.py": "perceptron (1).py"}.get(p.name, p.name)
+        shutil.copy(p, folder / name)
+    found = submission.intake(folder, UNIT)
+    assert "activations.py" in found.files and "perceptron.py" not in found.files
+    notes = "\n".join(found.notes)
+    assert "Activations.py was graded as activations.py (the name differs only in case" in notes
+    assert "perceptron (1).py looks like it but was not graded: rename it to perceptron.py" in found.missing["perceptron"]
+    assert str(tmp_path) not in notes + json.dumps(found.missing)
+    report = submission.grade_intake(found, UNIT, only=["perceptron"], submission_id="x", salt="s")
+    assert all("rename it to perceptron.py" in r.output for r in report.results if not r.skipped)
+
+
+def test_grade_accepts_a_zip_and_never_shows_temporary_paths(tmp_path, capsys):
+    archive = zip_tree(tmp_path / f"{UNIT}.zip", {**reference_files("my work"), "my work/.DS_Store": b"x"})
+    assert main(["grade", str(archive), "--only", "tensors", "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["score"] > 0 and "Graded: my work/." in result["output"]
+    empty = zip_tree(tmp_path / "empty.zip", {"notes/readme.txt": "hi", "notes/tensors.py.txt": "x = 1"})
+    assert main(["grade", str(empty), "--unit", UNIT]) == 2
+    err = capsys.readouterr().err
+    assert "none of the unit's modules" in err and "not graded: notes/tensors.py.txt (rename them" in err
+    assert str(tmp_path) not in err and "deepgrade-" not in err
+
+
+# ---------------------------------------------------------------- 6. the same result in every locale
+C_LOCALE = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0"}
+
+
+def run(args, env, cwd=ROOT, timeout=240):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "PYTHONIOENCODING"))}
+    environ.update(PYTHONPATH=str(ROOT), **env)
+    return subprocess.run([sys.executable, *args], env=environ, cwd=cwd, capture_output=True, timeout=timeout)
+
+
+def test_a_notebook_with_greek_letters_grades_under_the_c_locale(tmp_path):
+    notebook = cells_of("reference")
+    cell = notebook["cells"][index(notebook, "module-activations")]
+    cell["source"] = cell["source"].replace("    return np.maximum(z, 0.0)",
+                                            "    # max(0, z): like σ, but piecewise — café\n    return np.maximum(z, 0.0)")
+    path = write(tmp_path / f"{UNIT}.ipynb", notebook)
+    done = run(["-m", "autograder.cli", "grade", str(path), "--only", "activations", "--format", "json",
+                "--no-sandbox"], C_LOCALE)
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert json.loads(done.stdout)["score"] == ACTIVATIONS
+
+
+EXECUTE = """
+import sys
+import nbclient, nbformat
+notebook = nbformat.read(sys.argv[1], as_version=4)
+nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
+                        resources={"metadata": {"path": sys.argv[2]}}).execute()
+nbformat.write(notebook, sys.argv[1])
+"""
+
+
+def test_the_notebook_self_check_runs_under_the_c_locale(tmp_path):
+    """A kernel started under LC_ALL=C runs the setup cell, an exercise cell with σ and its self-check."""
+    pytest.importorskip("nbclient")
+    reference = cells_of("reference")
+    keep = {"setup", "module-activations", "check-activations"}
+    reference["cells"] = [c for c in reference["cells"] if c["id"] in keep]
+    cell = reference["cells"][1]
+    cell["source"] = cell["source"].replace("    return np.maximum(z, 0.0)",
+                                            '    print("σ — café")\n    return np.maximum(z, 0.0)')
+    path = write(tmp_path / f"{UNIT}.ipynb", reference)
+    (tmp_path / "execute.py").write_text(EXECUTE, encoding="utf-8")
+    done = run([str(tmp_path / "execute.py"), str(path), str(tmp_path)], {**C_LOCALE, "MPLBACKEND": "Agg"})
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-3000:]
+    executed = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    errors = [o for c in executed for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert not errors, errors
+    table = "".join("".join(o.get("data", {}).get("text/plain", "")) for o in executed[2]["outputs"])
+    assert f"{UNIT}: activations.py (public checks):" in table and "failed" not in table.lower()
+
+
+def test_autograder_check_and_pytest_self_check_on_a_cp1252_console(tmp_path):
+    """A Windows student (no sandbox, console in cp1252) whose error message has a character cp1252 lacks."""
+    folder = shutil.copytree(ROOT / "assignments" / UNIT, tmp_path / UNIT,
+                             ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
+    source = (folder / "activations.py").read_text(encoding="utf-8")
+    (folder / "activations.py").write_text(source.replace("raise NotImplementedError",
+                                                          'raise ValueError("σ ≠ tanh")', 1), encoding="utf-8")
+    env = {"PYTHONIOENCODING": "cp1252", "LANG": "C.UTF-8"}
+    done = run(["-m", "autograder.cli", "check", UNIT, "--path", str(folder)], env)
+    assert done.returncode == 0, done.stderr.decode("cp1252", "replace")
+    assert b"\\u03c3" in done.stdout or "σ".encode("cp1252", "replace") in done.stdout
+    done = run(["-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder / "test_selfcheck.py"), "-k", "sigmoid"],
+               env, cwd=tmp_path)
+    assert done.returncode in (0, 1), done.stdout.decode("cp1252", "replace")[-2000:]
+    assert b"UnicodeEncodeError" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("upload", ["appledouble", "course-zip"])
+def test_gradescope_grades_what_it_used_to_give_zero(upload, tmp_path):
+    """Gradescope's submission folder: a notebook beside its AppleDouble twin; a course folder zipped
+    two levels deep (both got 0, "holds none of the unit's modules", before)."""
+    root = tmp_path / "autograder"
+    folder = root / "submission"
+    folder.mkdir(parents=True)
+    if upload == "appledouble":
+        shutil.copy(ROOT / "reference" / UNIT / f"{UNIT}.ipynb", folder / f"{UNIT}.ipynb")
+        (folder / f"._{UNIT}.ipynb").write_bytes(b"\0\x05\x16\x07\0\x02\0\0Mac OS X        ")
+    else:
+        files = {f"deep-learning/assignments/{UNIT}/{p.name}": p.read_bytes()
+                 for p in (ROOT / "assignments" / UNIT).iterdir() if p.is_file()}
+        files[f"deep-learning/assignments/{UNIT}/{UNIT}.ipynb"] = (ROOT / "reference" / UNIT / f"{UNIT}.ipynb").read_bytes()
+        files["__MACOSX/deep-learning/._assignments"] = b"\0\x05\x16\x07"
+        zip_tree(folder / "deep-learning.zip", files)
+    (root / "submission_metadata.json").write_text(json.dumps({"users": [{"email": "ada@example.edu"}]}))
+    done = run(["-m", "autograder.gradescope", "run", UNIT, "--root", str(root)],
+               {"DEEPGRADE_SALT": "gradescope-intake", "DEEPGRADE_SALT_FILE": str(tmp_path / "none")})
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
+    results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    assert results["score"] == sum(t["max_score"] for t in results["tests"]) > 0, results["output"]
+    assert str(tmp_path) not in results["output"]
