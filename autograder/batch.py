@@ -114,7 +114,12 @@ def content_hash(entry: Path) -> str:
         if "__pycache__" in rel or path.is_dir():
             continue
         digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(b"symlink" if path.is_symlink() else path.read_bytes())
+        if path.is_symlink():
+            digest.update(b"symlink")
+        else:
+            with open(path, "rb") as f:  # streamed: a course folder may hold data sets
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    digest.update(chunk)
         digest.update(b"\0")
     return digest.hexdigest()
 

@@ -16,11 +16,14 @@ are written once. Its cells, each with a fixed cell id and nbgrader metadata:
 
 The student notebook is the same with solution regions stripped (:func:`student_notebook`).
 
-A submitted notebook is read with nbformat (size-capped); only the code cells whose cell id
-(or, failing that, nbgrader ``grade_id``) is a solution cell of the unit's own notebook are
-taken, each as the source of the module the *unit's* notebook names, without its ``%%module``
-line. Outputs, metadata and every other cell are dropped, and the modules are graded in the
-sandbox exactly like a folder of modules.
+A submitted notebook (found by :mod:`autograder.submission`) is parsed with its outputs dropped
+at once, then read with nbformat; its limits are on its code, not its figures. Which cell is a
+module's exercise follows the kernel (:func:`exercise_sources`): the last code cell whose first
+line is ``%%module NAME``, as a top-to-bottom run leaves it; cell ids and nbgrader ``grade_id``
+find a cell that lost that line. Every other cell, output and metadata is dropped, and the
+modules are graded in the sandbox exactly like a folder of modules; each deviation (duplicated or
+split exercise cells, one turned into Markdown, ids lost, IPython syntax) is a note in notebook
+terms.
 """
 from __future__ import annotations
 

@@ -301,6 +301,10 @@ def intake(path: Path, unit: str) -> Intake:
         return notebook
     if found is None:
         raise SubmissionError(nothing_found(files, modules, unit))
+    books = [f.rel for f in files if f.name.lower().endswith(".ipynb")]
+    if books and not untouched(found):
+        found.notes.append(f"the modules in {found.source} were graded; {', '.join(books[:3])} "
+                           f"{'was' if len(books) == 1 else 'were'} not (submit one or the other)")
     return found
 
 

@@ -123,7 +123,7 @@ def run_cli(*args, cwd=None):
 @pytest.mark.parametrize("args, message", [
     (["grade", "no/such/folder", "--no-sandbox"], "no such file or folder"),
     (["grade", "reference/unit01_foundations", "--unit", "unit99_nope", "--no-sandbox"], "unknown unit"),
-    (["grade", "tests", "--unit", UNIT, "--no-sandbox"], "holds none of the unit's modules"),
+    (["grade", "autograder/drivers", "--unit", UNIT, "--no-sandbox"], "holds none of the unit's modules"),
 ])
 def test_cli_usage_errors_are_one_line(args, message):
     done = run_cli(*args, cwd=ROOT)
