@@ -168,8 +168,8 @@ def test_display_get_ipython_and_magics_grade_as_in_jupyter(tmp_path):
 # ---------------------------------------------------------------- 3. limits apply to what is graded
 def test_a_notebook_heavy_with_figures_grades_and_a_refusal_says_what_to_do(tmp_path, monkeypatch):
     notebook = cells_of("reference")
-    png = base64.b64encode(os.urandom(600_000)).decode()  # 0.8 MiB a figure, 22 figures: 17+ MiB
-    for c in [c for c in notebook["cells"] if c["cell_type"] == "code"][:22]:
+    png = base64.b64encode(os.urandom(600_000)).decode()  # 0.8 MiB a figure, 24 figures: 17+ MiB
+    for c in [c for c in notebook["cells"] if c["cell_type"] == "code"][:24]:
         c["outputs"] = [{"output_type": "display_data", "metadata": {}, "data": {"image/png": png}}]
     path = write(tmp_path / f"{UNIT}.ipynb", notebook)
     assert path.stat().st_size > 17 << 20
