@@ -24,6 +24,7 @@ from autograder.cli import main
 from autograder.submission import SubmissionError
 from autograder.suite import load_suite
 
+from .gradescope_support import build_bundle, layout, run_autograder
 from .support import ROOT
 
 pytest.importorskip("nbformat")
@@ -317,13 +318,17 @@ def test_autograder_check_and_pytest_self_check_on_a_cp1252_console(tmp_path):
     assert b"UnicodeEncodeError" not in done.stdout + done.stderr
 
 
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    return build_bundle(tmp_path_factory.mktemp("bundle") / "autograder.zip", UNIT, "gradescope-intake")
+
+
 @pytest.mark.parametrize("upload", ["appledouble", "course-zip"])
-def test_gradescope_grades_what_it_used_to_give_zero(upload, tmp_path):
+def test_gradescope_grades_what_it_used_to_give_zero(upload, bundle, tmp_path):
     """Gradescope's submission folder: a notebook beside its AppleDouble twin; a course folder zipped
     two levels deep (both got 0, "holds none of the unit's modules", before)."""
-    root = tmp_path / "autograder"
-    folder = root / "submission"
-    folder.mkdir(parents=True)
+    folder = tmp_path / "upload"
+    folder.mkdir()
     if upload == "appledouble":
         shutil.copy(ROOT / "reference" / UNIT / f"{UNIT}.ipynb", folder / f"{UNIT}.ipynb")
         (folder / f"._{UNIT}.ipynb").write_bytes(b"\0\x05\x16\x07\0\x02\0\0Mac OS X        ")
@@ -333,10 +338,7 @@ def test_gradescope_grades_what_it_used_to_give_zero(upload, tmp_path):
         files[f"deep-learning/assignments/{UNIT}/{UNIT}.ipynb"] = (ROOT / "reference" / UNIT / f"{UNIT}.ipynb").read_bytes()
         files["__MACOSX/deep-learning/._assignments"] = b"\0\x05\x16\x07"
         zip_tree(folder / "deep-learning.zip", files)
-    (root / "submission_metadata.json").write_text(json.dumps({"users": [{"email": "ada@example.edu"}]}))
-    done = run(["-m", "autograder.gradescope", "run", UNIT, "--root", str(root)],
-               {"DEEPGRADE_SALT": "gradescope-intake", "DEEPGRADE_SALT_FILE": str(tmp_path / "none")})
-    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-2000:]
-    results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
-    assert results["score"] == sum(t["max_score"] for t in results["tests"]) > 0, results["output"]
-    assert str(tmp_path) not in results["output"]
+    root = layout(tmp_path / "gs", bundle, folder, UNIT)
+    results, _ = run_autograder(root, DEEPGRADE_ONLY="tensors.matmul")
+    assert results["tests"] and results["score"] == sum(t["max_score"] for t in results["tests"]) > 0, results["output"]
+    assert str(tmp_path) not in results["output"] and "Graded: " in results["output"]
