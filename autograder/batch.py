@@ -47,7 +47,7 @@ class GradingTimeout(BaseException):
 
 # ---------------------------------------------------------------- submissions
 def student_id(entry: Path) -> str:
-    for suffix in (".zip", ".ipynb"):
+    for suffix in (*submission.ARCHIVES, ".ipynb"):
         if entry.name.lower().endswith(suffix):
             return entry.name[: -len(suffix)]
     return entry.name
@@ -75,8 +75,8 @@ def scan(folder: Path, unit: str | None = None) -> Scan:
     for entry in sorted(folder.iterdir()):
         if submission.debris(entry.name) or submission.ignored_folder(entry.name) or entry.is_symlink():
             continue
-        if not (entry.is_dir() or entry.name.lower().endswith((".zip", ".ipynb"))):
-            print(f"autograder batch: ignoring {entry.name} (not a folder, a .zip or a .ipynb)", file=sys.stderr)
+        if not (entry.is_dir() or submission.archive_kind(entry.name) or entry.name.lower().endswith(".ipynb")):
+            print(f"autograder batch: ignoring {entry.name} (not a folder, an archive or a .ipynb)", file=sys.stderr)
             continue
         found.setdefault(student_id(entry), []).append(entry)
     if unit:

@@ -146,14 +146,19 @@ def wanted(name: str) -> bool:
     return name.lower().endswith((".py", ".ipynb", ".txt")) and not debris(name)
 
 
-def list_files(path: Path) -> list[File]:
-    """The files of a submission that may matter (modules, notebooks, near misses), zips opened."""
+def list_files(path: Path, problems: list[str] | None = None) -> list[File]:
+    """The files of a submission that may matter (modules, notebooks, near misses), archives opened.
+
+    An archive that cannot be read inside a folder is skipped, and why is added to ``problems``
+    (a course folder may hold anything); the upload itself being unreadable is an error.
+    """
     path = Path(path)
+    problems = [] if problems is None else problems
     if path.is_symlink() or not path.exists():
         raise SubmissionError(f"no such file or folder: {path.name}")
     if path.is_file():
-        if path.name.lower().endswith(".zip"):
-            return list_zip(path, "")
+        if archive_kind(path.name):
+            return list_archive(path, "")
         return [_disk_file(path, path.name)]
     files, seen = [], 0
     for folder, dirs, names in os.walk(path):
@@ -167,8 +172,11 @@ def list_files(path: Path) -> list[File]:
             if debris(name) or full.is_symlink() or not full.is_file():
                 continue
             rel = full.relative_to(path).as_posix()
-            if name.lower().endswith(".zip"):
-                files += list_zip(full, rel + "/")
+            if archive_kind(name):
+                try:
+                    files += list_archive(full, rel + "/")
+                except SubmissionError as exc:
+                    problems.append(str(exc))
             elif wanted(name):
                 files.append(_disk_file(full, rel))
     return files
@@ -180,6 +188,83 @@ def _disk_file(path: Path, rel: str) -> File:
             return f.read(limit + 1)
 
     return File(rel, path.stat().st_size, opener)
+
+
+ARCHIVES = {".zip": "zip", ".tar": "tar", ".tar.gz": "tar", ".tgz": "tar", ".tar.bz2": "tar", ".tar.xz": "tar",
+            ".rar": None, ".7z": None}
+
+
+def archive_kind(name: str) -> str | None:
+    """``"zip"`` or ``"tar"`` for archives we open; ``"other"`` for those we cannot (.rar, .7z)."""
+    for suffix, kind in ARCHIVES.items():
+        if name.lower().endswith(suffix):
+            return kind or "other"
+    return None
+
+
+def list_archive(path: Path, prefix: str) -> list[File]:
+    kind = archive_kind(path.name)
+    if kind == "zip":
+        return list_zip(path, prefix)
+    if kind == "tar":
+        return list_tar(path, prefix)
+    raise SubmissionError(f"{prefix.rstrip('/') or path.name} is an archive the grader cannot open; "
+                          "submit a .zip (or the files themselves)")
+
+
+def member_parts(label: str, raw: str) -> list[str] | None:
+    """An archive member's path as parts, ``\\`` read as a separator; None for debris and folders
+    that never hold work; unsafe names (absolute, drive letters, ``..``) refuse the archive."""
+    name = raw.replace("\\", "/")
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in parts:
+        raise SubmissionError(f"{label}: unsafe path {raw!r}")
+    if not parts or name.endswith("/") or any(ignored_folder(p) for p in parts[:-1]) or not wanted(parts[-1]):
+        return None
+    return parts
+
+
+def list_tar(path: Path, prefix: str) -> list[File]:
+    import tarfile
+
+    label = prefix.rstrip("/") or path.name
+    if path.stat().st_size > MAX_ZIP_BYTES:
+        raise SubmissionError(f"{label} is larger than {amount(MAX_ZIP_BYTES)}")
+    try:
+        archive = tarfile.open(path)
+        members = []
+        for member in archive:
+            members.append(member)
+            if len(members) > MAX_ZIP_MEMBERS:
+                raise SubmissionError(f"{label} has more than {MAX_ZIP_MEMBERS} files")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise SubmissionError(f"{label} is not a readable archive ({exc})") from None
+    files = {}
+    for member in members:
+        parts = member_parts(label, member.name)
+        if parts is None or member.isdir():
+            continue
+        if not member.isfile():
+            raise SubmissionError(f"{label}: {member.name!r} is a link or a device, not a file")
+
+        def opener(limit: int, member=member) -> bytes:
+            with archive.extractfile(member) as f:
+                return f.read(limit + 1)
+
+        rel = prefix + "/".join(parts)
+        files[rel] = File(rel, member.size, opener)
+    return list(files.values())
+
+
+def zip_name(info: zipfile.ZipInfo) -> str:
+    """A member's name as its author's system wrote it: without the UTF-8 flag, zipfile reads cp437,
+    but macOS and many tools write UTF-8 all the same."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
 
 
 def list_zip(path: Path, prefix: str) -> list[File]:
@@ -196,11 +281,8 @@ def list_zip(path: Path, prefix: str) -> list[File]:
         raise SubmissionError(f"{label} has more than {MAX_ZIP_MEMBERS} files")
     files = []
     for info in members:
-        name = info.filename.replace("\\", "/")
-        parts = [p for p in name.split("/") if p not in ("", ".")]
-        if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in parts:
-            raise SubmissionError(f"{label}: unsafe path {info.filename!r}")
-        if not parts or name.endswith("/") or any(ignored_folder(p) for p in parts[:-1]) or not wanted(parts[-1]):
+        parts = member_parts(label, zip_name(info))
+        if parts is None:
             continue
         if stat.S_ISLNK(info.external_attr >> 16):
             raise SubmissionError(f"{label}: {info.filename!r} is a symbolic link")
@@ -285,7 +367,8 @@ def intake(path: Path, unit: str) -> Intake:
     from .suite import load_suite
 
     modules = load_suite(unit).modules
-    files = list_files(Path(path))
+    problems: list[str] = []
+    files = list_files(Path(path), problems)
     found = find_modules(files, modules, unit)
     stubs = stub_sources(unit)
 
@@ -298,9 +381,11 @@ def intake(path: Path, unit: str) -> Intake:
         if found is not None:  # the release's folder zipped whole: stub modules beside the worked notebook
             notebook.notes.insert(0, f"the modules in {found.source} are the unchanged stubs, so the notebook "
                                      f"{notebook.source} was graded")
+        notebook.notes += [f"skipped: {problem}" for problem in problems[:3]]
         return notebook
     if found is None:
-        raise SubmissionError(nothing_found(files, modules, unit))
+        raise SubmissionError("; ".join([*problems[:2], nothing_found(files, modules, unit)]))
+    found.notes += [f"skipped: {problem}" for problem in problems[:3]]
     books = [f.rel for f in files if f.name.lower().endswith(".ipynb")]
     if books and not untouched(found):
         found.notes.append(f"the modules in {found.source} were graded; {', '.join(books[:3])} "

@@ -101,8 +101,9 @@ class Workbook:
         """The notebook's saved file: the kernel's session path, else ``<unit>.ipynb`` here."""
         ns = getattr(self.shell, "user_ns", None) or {}
         for name in (ns.get("__session__"), os.environ.get("JPY_SESSION_NAME"), f"{self.unit}.ipynb"):
-            if name and str(name).endswith(".ipynb") and Path(name).is_file():
-                return Path(name)
+            for path in (Path(str(name or "")), Path(Path(str(name or "")).name)):  # absolute, or here
+                if path.name.endswith(".ipynb") and path.is_file():
+                    return path
         return None
 
     def graded_sources(self) -> tuple[dict[str, str], dict[str, list[str]]]:

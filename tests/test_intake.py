@@ -342,3 +342,26 @@ def test_gradescope_grades_what_it_used_to_give_zero(upload, bundle, tmp_path):
     results, _ = run_autograder(root, DEEPGRADE_ONLY="tensors.matmul")
     assert results["tests"] and results["score"] == sum(t["max_score"] for t in results["tests"]) > 0, results["output"]
     assert str(tmp_path) not in results["output"] and "Graded: " in results["output"]
+
+
+def test_tar_archives_utf8_names_without_the_flag_and_unopenable_archives(tmp_path):
+    import io
+    import tarfile
+
+    with tarfile.open(tmp_path / "work.tar.gz", "w:gz") as tar:
+        for p in (ROOT / "reference" / UNIT).glob("*.py"):
+            tar.add(p, f"Übung/{UNIT}/{p.name}")
+    assert submission.intake(tmp_path / "work.tar.gz", UNIT).source == f"Übung/{UNIT}/"
+    with zipfile.ZipFile(tmp_path / "mac.zip", "w") as zf:  # UTF-8 names written without the UTF-8 flag
+        for p in (ROOT / "reference" / UNIT).glob("*.py"):
+            zf.writestr(f"XXbung/{p.name}", p.read_bytes())
+    raw = (tmp_path / "mac.zip").read_bytes()
+    (tmp_path / "mac.zip").write_bytes(raw.replace(b"XXbung/", "Übung/".encode("utf-8")))
+    assert submission.intake(tmp_path / "mac.zip", UNIT).source == "Übung/"
+    (tmp_path / "work.rar").write_bytes(b"Rar!\x1a\x07\x00")
+    with pytest.raises(SubmissionError, match="an archive the grader cannot open; submit a .zip"):
+        submission.intake(tmp_path / "work.rar", UNIT)
+    folder = tmp_path / "folder"
+    shutil.copytree(ROOT / "reference" / UNIT, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(tmp_path / "work.rar", folder / "old.rar")  # inside a folder: skipped, with a note
+    assert any("skipped: old.rar is an archive" in n for n in submission.intake(folder, UNIT).notes)
