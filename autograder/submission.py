@@ -386,10 +386,14 @@ def intake(path: Path, unit: str) -> Intake:
     if found is None:
         raise SubmissionError("; ".join([*problems[:2], nothing_found(files, modules, unit)]))
     found.notes += [f"skipped: {problem}" for problem in problems[:3]]
-    books = [f.rel for f in files if f.name.lower().endswith(".ipynb")]
-    if books and not untouched(found):
-        found.notes.append(f"the modules in {found.source} were graded; {', '.join(books[:3])} "
-                           f"{'was' if len(books) == 1 else 'were'} not (submit one or the other)")
+    if not untouched(found) and any(f.name.lower().endswith(".ipynb") for f in files):
+        try:
+            other = find_notebook(files, unit)
+        except SubmissionError:
+            other = None
+        if other is not None and not untouched(other):
+            found.notes.append(f"the modules in {found.source} were graded; the notebook {other.source} also "
+                               "holds work and was not graded (submit one or the other)")
     return found
 
 
@@ -404,12 +408,30 @@ def find_modules(files: list[File], modules: list[str], unit: str) -> Intake | N
     if not folders:
         return None
 
-    def rank(folder: str):
-        return (len(folders[folder]), any(p.lower() == unit.lower() for p in PurePosixPath(folder).parts),
-                sum(any(f.name == f"{m}.py" for f in fs) for m, fs in folders[folder].items()))
+    stubs = stub_sources(unit)
+
+    def worked(folder: str) -> int:
+        """How many of its modules differ from the stubs (read only for folders still tied)."""
+        count = 0
+        for module, fs in folders[folder].items():
+            try:
+                text = decode_source(fs[0].read(MAX_FILE_BYTES), fs[0].rel)[0]
+            except SubmissionError:
+                text = ""
+            count += not same_code(text, stubs.get(module, "\0"))
+        return count
+
+    def rank(folder: str) -> tuple:
+        parts = PurePosixPath(folder).parts
+        return (len(folders[folder]), any(p.lower() == unit.lower() for p in parts))
 
     best = max(rank(d) for d in folders)
     tied = sorted(d for d in folders if rank(d) == best)
+    if len(tied) > 1:  # more than one copy of the unit: the worked one, else the shallowest
+        most = max(worked(d) for d in tied)
+        tied = [d for d in tied if worked(d) == most]
+        depth = min(len(PurePosixPath(d).parts) for d in tied)
+        tied = [d for d in tied if len(PurePosixPath(d).parts) == depth]
     if len(tied) > 1:
         raise SubmissionError(f"the unit's modules are in more than one folder ({', '.join(shown(d) for d in tied)}); "
                               "submit one copy of the unit")

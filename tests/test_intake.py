@@ -365,3 +365,15 @@ def test_tar_archives_utf8_names_without_the_flag_and_unopenable_archives(tmp_pa
     shutil.copytree(ROOT / "reference" / UNIT, folder, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(tmp_path / "work.rar", folder / "old.rar")  # inside a folder: skipped, with a note
     assert any("skipped: old.rar is an archive" in n for n in submission.intake(folder, UNIT).notes)
+
+
+def test_two_copies_of_the_unit_the_worked_one_then_the_shallowest(tmp_path):
+    upload = tmp_path / "upload"
+    shutil.copytree(ROOT / "assignments" / UNIT, upload / "course" / "assignments" / UNIT)  # the release's stubs
+    shutil.copytree(ROOT / "reference" / UNIT, upload / "mine" / UNIT)                      # the work
+    assert submission.intake(upload, UNIT).source == f"mine/{UNIT}/"
+    shutil.copytree(ROOT / "reference" / UNIT, upload / "mine" / UNIT / "backup" / UNIT)   # a backup below it
+    assert submission.intake(upload, UNIT).source == f"mine/{UNIT}/"
+    shutil.copytree(ROOT / "reference" / UNIT, upload / "also" / UNIT)
+    with pytest.raises(SubmissionError, match=r"in more than one folder \(also/unit01_foundations/, mine/"):
+        submission.intake(upload, UNIT)
