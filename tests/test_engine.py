@@ -234,3 +234,21 @@ def test_a_module_that_exits_twice_in_a_row_fails_its_remaining_calls_at_once(tm
     assert "activations.py exited the worker (exit status 0, as os._exit does) in 2 calls in a row; its " \
            "remaining checks were not run" in activations[-1].output
     assert all(r.status == "passed" for r in report.results if r.exercise.startswith("tensors."))
+
+
+def test_a_driver_entering_a_module_that_exits_is_stopped_after_two_crashes():
+    from autograder.sandbox.proxy import Session, Student
+    from autograder.sandbox.session import StudentError
+
+    files = {"__init__.py": "", "dies.py": "import os\n\ndef now():\n    os._exit(3)\n"}
+    session = Session("drivers_exit", files, drivers={"probe": "def run():\n    return student('dies.now')()\n"})
+    student = Student(session)
+    try:
+        for attempt in range(3):
+            session.begin_check(10)
+            with pytest.raises(StudentError) as failure:
+                student.driver("probe", "run")()
+        assert "dies.py exited the worker (exit status 3, as os._exit does) in 2 calls in a row" in str(failure.value)
+        assert session.workers_started == 3  # the third call failed at once, in the third worker
+    finally:
+        session.close()

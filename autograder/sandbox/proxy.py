@@ -172,7 +172,12 @@ class Session:
         what = f"{handle.type}.{target}" if handle else target
         if handle is not None:
             request["handle"] = handle.id
+        if target.startswith("driver:") and self.broken_modules:  # so a driver fails at once there too
+            request["broken"] = sorted(self.broken_modules)
         header, value = self.request("call", request, what)
+        error = header.get("error") if type(header.get("error")) is dict else {}
+        if error.get("type") == "ModuleBroken" and error.get("message") in self.broken_modules:
+            raise StudentError(self.broken_modules[error["message"]])
         return _unwrap(header, value, what)
 
     def batch(self, target: str, arg_lists: list, kwargs: dict | None = None) -> list:
