@@ -35,6 +35,7 @@ class Session:
         self.calls: set[str] = set()  # student exercises the running check called (see begin_check)
         self.violations: dict[str, str] = {}  # exercise -> why it used a forbidden API (scores 0)
         self.strikes: dict[str, tuple[str, int]] = {}  # module -> (crash or timeout, calls in a row)
+        self.given_up: dict[str, str] = {}  # "crash" or "timeout" -> the first module given up on for it
         self.handle_modules: dict[int, str] = {}  # handle id -> the module whose call returned it
 
     # ---------------------------------------------------------------- lifecycle
@@ -143,17 +144,24 @@ class Session:
         return header, answer
 
     def _strike(self, module: str | None, exc: StudentError):
-        """Two crashes (or two time-outs) in a row in one module: its remaining calls fail at once."""
+        """Two crashes (or two time-outs) in a row in one module: its remaining calls fail at once.
+
+        Once one module was given up on that way, one more of the same kind is enough elsewhere:
+        a submission whose every call hangs is graded in a bounded time, not 20 s per module.
+        """
         if module is None or exc.kind not in ("crash", "timeout") or module in self.broken_modules:
             return
         kind, count = self.strikes.get(module, (exc.kind, 0))
         count = count + 1 if kind == exc.kind else 1
         self.strikes[module] = (exc.kind, count)
-        if count >= STRIKES:
+        needed = 1 if exc.kind in self.given_up else STRIKES
+        if count >= needed:
+            first = self.given_up.setdefault(exc.kind, module)
             what = (f"exited the worker ({exc.reason})" if exc.kind == "crash" else
                     "did not finish within the time limit")
-            self.broken_modules[module] = (f"{module}.py {what} in {count} calls in a row; its remaining "
-                                           f"checks were not run (last: {exc})")
+            times = f"in {count} calls in a row" if count > 1 else f"as {first}.py did twice before"
+            self.broken_modules[module] = (f"{module}.py {what} {times}; its remaining checks were not run "
+                                           f"(last: {exc})")
 
     def _note(self, header: dict):
         """Take what the worker reports beside an answer: exercises called, forbidden APIs used."""
