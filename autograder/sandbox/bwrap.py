@@ -22,7 +22,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .launchers import Launcher, site_paths, worker_env
+from .plain import Launcher, site_paths, worker_env
 
 CODE, WORK = "/opt/deepgrade", "/tmp/work"
 TMPFS_BYTES = 256 << 20

@@ -1,84 +1,24 @@
 """How a worker process is started: plainly, or inside a bubblewrap sandbox.
 
-:class:`Launcher` starts ``python -I -S worker.py`` as a plain subprocess with a cleared
-environment; the worker applies rlimits to itself before it imports anything of the student's.
-:class:`BwrapLauncher` (in :mod:`.bwrap`) adds namespaces, a seccomp filter and cgroups.
-:func:`choose` picks one: official grading refuses to run unsandboxed unless told to.
+:class:`~.plain.Launcher` (in :mod:`.plain`) starts ``python -I -S worker.py`` as a plain
+subprocess; :class:`~.bwrap.BwrapLauncher` (in :mod:`.bwrap`) adds namespaces, a seccomp filter
+and cgroups. :func:`choose` picks one: official grading refuses to run unsandboxed unless told to.
 """
 from __future__ import annotations
 
 import functools
-import os
-import stat
-import subprocess
-import sys
-import sysconfig
-from pathlib import Path
+
+from .bwrap import BwrapLauncher, probe
+from .plain import Launcher, drops_privileges, site_paths, worker_env  # noqa: F401 (public here too)
 
 
 class SandboxUnavailable(RuntimeError):
     """Official grading asked for the sandbox and this machine cannot provide it."""
 
 
-def site_paths() -> list[str]:
-    """Where numpy and torch live, without the project's editable-install hooks (``-S`` skips .pth)."""
-    paths = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    return sorted(p for p in paths if os.path.isdir(p))
-
-
-def worker_env(preload: str, work: str) -> dict:
-    return {"PATH": "/usr/bin:/bin", "HOME": work, "TMPDIR": work, "LANG": "C.UTF-8",
-            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-            "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "DEEPGRADE_PRELOAD": preload}
-
-
-NOBODY = 65534
-
-
-class Launcher:
-    """A plain subprocess: separate process and clean environment, rlimits, no namespaces.
-
-    Started by root, the worker drops to uid/gid 65534 so it cannot read files only root may
-    (keep ``reference/`` and the salt mode 0700 where this fallback runs, e.g. in a container).
-    """
-
-    @property
-    def isolation(self) -> str:
-        return "subprocess (uid 65534)" if drops_privileges() else "subprocess"
-
-    def spawn(self, code: Path, preload: str, fds: tuple[int, int], stderr: int) -> subprocess.Popen:
-        env = {**worker_env(preload, str(code)), "DEEPGRADE_FDS": "%d,%d" % fds}
-        argv = [sys.executable, "-I", "-S", str(code / "worker.py"), str(code), str(code), *site_paths()]
-        drop = {}
-        if drops_privileges():
-            os.chown(code, NOBODY, NOBODY)
-            drop = {"user": NOBODY, "group": NOBODY, "extra_groups": []}
-        return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
-                                pass_fds=fds, start_new_session=True, cwd=code, **drop)
-
-    def release(self, proc: subprocess.Popen) -> None:
-        """Called after the worker was killed: reap whatever it left behind."""
-
-
-def _others_can_use(path: str) -> bool:
-    """Every folder on the way is searchable, and the target readable, by any user."""
-    path = os.path.realpath(path)
-    parts = [path] + [str(p) for p in Path(path).parents]
-    return all(os.stat(p).st_mode & (stat.S_IXOTH | (stat.S_IROTH if p == path else 0)) ==
-               (stat.S_IXOTH | (stat.S_IROTH if p == path else 0)) for p in parts)
-
-
-@functools.cache
-def drops_privileges() -> bool:
-    """Root drops to uid 65534 for plain workers when that user can run the interpreter."""
-    return os.geteuid() == 0 and all(_others_can_use(p) for p in [sys.executable, *site_paths()])
-
-
 @functools.cache
 def sandbox_problem() -> str | None:
     """None when the bubblewrap sandbox works here, else why not (one line)."""
-    from .bwrap import probe
-
     return probe()
 
 
@@ -91,8 +31,6 @@ def choose(no_sandbox: bool = False) -> Launcher:
     if problem:
         raise SandboxUnavailable(f"the bubblewrap sandbox cannot run here ({problem}); "
                                  "install bubblewrap, or pass --no-sandbox to grade without isolation")
-    from .bwrap import BwrapLauncher
-
     return BwrapLauncher()
 
 
@@ -100,6 +38,4 @@ def self_check_launcher() -> Launcher:
     """The sandbox where it works (Linux with bubblewrap), else a plain subprocess."""
     if sandbox_problem():
         return Launcher()
-    from .bwrap import BwrapLauncher
-
     return BwrapLauncher()

@@ -11,7 +11,7 @@ import queue
 import threading
 import time
 
-from .launchers import Launcher
+from .plain import Launcher
 from .session import Limits, Worker
 
 

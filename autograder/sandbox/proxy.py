@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from . import wire
-from .launchers import Launcher
+from .plain import Launcher
 from .session import Limits, StudentError, Worker
 
 STRIKES = 2  # crashes (or time-outs) in a row after which a module's remaining calls fail at once

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import wire
-from .launchers import Launcher
+from .plain import Launcher
 
 HERE = Path(__file__).parent
 STDERR_KEEP = 16 << 10
