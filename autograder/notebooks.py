@@ -399,9 +399,8 @@ def kernel_source(text: str) -> tuple[str, list[str]]:
         return text, []
     except SyntaxError:
         pass
-    ipython = [line.strip() for line in text.splitlines() if line.lstrip().startswith(("%", "!"))]
-    if not ipython:
-        return text, []
+    ipython = [line.strip() for line in text.splitlines()
+               if line.lstrip().startswith(("%", "!")) or line.rstrip().endswith("?")]
     try:
         from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
 
@@ -414,7 +413,8 @@ def kernel_source(text: str) -> tuple[str, list[str]]:
         return text, []
     notes = []
     for line in ipython[:5]:
-        kind = "a shell command" if line.startswith("!") else "an IPython magic"
+        kind = ("a shell command" if line.startswith("!") else "an IPython magic" if line.startswith("%")
+                else "IPython's help syntax")
         notes.append(f"`{line[:60]}` is {kind}: it works only in a live Jupyter kernel and does nothing when "
                      "your work is graded (keep such lines out of exercise cells)")
     return transformed, notes

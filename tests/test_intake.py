@@ -157,14 +157,15 @@ def test_display_get_ipython_and_magics_grade_as_in_jupyter(tmp_path):
     notebook = cells_of("reference")
     cell = notebook["cells"][index(notebook, "module-activations")]
     cell["source"] = cell["source"].replace(
-        '"""\n', '"""\n%matplotlib inline\n!pip install numpy\nget_ipython().run_line_magic("load_ext", "autoreload")\n', 1)
+        '"""\n', '"""\n%matplotlib inline\n!pip install numpy\nnp.maximum?\n'
+                  'get_ipython().run_line_magic("load_ext", "autoreload")\n', 1)
     cell["source"] = cell["source"].replace("    return np.maximum(z, 0.0)",
                                             "    display(z.shape)\n    return np.maximum(z, 0.0)")
     assert "display(z.shape)" in cell["source"]
     score, output = grade(write(tmp_path / "jupyter.ipynb", notebook))
     assert score == ACTIVATIONS
     assert "`%matplotlib inline` is an IPython magic: it works only in a live Jupyter kernel" in output
-    assert "`!pip install numpy` is a shell command" in output
+    assert "`!pip install numpy` is a shell command" in output and "`np.maximum?` is IPython's help syntax" in output
 
 
 # ---------------------------------------------------------------- 3. limits apply to what is graded
