@@ -123,7 +123,7 @@ def requirements(root: Path = REPO) -> str:
     """The bundle's requirements.txt: the project's dependencies plus what the suites import."""
     import tomllib
 
-    deps = list(tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"])
+    deps = list(tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"])
     names = {re.split(r"[<>=!~ \[]", d, maxsplit=1)[0].lower() for d in deps}
     deps += [d for d in EXTRA_REQUIREMENTS if re.split(r"[<>=!~ ]", d, maxsplit=1)[0] not in names]
     return "\n".join(deps) + "\n"
@@ -163,7 +163,7 @@ def bundle(unit: str, out: Path, root: Path = REPO, time_limit: float = DEFAULT_
 def student_of(metadata_path: Path) -> str:
     """The id that seeds this student's inputs: the first user's email, else their id."""
     try:
-        metadata = json.loads(Path(metadata_path).read_text())
+        metadata = json.loads(Path(metadata_path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return "anonymous"
     users = metadata.get("users") or [{}]
@@ -190,7 +190,7 @@ def misconfigured(unit: str, why: str) -> dict:
 def write_results(path: Path, data: dict):
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -287,7 +287,7 @@ def run(unit: str, root: Path) -> dict:
     budget = max(limit - longest - MARGIN, 0.0)
     latest: dict = {}  # the partial results so far, for the watchdog
     _watchdog(results, unit, limit - MARGIN / 2, latest)
-    salt = key_file.read_text().strip()
+    salt = key_file.read_text(encoding="utf-8").strip()
     student = student_of(root / "submission_metadata.json")
     with tempfile.TemporaryDirectory(prefix="deepgrade-") as work:
         try:
@@ -316,7 +316,7 @@ def run(unit: str, root: Path) -> dict:
                         + (" ..." if len(left) > 5 else ""))
     log_attempts(data)
     try:
-        if json.loads(results.read_text()) != first:
+        if json.loads(results.read_text(encoding="utf-8")) != first:
             log("results.json was changed during grading by something other than the grader; overwritten")
     except (OSError, ValueError):
         log("results.json was removed or corrupted during grading; written again")

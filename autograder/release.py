@@ -133,8 +133,8 @@ def build(out: Path, root: Path = ROOT, vector_units: list[str] | None = ()) -> 
         shutil.copytree(root / name, out / name, ignore=_ignore(root))
     write_instructor_manifests(out, root)
     write_vectors(out, root, vector_units)
-    (out / "README.md").write_text(README)
-    (out / "pyproject.toml").write_text(student_pyproject(root))
+    (out / "README.md").write_text(README, encoding="utf-8")
+    (out / "pyproject.toml").write_text(student_pyproject(root), encoding="utf-8")
     return out
 
 
@@ -168,7 +168,8 @@ def write_vectors(out: Path, root: Path = ROOT, units: list[str] | None = None) 
 
     folder = out / "autograder" / vectors.PUBLIC.name
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "__init__.py").write_text('"""Public test vectors: data the self-check replays (autograder.vectors)."""\n')
+    (folder / "__init__.py").write_text('"""Public test vectors: data the self-check replays (autograder.vectors)."""\n',
+                                        encoding="utf-8")
     coverage = {}
     for unit in (unit_names() if units is None else units):
         recorded = vectors.load(unit)
@@ -202,11 +203,12 @@ def write_instructor_manifests(out: Path, root: Path = ROOT):
     units = out / "autograder" / "units"
     for unit, checks in instructor_only(root).items():
         if (units / f"{unit}.py").is_file():
-            (units / f"{unit}.instructor.json").write_text(json.dumps({"unit": unit, "checks": checks}, indent=1) + "\n")
+            (units / f"{unit}.instructor.json").write_text(json.dumps({"unit": unit, "checks": checks}, indent=1) + "\n",
+                                                           encoding="utf-8")
 
 
 def student_pyproject(root: Path = ROOT) -> str:
-    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     return PYPROJECT.format(version=__version__, python=project.get("requires-python", ">=3.11"),
                             dependencies=json.dumps(project["dependencies"]),
                             notebooks=json.dumps(project.get("optional-dependencies", {}).get("notebooks", [])))
@@ -218,7 +220,7 @@ def _region_lines(root: Path) -> tuple[set[str], set[str]]:
     outside_lines: set[str] = set()
     for path in sorted((root / "reference").glob("*/*.py")):
         inside = False
-        for line in path.read_text().splitlines():
+        for line in path.read_text(encoding="utf-8").splitlines():
             stripped = line.strip()
             if stripped in (BEGIN, END):
                 inside = stripped == BEGIN
@@ -261,4 +263,4 @@ def _existing_salt(root: Path) -> str | None:
     if os.environ.get("DEEPGRADE_SALT"):
         return os.environ["DEEPGRADE_SALT"]
     path = root / seeds.SALT_FILE
-    return path.read_text().strip() if path.exists() else None
+    return path.read_text(encoding="utf-8").strip() if path.exists() else None

@@ -69,7 +69,7 @@ class Report:
         }
 
     def write_json(self, path: Path):
-        Path(path).write_text(json.dumps(self.gradescope(), indent=2) + "\n")
+        Path(path).write_text(json.dumps(self.gradescope(), indent=2) + "\n", encoding="utf-8")
 
     def table(self, console=None):
         from rich.console import Console

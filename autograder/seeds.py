@@ -25,12 +25,12 @@ def course_salt(course_dir: Path | None = None, create: bool = True) -> str:
         return os.environ["DEEPGRADE_SALT"]
     path = (course_dir or Path.cwd()) / SALT_FILE
     if path.exists():
-        return path.read_text().strip()
+        return path.read_text(encoding="utf-8").strip()
     if not create:
         return PUBLIC_SALT
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(secrets.token_hex(16) + "\n")
-    return path.read_text().strip()
+    path.write_text(secrets.token_hex(16) + "\n", encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()
 
 
 def unit_key(salt: str, unit: str) -> str:

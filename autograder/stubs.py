@@ -61,7 +61,7 @@ def generate(unit_dir: Path) -> dict[str, str | bytes]:
         if path.is_dir() or "__pycache__" in rel or rel.startswith("."):
             continue
         if path.suffix == ".py":
-            files[rel] = strip_solutions(path.read_text(), rel)
+            files[rel] = strip_solutions(path.read_text(encoding="utf-8"), rel)
         elif path.suffix == ".ipynb":
             from .notebooks import student_notebook  # noqa: PLC0415 (only units with notebooks)
 
@@ -79,7 +79,7 @@ def write(root: Path = ROOT, out: Path | None = None) -> list[str]:
     """Regenerate ``assignments/``; returns the units written."""
     out = out or root / "assignments"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "__init__.py").write_text(PACKAGE_INIT)
+    (out / "__init__.py").write_text(PACKAGE_INIT, encoding="utf-8")
     units = []
     for unit_dir in reference_units(root):
         target = out / unit_dir.name

@@ -376,7 +376,14 @@ def intake(path: Path, unit: str) -> Intake:
         return all(same_code(src, stubs.get(name[:-3], "\0")) for name, src in intake.files.items()
                    if name != "__init__.py")
 
-    notebook = find_notebook(files, unit) if found is None or untouched(found) else None
+    notebook = None
+    if found is None:
+        notebook = find_notebook(files, unit)
+    elif untouched(found):
+        try:
+            notebook = find_notebook(files, unit)
+        except SubmissionError:  # no usable notebook beside the stubs: the stubs, as submitted
+            notebook = None
     if notebook is not None and (found is None or not untouched(notebook)):
         if found is not None:  # the release's folder zipped whole: stub modules beside the worked notebook
             notebook.notes.insert(0, f"the modules in {found.source} are the unchanged stubs, so the notebook "
@@ -468,11 +475,13 @@ def shown(folder: str) -> str:
     return "the submission's top folder" if folder in ("", ".") else f"{folder}/"
 
 
-def near_misses(module: str, files: list[File], ext: str = ".py") -> list[File]:
+def near_misses(module: str, files: list[File], folder: str | None = None) -> list[File]:
+    """Files named almost like ``module.py`` (another case, a copy suffix, another extension), or
+    named exactly so in another folder than ``folder``."""
     out = []
     for f in files:
-        stem, dot, suffix = f.name.rpartition(".")
-        if f.name == f"{module}{ext}":
+        stem = f.name.rpartition(".")[0]
+        if f.name == f"{module}.py" and (folder is None or f.folder == folder):
             continue
         if stem_key(stem) == module.lower() or stem_key(f.name.split(".")[0]) == module.lower():
             out.append(f)
@@ -483,10 +492,11 @@ def missing_module(module: str, files: list[File], folder: str) -> str:
     why = f"{module}.py is missing from the submission"
     if folder not in ("", "."):
         why = f"{module}.py is missing from {folder}/"
-    near = near_misses(module, files)
+    near = near_misses(module, files, folder)
     if near:
+        place = f"{folder}/{module}.py" if folder not in ("", ".") else f"{module}.py"
         why += (f"; {', '.join(f.rel for f in near[:3])} looks like it but was not graded: rename it to "
-                f"{module}.py and resubmit")
+                f"{place} and resubmit")
     return why
 
 

@@ -169,7 +169,7 @@ def _list_instructor_only(suite: Suite):
     if not path.is_file():
         return
     known = {c.name for c in suite.checks}
-    for entry in json.loads(path.read_text())["checks"]:
+    for entry in json.loads(path.read_text(encoding="utf-8"))["checks"]:
         if entry["name"] not in known:
             suite.checks.append(Check(entry["name"], _placeholder(suite.unit), entry["exercise"], float(entry["points"]),
                                       entry["visibility"], needs_reference=True, tags=("instructor-only",)))

@@ -215,7 +215,7 @@ def save(vectors: dict, folder: Path) -> tuple[Path, Path]:
     unit = vectors["unit"]
     index = folder / f"{unit}.json"
     data = folder / f"{unit}.npz"
-    index.write_text(json.dumps({"unit": unit, "format": 1, "functions": functions}, indent=1) + "\n")
+    index.write_text(json.dumps({"unit": unit, "format": 1, "functions": functions}, indent=1) + "\n", encoding="utf-8")
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     data.write_bytes(buffer.getvalue())
@@ -226,7 +226,7 @@ def read(folder: Path, unit: str) -> dict | None:
     index = folder / f"{unit}.json"
     if not index.is_file():
         return None
-    meta = json.loads(index.read_text())
+    meta = json.loads(index.read_text(encoding="utf-8"))
     with np.load(folder / f"{unit}.npz", allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
     for entry in meta["functions"].values():

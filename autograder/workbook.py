@@ -139,12 +139,12 @@ class Workbook:
             files[f"{m}.py"] = assemble(parts)[0]
         return dict(sorted(files.items())), warnings_
 
-    def results(self, checks, full: bool) -> list:
-        """CheckResults of ``checks`` on the graded sources, graded once per version of them."""
+    def results(self, checks, full: bool, warn: str = "") -> list:
+        """CheckResults of ``checks`` on the graded sources, graded once per version of them; the
+        warnings about module ``warn``'s cells are printed first."""
         files, warnings_ = self.graded_sources()
-        for m in sorted({c.exercise.split(".")[0] for c in checks}):
-            for text in warnings_.get(m, []):
-                print(f"Warning: {text}")
+        for text in warnings_.get(warn, []):
+            print(f"Warning: {text}")
         digest = hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()[:16]
         done = self.cache.setdefault((full, digest), {})
         modules = {c.exercise.split(".")[0] for c in checks if c.name not in done}
@@ -167,7 +167,7 @@ class Workbook:
     def self_check(self, module: str) -> "ResultTable":
         """The public checks of one module, as a table."""
         checks = [c for c in self.suite.checks if c.exercise.split(".")[0] == module]
-        return ResultTable(f"{self.unit}: {module}.py (public checks)", self.results(checks, full=False))
+        return ResultTable(f"{self.unit}: {module}.py (public checks)", self.results(checks, full=False, warn=module))
 
     def score(self, exercise: str) -> float:
         """Show an exercise's results and return its points (nbgrader's partial credit)."""
@@ -175,7 +175,7 @@ class Workbook:
 
         full = os.environ.get("NBGRADER_EXECUTION") == "autograde" and runner.load_reference(self.suite) is not None
         checks = [c for c in self.suite.checks if c.exercise == exercise]
-        results = self.results(self.suite.checks if full else checks, full)
+        results = self.results(self.suite.checks if full else checks, full, warn=exercise.split(".")[0])
         mine = [r for r in results if r.exercise == exercise]
         display(ResultTable(f"{exercise}" + ("" if full else " (public checks)"), mine))
         return round(sum(r.score for r in mine), 6)

@@ -378,3 +378,32 @@ def test_two_copies_of_the_unit_the_worked_one_then_the_shallowest(tmp_path):
     shutil.copytree(ROOT / "reference" / UNIT, upload / "also" / UNIT)
     with pytest.raises(SubmissionError, match=r"in more than one folder \(also/unit01_foundations/, mine/"):
         submission.intake(upload, UNIT)
+
+
+KERNEL_FILES = ("/proc/", "cgroup")  # the kernel's own ASCII interfaces
+
+
+def test_every_text_file_the_grader_reads_or_writes_names_its_encoding():
+    """The kind behind the C-locale failures: text I/O that falls back to the locale's encoding."""
+    import ast
+
+    unnamed = []
+    for path in sorted((ROOT / "autograder").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, ast.Call) or any(k.arg == "encoding" for k in node.keywords):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in ("read_text", "write_text"):
+                text = True
+            elif name == "open" and isinstance(func, ast.Name):
+                mode = next((k.value for k in node.keywords if k.arg == "mode"), None)
+                mode = node.args[1] if len(node.args) > 1 else mode
+                text = not (isinstance(mode, ast.Constant) and "b" in str(mode.value))
+            else:
+                continue
+            line = ast.get_source_segment(source, node) or ""
+            if text and not any(k in line for k in KERNEL_FILES):
+                unnamed.append(f"{path.relative_to(ROOT)}:{node.lineno}: {line[:80]}")
+    assert not unnamed, "text I/O without an explicit encoding:\n" + "\n".join(unnamed)

@@ -30,7 +30,7 @@ def labelled_csv(path: Path, classes: tuple[str, ...]) -> tuple[np.ndarray, np.n
     Lines starting with ``#`` are comments. Returns float64 features (N, D) and int64 labels (N,),
     each label the index of its class name in ``classes``.
     """
-    with open(path, newline="") as f:
+    with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.reader(line for line in f if not line.startswith("#")))
     body = rows[1:]
     X = np.array([[float(v) for v in row[:-1]] for row in body], dtype=np.float64)

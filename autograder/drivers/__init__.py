@@ -14,4 +14,4 @@ HERE = Path(__file__).parent
 
 
 def load(*names: str) -> dict[str, str]:
-    return {name: (HERE / f"{name}.py").read_text() for name in names}
+    return {name: (HERE / f"{name}.py").read_text(encoding="utf-8") for name in names}

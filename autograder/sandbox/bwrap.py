@@ -84,7 +84,7 @@ class Cgroup:
                 continue
             for key, value in settings.items():
                 try:
-                    (path / key).write_text(str(value))
+                    (path / key).write_text(str(value), encoding="utf-8")
                 except OSError:
                     pass
             self.dirs.append(path)
@@ -96,7 +96,7 @@ class Cgroup:
         for d in self.dirs:
             for _ in range(50):
                 try:
-                    pids = [int(p) for p in (d / "cgroup.procs").read_text().split()]
+                    pids = [int(p) for p in (d / "cgroup.procs").read_text(encoding="utf-8").split()]
                 except OSError:
                     break
                 if not pids:
