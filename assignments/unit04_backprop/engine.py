@@ -66,7 +66,11 @@ class Value:
         raise NotImplementedError
 
     def tanh(self):
-        """Hyperbolic tangent, with derivative 1 - tanh(self) ** 2."""
+        """Hyperbolic tangent, with derivative 1 - tanh(self) ** 2.
+
+        Defined for every finite input: at self.data = 400 or -400 the value is 1.0 or -1.0 and
+        the derivative 0.0 (no OverflowError, no warning).
+        """
         # YOUR CODE HERE
         raise NotImplementedError
 

@@ -5,7 +5,10 @@
   relative tolerance; after a failure, per-entry differences on a sample localize the error.
 - :func:`adjoint`: the exact test ``<F x, y> == <x, F^T y>`` for maps linear in an argument.
 - :func:`backward_contract`: zero upstream gives zero gradients, linear in the upstream gradient,
-  repeatable.
+  repeatable; :func:`backward_contract_cases` credits each as a case (a constant passes only the
+  trivial ones).
+- :func:`varying`: wraps a forward so that a constant forward pass fails the gradient check (it
+  leaves nothing to check a gradient against).
 
 ``forward`` arguments are *batched*: a function from a list of input dicts to a list of output
 arrays (see :func:`batched`), so all perturbed evaluations travel in one request.
@@ -131,3 +134,46 @@ def backward_contract(backward: Callable[[list[np.ndarray]], list[tuple]], upstr
                                "(backward(a*g1 + b*g2) != a*backward(g1) + b*backward(g2))")
         if not np.array_equal(x1, r):
             raise CheckFailure(f"{name}: two calls with the same arguments returned different gradient #{i + 1}")
+
+
+def varying(forward: Forward, name: str) -> Forward:
+    """``forward`` (batched), failing when every perturbed input gave the same output: a constant
+    forward pass leaves nothing to check a gradient against."""
+    def wrapped(points):
+        outs = forward(points)
+        if all(np.array_equal(o, outs[0]) for o in outs[1:]):
+            raise CheckFailure(f"{name}: the forward pass gave the same output for every perturbed input, so there "
+                               "is no gradient to check it against")
+        return outs
+    return wrapped
+
+
+def backward_contract_cases(ctx, backward: Callable[[list[np.ndarray]], list[tuple]], upstream_shape,
+                            name: str) -> None:
+    """:func:`backward_contract` as three cases of ``ctx`` (one round trip): zero upstream gives
+    zeros and two calls agree (trivial cases: a constant passes them), linear in the upstream
+    gradient and not identically zero."""
+    g1, g2 = ctx.rng.standard_normal(upstream_shape), ctx.rng.standard_normal(upstream_shape)
+    a, b = 0.7, -1.3
+    outs = {}
+    with ctx.case("zero upstream gradient gives zero gradients", trivial=True):
+        outs = dict(zip(("zero", "g1", "g2", "mix", "again"),
+                        backward([np.zeros(upstream_shape), g1, g2, a * g1 + b * g2, g1])))
+        for i, z in enumerate(outs["zero"]):
+            if np.any(z != 0):
+                ctx.fail(f"{name}: with a zero upstream gradient, gradient #{i + 1} should be all zeros, but its "
+                         f"largest entry is {np.max(np.abs(z)):.3g}")
+    if not outs:
+        return
+    with ctx.case("linear in the upstream gradient"):
+        if not any(np.any(x != 0) for x in outs["g1"]):
+            ctx.fail(f"{name}: a random upstream gradient gave all-zero gradients")
+        for i, (x1, x2, m) in enumerate(zip(outs["g1"], outs["g2"], outs["mix"])):
+            scale = np.abs(a * x1) + np.abs(b * x2) + 1e-300
+            if np.any(np.abs(m - (a * x1 + b * x2)) > 1e-9 * scale + 1e-12):
+                ctx.fail(f"{name}: gradient #{i + 1} is not linear in the upstream gradient "
+                         "(backward(a*g1 + b*g2) != a*backward(g1) + b*backward(g2))")
+    with ctx.case("two calls with the same arguments agree", trivial=True):
+        for i, (x1, r) in enumerate(zip(outs["g1"], outs["again"])):
+            if not np.array_equal(x1, r):
+                ctx.fail(f"{name}: two calls with the same arguments returned different gradient #{i + 1}")

@@ -1,7 +1,8 @@
 """Training outcomes: data sets the grader generates, and accuracy it computes itself.
 
 A training check runs the student's components in the worker (through a driver), gets back only
-parameters, and judges them here on held-out data the student's code never saw.
+parameters, and judges them on held-out data the student's code never saw (the forward pass that
+scores them is an answer key, so it lives with the unit's keys in ``autograder/keys/``).
 """
 from __future__ import annotations
 
@@ -19,20 +20,6 @@ def two_moons(n: int, rng: np.random.Generator, noise: float = 0.1) -> tuple[np.
                  np.stack([np.cos(angle), np.sin(angle)], axis=1),
                  np.stack([1 - np.cos(angle), 0.5 - np.sin(angle)], axis=1))
     return X + noise * rng.standard_normal((n, 2)), y
-
-
-def mlp_scores(params, X: np.ndarray, layer_sizes: list[int], name: str, activation: str = "relu") -> np.ndarray:
-    """Scores of the MLP ``params`` (a list of (W, b); ``activation``, "relu" or "sigmoid", after
-    every layer but the last), after checking that its layers have the sizes ``layer_sizes`` =
-    [inputs, hidden..., outputs]."""
-    params = compare.sequence(params, name, len(layer_sizes) - 1)
-    A = X
-    for l, (layer, m, k) in enumerate(zip(params, layer_sizes[:-1], layer_sizes[1:]), 1):
-        W, b = compare.sequence(layer, f"layer {l} of {name}", 2)
-        A = A @ compare.array(W, f"W of layer {l} of {name}", (m, k)) + compare.array(b, f"b of layer {l} of {name}", (k,))
-        if l < len(params):
-            A = np.maximum(A, 0.0) if activation == "relu" else 0.5 * (1 + np.tanh(A / 2))
-    return A
 
 
 def require_accuracy(scores: np.ndarray, y: np.ndarray, minimum: float, name: str) -> float:

@@ -1,7 +1,8 @@
 """Statistical checks of random draws, each an acceptance region at a stated confidence level.
 
 A correct implementation fails one of these checks with probability at most ``1 - confidence``
-(default :data:`CONFIDENCE`, so one run in a million), and the failure message says so; a wrong
+(default :data:`CONFIDENCE`, so one run in a million; a check that runs k of them passes
+``confidence=`` :func:`per_test` ``(k)`` to keep the whole check at one in a million), and the failure message says so; a wrong
 one fails as soon as its error is a few standard errors wide, which the sample sizes of the checks
 make certain for the mistakes that matter (a wrong fan, a wrong scale, a wrong distribution).
 
@@ -9,11 +10,15 @@ make certain for the mistakes that matter (a wrong fan, a wrong scale, a wrong d
 - :func:`mean`: a sample mean against the normal approximation (the CLT) with known variances.
 - :func:`variance`: the mean square about a known centre, with the known kurtosis of the law.
 - :func:`goodness_of_fit`: Pearson's chi-square test of binned counts.
+
+scipy is imported only by the two tests that need its special functions, so a suite that imports
+this module does not pay for ``scipy.stats`` (seconds) when it loads.
 """
 from __future__ import annotations
 
+from statistics import NormalDist
+
 import numpy as np
-from scipy import stats
 
 from ..context import CheckFailure
 
@@ -24,14 +29,39 @@ def _chance(confidence: float) -> str:
     return f"(a correct implementation lands outside this range with probability {1 - confidence:.0e})"
 
 
+def per_test(tests: int, total: float = 1 - CONFIDENCE) -> float:
+    """The confidence of each of ``tests`` tests so that together they fail with probability at
+    most ``total`` (union bound)."""
+    return 1 - total / tests
+
+
 def z_value(confidence: float = CONFIDENCE) -> float:
     """The two-sided standard normal quantile: P(|Z| > z) = 1 - confidence."""
-    return float(stats.norm.ppf(0.5 + confidence / 2))
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+def binomial_interval(n: int, p: float, confidence: float = CONFIDENCE) -> tuple[int, int]:
+    """The central interval [lo, hi] of Binomial(n, p) holding at least ``confidence`` of its mass
+    (as ``scipy.stats.binom.interval``: the alpha/2 and 1 - alpha/2 quantiles)."""
+    from scipy.special import bdtr  # noqa: PLC0415 (P(X <= k); scipy.special loads fast)
+
+    def quantile(q: float) -> int:  # the smallest k with P(X <= k) >= q
+        lo, hi = 0, n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if bdtr(mid, n, p) >= q:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    alpha = 1 - confidence
+    return quantile(alpha / 2), quantile(1 - alpha / 2)
 
 
 def proportion(count: int, n: int, p: float, name: str, *, confidence: float = CONFIDENCE) -> None:
     """``count`` successes in ``n`` independent trials of probability ``p``."""
-    lo, hi = stats.binom.interval(confidence, n, p)
+    lo, hi = binomial_interval(n, p, confidence)
     if not lo <= count <= hi:
         raise CheckFailure(f"{name}: {count} of {n} ({count / n:.4f}); with probability {p:g} each the "
                            f"count should be between {int(lo)} and {int(hi)} {_chance(confidence)}")
@@ -72,7 +102,9 @@ def goodness_of_fit(counts: np.ndarray, probs: np.ndarray, name: str, *, what: s
     counts = np.asarray(counts, dtype=np.float64)
     expected = counts.sum() * np.asarray(probs, dtype=np.float64)
     statistic = float(np.sum((counts - expected) ** 2 / expected))
-    limit = float(stats.chi2.ppf(confidence, len(counts) - 1))
+    from scipy.special import chdtri  # noqa: PLC0415 (the inverse chi-square survival function)
+
+    limit = float(chdtri(len(counts) - 1, 1 - confidence))
     if statistic > limit:
         worst = int(np.argmax(np.abs(counts - expected) / np.sqrt(expected)))
         raise CheckFailure(f"{name}: the counts over {len(counts)} {what} do not follow the required distribution "

@@ -56,3 +56,22 @@ def keeps_inputs(target, *args):
     before = copy.deepcopy(args)
     student(target)(*args)  # noqa: F821
     return _same(before, args)
+
+
+def basics():
+    """Facts about a new Value and about ``Value ** Value``, as strings the grader compares."""
+    Value = student("engine.Value")  # noqa: F821
+
+    def kind(x):
+        return f"float {float(x)!r}" if isinstance(x, float) else f"{type(x).__name__} {x!r}"[:60]
+
+    v = Value(3)
+    facts = {"data": kind(v.data), "grad": kind(v.grad)}
+    try:
+        Value(3.0) ** Value(2.0)
+        facts["pow_value"] = "returned a result"
+    except TypeError:
+        facts["pow_value"] = "TypeError"
+    except Exception as exc:  # noqa: BLE001 (reported to the student as what happened)
+        facts["pow_value"] = f"raised {type(exc).__name__}"
+    return facts

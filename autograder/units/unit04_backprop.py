@@ -1,5 +1,12 @@
-"""Unit 4 checks: chain rule on small graphs, a scalar autograd engine, a two-layer network on XOR,
-BPTT for a vanilla RNN, gradient clipping. Every gradient key is sympy's derivative."""
+"""Unit 4 checks that ship to students: chain rule on small graphs, a scalar autograd engine, a
+two-layer network on XOR, BPTT for a vanilla RNN, gradient clipping. Every gradient key is sympy's
+derivative of a formula the docstrings state; gradient checks use the student's own forward.
+
+Checks that compute an expected output in numpy (the network's forward pass and loss, the SGD
+step, the RNN's hidden states) are registered from ``autograder/keys/unit04_backprop.py``.
+Every documented case (each operation, T = 1, each window edge, clipping at the bound) is a
+fixed case in every grading; hypothesis draws only add to them.
+"""
 from __future__ import annotations
 
 import functools
@@ -18,6 +25,16 @@ from ..suite import Suite
 suite = Suite("unit04_backprop", modules=["graphs", "engine", "network", "rnn", "clipping"],
               title="Backpropagation: chain rule, autograd engine, two-layer network, BPTT, clipping",
               drivers=drivers.load("unit04_backprop"))
+
+suite.builds_on.update({
+    "network.backward": ("network.forward",),
+    "network.train": ("network.forward", "network.bce_loss", "network.backward", "network.sgd_step"),
+    "rnn.rnn_backward": ("rnn.rnn_forward",),
+    "rnn.rnn_backward_truncated": ("rnn.rnn_forward",),
+})
+suite.forbid("torch", "jax", "tensorflow", "autograd", "micrograd", "sympy", "scipy", "sklearn",
+             why="unit 4 is backpropagation by hand in numpy and plain Python: the chain rule, the Value engine, "
+                 "the network and BPTT are the exercise, not a library's automatic differentiation")
 
 TIGHT = {"rtol": 1e-9, "atol": 1e-12}
 
@@ -56,8 +73,12 @@ def add_multiply_key(ctx):
         compare.close_scalar(f, value, f"f from add_multiply({x!r}, {y!r}, {z!r})", hidden=ctx.hidden, **TIGHT)
         _compare_gradients(ctx, f"add_multiply({x!r}, {y!r}, {z!r})", grads, key, ["x", "y", "z"])
 
-    number = properties.floats(-10, 10)
-    properties.run(ctx, prop, max_examples=25, x=number, y=number, z=number)
+    with ctx.case("fixed points (x + y = 0 included)"):
+        for x, y, z in ((1.5, -2.0, 3.0), (2.0, -2.0, -0.5), (-1.25, 0.5, 0.0)):
+            prop(x, y, z)
+    with ctx.case("hypothesis-drawn points"):
+        number = properties.floats(-10, 10)
+        properties.run(ctx, prop, max_examples=25, x=number, y=number, z=number)
 
 
 @functools.lru_cache(maxsize=None)
@@ -82,7 +103,11 @@ def sigmoid_neuron_key(ctx):
         compare.close_scalar(f, value, "f from sigmoid_neuron", hidden=ctx.hidden, **TIGHT)
         _compare_gradients(ctx, "sigmoid_neuron", grads, key, ["w", "x", "b"])
 
-    properties.run(ctx, prop, max_examples=25, args=neuron_inputs())
+    for d in (1, 3):
+        with ctx.case(f"D={d}"):
+            prop((ctx.rng.uniform(-2, 2, d), ctx.rng.uniform(-2, 2, d), float(ctx.rng.uniform(-2, 2))))
+    with ctx.case("hypothesis-drawn points"):
+        properties.run(ctx, prop, max_examples=25, args=neuron_inputs())
 
 
 @functools.lru_cache(maxsize=None)
@@ -91,9 +116,12 @@ def two_layer_key(d: int, h: int) -> ArrayKey:
                     {"x": (d,), "W1": (h, d), "b1": (h,), "w2": (h,), "b2": ()})
 
 
+TWO_LAYER_SIZES = [(1, 1), (2, 3), (3, 2)]  # (D, H): a scalar net, and both non-square shapes of W1
+
+
 @st.composite
 def two_layer_inputs(draw):
-    d, h = draw(st.sampled_from([(1, 1), (2, 3), (3, 2)]))
+    d, h = draw(st.sampled_from(TWO_LAYER_SIZES))
     return {"x": draw(properties.arrays((d,), -2, 2)), "W1": draw(properties.arrays((h, d), -2, 2)),
             "b1": draw(properties.arrays((h,), -1, 1)), "w2": draw(properties.arrays((h,), -2, 2)),
             "b2": draw(properties.floats(-1, 1))}
@@ -111,7 +139,12 @@ def two_layer_expression_key(ctx):
         compare.close_scalar(f, value, "f from two_layer_expression", hidden=ctx.hidden, **TIGHT)
         _compare_gradients(ctx, "two_layer_expression", grads, key, order)
 
-    properties.run(ctx, prop, max_examples=25, args=two_layer_inputs())
+    for d, h in TWO_LAYER_SIZES:
+        with ctx.case(f"D={d}, H={h}"):
+            prop({"x": ctx.rng.uniform(-2, 2, d), "W1": ctx.rng.uniform(-2, 2, (h, d)), "b1": ctx.rng.uniform(-1, 1, h),
+                  "w2": ctx.rng.uniform(-2, 2, h), "b2": float(ctx.rng.uniform(-1, 1))})
+    with ctx.case("hypothesis-drawn points"):
+        properties.run(ctx, prop, max_examples=15, args=two_layer_inputs())
 
 
 # ---------------------------------------------------------------- the autograd engine
@@ -166,6 +199,23 @@ def value_operations(ctx):
             backprop(ctx, tree, [float(ctx.rng.uniform(0.5, 2.0)), float(ctx.rng.uniform(-2.0, -0.5))])
     with ctx.case("x0.relu() at x0 == 0 (derivative 0 by convention)"):
         backprop(ctx, ["relu", var(0)], [0.0, 1.0])
+    for x in (400.0, -400.0):
+        with ctx.case(f"x0.tanh() at x0 = {x:g} (no overflow)"):
+            backprop(ctx, ["tanh", var(0)], [x, 1.0])
+
+
+@suite.check("engine.Value", points=1, name="value_basics")
+def value_basics(ctx):
+    """A new Value stores its number as a float with grad 0.0; a Value exponent raises TypeError."""
+    facts = ctx.student.driver("unit04_backprop", "basics")()
+    with ctx.case("Value(3) has data 3.0 (a float) and grad 0.0"):
+        if facts.get("data") != "float 3.0" or facts.get("grad") != "float 0.0":
+            ctx.fail(f"Value(3): data and grad should be the floats 3.0 and 0.0; got data {facts.get('data')} and "
+                     f"grad {facts.get('grad')}")
+    with ctx.case("x ** Value(2.0) raises TypeError"):
+        if facts.get("pow_value") != "TypeError":
+            ctx.fail(f"Value(3.0) ** Value(2.0) should raise TypeError (only int or float exponents); it "
+                     f"{facts.get('pow_value')}")
 
 
 @suite.check("engine.Value", points=3, name="chain_through_each_operation")
@@ -218,7 +268,7 @@ def random_expression_trees(ctx):
 KEYS = ("W1", "b1", "W2", "b2")
 XOR_X = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
 XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
-XOR = {"hidden": 8, "lr": 2.0, "epochs": 300, "loss": 0.05}
+XOR = {"hidden": 8, "lr": 2.0, "epochs": 300, "loss": 0.05, "starts": 2}
 
 
 def bce_build(x, y, W1, b1, W2, b2):
@@ -251,11 +301,6 @@ def network_problem(ctx, n=4, d=2, h=3):
     return X, y, init_params(ctx, d, h)
 
 
-def probabilities(X, params):
-    z = np.tanh(X @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"]
-    return 1 / (1 + np.exp(-z))
-
-
 def param_dict(value, name: str, like: dict) -> dict:
     if type(value) is not dict or set(value) != set(like):
         raise CheckFailure(f"{name} should be a dict with keys {sorted(like)}, but it is {compare.describe(value)}"
@@ -265,24 +310,6 @@ def param_dict(value, name: str, like: dict) -> dict:
 
 def student_forward(ctx, X, params):
     return compare.sequence(ctx.student.network.forward(X, params), "forward(X, params)", 2)
-
-
-@suite.check("network.forward", points=2)
-def forward_values(ctx):
-    X, _, params = network_problem(ctx, n=6, d=3, h=5)
-    p, _ = student_forward(ctx, X, params)
-    compare.close(p, probabilities(X, params), "p from forward(X, params)", hidden=ctx.hidden)
-
-
-@suite.check("network.bce_loss", points=2)
-def bce_loss_values(ctx):
-    bce = ctx.student.network.bce_loss
-    for label, targets in (("labels 0 and 1", lambda n: (ctx.rng.uniform(size=(n, 1)) < 0.5).astype(float)),
-                           ("soft targets in [0, 1]", lambda n: ctx.rng.uniform(size=(n, 1)))):
-        with ctx.case(label):
-            p, y = ctx.rng.uniform(0.02, 0.98, (7, 1)), targets(7)
-            want = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-            compare.close_scalar(bce(p, y), want, "bce_loss(p, y)", hidden=ctx.hidden, **TIGHT)
 
 
 def student_grads(ctx, X, y, params):
@@ -315,21 +342,8 @@ def backward_matches_finite_differences(ctx):
             ctx.fail("forward returned probabilities p outside (0, 1)")
         return [np.array(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))) for p in ps]
 
-    gradients.directional(loss, params, grads, np.array(1.0), rng=ctx.rng, name="backward")
-
-
-@suite.check("network.sgd_step", points=2)
-def sgd_step_exact(ctx):
-    """new = params - lr * grads exactly, as new arrays, leaving the inputs alone."""
-    _, _, params = network_problem(ctx)
-    grads = {k: ctx.rng.standard_normal(v.shape) for k, v in params.items()}
-    lr = float(ctx.rng.uniform(0.01, 1.0))
-    new = param_dict(ctx.student.network.sgd_step(params, grads, lr), "sgd_step(params, grads, lr)", params)
-    for k in KEYS:
-        compare.close(new[k], params[k] - lr * grads[k], f"sgd_step(...)[{k!r}]", rtol=1e-15, atol=1e-15,
-                      hidden=ctx.hidden)
-    if not ctx.student.driver("unit04_backprop", "keeps_inputs")("network.sgd_step", params, grads, lr):
-        ctx.fail("sgd_step modified the params or grads dict it was given (or their arrays); return new ones")
+    gradients.directional(gradients.varying(loss, "forward"), params, grads, np.array(1.0), rng=ctx.rng,
+                          name="backward")
 
 
 def student_train(ctx, X, y, params, lr, epochs):
@@ -353,31 +367,36 @@ def train_steps_keyed(ctx):
                       hidden=ctx.hidden)
         for k in KEYS:
             compare.close(got[k], expected[k], f"the params[{k!r}] from train after 2 epochs", hidden=ctx.hidden)
-    with ctx.case("the initial params are left unchanged"):
+    with ctx.case("the initial params are left unchanged", trivial=True):
         if not ctx.student.driver("unit04_backprop", "keeps_inputs")("network.train", X, y, params, lr, 2):
             ctx.fail("train modified the params dict it was given (or its arrays); work on copies")
-    with ctx.case("0 epochs"):
+    with ctx.case("0 epochs", trivial=True):
         got, _ = student_train(ctx, X, y, params, lr, 0)
         for k in KEYS:
             compare.close(got[k], params[k], f"the params[{k!r}] from train after 0 epochs", rtol=0, atol=0)
 
 
-@suite.check("network.train", points=3, name="train_solves_xor", timeout=40)
+@suite.check("network.train", points=3, name="train_solves_xor", timeout=40, false_failure=1e-6)
 def train_solves_xor(ctx):
-    """XOR from a random start: the final BCE, recomputed here, is below the stated loss.
+    """XOR from random starts: the final mean BCE, recomputed here with the sympy key, is below the
+    stated loss from at least one of two starts; the recorded losses decrease.
 
-    Calibration: over 3,000 random starts the reference's final loss stays below 0.0045, a
-    tenfold margin under the threshold.
+    Calibration (tests/units/test_unit04_backprop.py documents it): over 20,000 random starts the
+    reference's final loss has log10 of mean about -3.4 and never reached the threshold; the chance
+    that both starts of one grading miss it is far below one in a million.
     """
-    params = init_params(ctx, 2, XOR["hidden"])
-    got, losses = student_train(ctx, XOR_X, XOR_Y, params, XOR["lr"], XOR["epochs"])
-    p = probabilities(XOR_X, got)
-    loss = float(-np.mean(XOR_Y * np.log(p) + (1 - XOR_Y) * np.log(1 - p)))
     setup = f"(tanh hidden layer of {XOR['hidden']}, lr={XOR['lr']}, {XOR['epochs']} epochs)"
-    if not loss < XOR["loss"]:
-        ctx.fail(f"train on XOR {setup} ended with loss {loss:.4g}; it must be below {XOR['loss']}")
-    if not losses[-1] < losses[0]:
-        ctx.fail(f"train on XOR {setup}: the recorded losses did not decrease ({losses[0]:.4g} -> {losses[-1]:.4g})")
+    finals = []
+    for _ in range(XOR["starts"]):
+        params = init_params(ctx, 2, XOR["hidden"])
+        got, losses = student_train(ctx, XOR_X, XOR_Y, params, XOR["lr"], XOR["epochs"])
+        if not losses[-1] < losses[0]:
+            ctx.fail(f"train on XOR {setup}: the recorded losses did not decrease ({losses[0]:.4g} -> {losses[-1]:.4g})")
+        finals.append(loss_key(XOR_X, XOR_Y, got)[0])
+        if finals[-1] < XOR["loss"]:
+            return
+    ctx.fail(f"train on XOR {setup} ended with losses {', '.join(f'{v:.4g}' for v in finals)} from "
+             f"{XOR['starts']} random starts; at least one must be below {XOR['loss']}")
 
 
 # ---------------------------------------------------------------- BPTT
@@ -399,35 +418,10 @@ def rnn_key(t: int, d: int, h: int) -> ArrayKey:
     return ArrayKey(rnn_build, shapes, wrt=RNN_ARGS)
 
 
-def rnn_states(x, h0, Wx, Wh, b):
-    h = [h0]
-    for row in x:
-        h.append(np.tanh(row @ Wx + h[-1] @ Wh + b))
-    return np.array(h[1:])
-
-
 def rnn_problem(ctx, t, d, h):
     return {"x": ctx.rng.standard_normal((t, d)), "h0": 0.5 * ctx.rng.standard_normal(h),
             "Wx": ctx.rng.standard_normal((d, h)) / np.sqrt(d), "Wh": 0.8 * ctx.rng.standard_normal((h, h)) / np.sqrt(h),
             "b": 0.1 * ctx.rng.standard_normal(h)}
-
-
-def truncated_key(args: dict, dh: np.ndarray, window: int) -> dict:
-    """Truncated BPTT as a sum of sympy keys: the term at step t is the full BPTT of the window
-    of steps ending at t, started from the (constant) hidden state before the window."""
-    (t_len, d), h = args["x"].shape, args["h0"].size
-    states = np.vstack([args["h0"], rnn_states(**args)])  # states[s] = h[s-1]
-    out = {k: np.zeros_like(v) for k, v in args.items()}
-    for t in range(t_len):
-        start = max(0, t - window + 1)
-        upstream = np.zeros((t - start + 1, h))
-        upstream[-1] = dh[t]
-        _, g = rnn_key(t - start + 1, d, h)(**{**args, "x": args["x"][start:t + 1], "h0": states[start]}, dh=upstream)
-        out["x"][start:t + 1] += g["x"]
-        out["h0"] += g["h0"] if start == 0 else 0
-        for k in ("Wx", "Wh", "b"):
-            out[k] += g[k]
-    return out
 
 
 def student_rnn_grads(ctx, args, upstreams, window=None):
@@ -440,23 +434,19 @@ def student_rnn_grads(ctx, args, upstreams, window=None):
                   for g, k in zip(compare.sequence(o, f"{name}(...)", 5), RNN_ARGS)) for o in outs]
 
 
-@suite.check("rnn.rnn_forward", points=2)
-def rnn_forward_values(ctx):
-    args = rnn_problem(ctx, 5, 3, 4)
-    h, _ = compare.sequence(ctx.student.rnn.rnn_forward(*(args[k] for k in RNN_ARGS)), "rnn_forward(...)", 2)
-    compare.close(h, rnn_states(**args), "h from rnn_forward", hidden=ctx.hidden)
+BPTT_SIZES = ((3, 1, 2), (5, 1, 1), (1, 2, 3))  # (T, D, H); T = 1 has no recurrence to go through
 
 
 @suite.check("rnn.rnn_backward", points=4, timeout=60)
 def bptt_matches_sympy(ctx):
-    """Every gradient against sympy's derivative of the unrolled graph."""
-    for t, d, h in ((3, 1, 2), (5, 1, 1)):
+    """Every gradient against sympy's derivative of the unrolled graph, T = 1 included."""
+    for t, d, h in BPTT_SIZES:
         with ctx.case(f"T={t}, D={d}, H={h}"):
             args, dh = rnn_problem(ctx, t, d, h), ctx.rng.standard_normal((t, h))
             _, key = rnn_key(t, d, h)(**args, dh=dh)
             (grads,) = student_rnn_grads(ctx, args, [dh])
             for k, got in zip(RNN_ARGS, grads):
-                compare.close(got, key[k], f"d{k} from rnn_backward", hidden=ctx.hidden)
+                compare.close(got, key[k], f"d{k} from rnn_backward (T={t})", hidden=ctx.hidden)
 
 
 @suite.check("rnn.rnn_backward", points=2, name="bptt_matches_finite_differences")
@@ -466,41 +456,29 @@ def bptt_matches_finite_differences(ctx):
     (grads,) = student_rnn_grads(ctx, args, [dh])
     forward = gradients.batched(ctx.student.rnn.rnn_forward, RNN_ARGS, dh.shape, "h from rnn_forward",
                                 select=lambda r: compare.sequence(r, "rnn_forward(...)", 2)[0])
-    gradients.directional(forward, args, dict(zip(RNN_ARGS, grads)), dh, rng=ctx.rng, name="rnn_backward")
+    gradients.directional(gradients.varying(forward, "rnn_forward"), args, dict(zip(RNN_ARGS, grads)), dh,
+                          rng=ctx.rng, name="rnn_backward")
 
 
 @suite.check("rnn.rnn_backward", points=1, name="bptt_contract")
 def bptt_contract(ctx):
     args = rnn_problem(ctx, 4, 2, 3)
-    gradients.backward_contract(lambda gs: student_rnn_grads(ctx, args, gs), (4, 3), rng=ctx.rng,
-                                name="rnn_backward")
+    gradients.backward_contract_cases(ctx, lambda gs: student_rnn_grads(ctx, args, gs), (4, 3), "rnn_backward")
 
 
-@suite.check("rnn.rnn_backward_truncated", points=3, timeout=60)
-def truncated_matches_sympy(ctx):
-    """Windows shorter than the sequence: each step's term keyed by sympy over its own window."""
-    args, dh = rnn_problem(ctx, 4, 1, 2), ctx.rng.standard_normal((4, 2))
-    for window in (1, 2, 3):
-        with ctx.case(f"window={window}, T=4"):
-            key = truncated_key(args, dh, window)
+@suite.check("rnn.rnn_backward_truncated", points=2, name="truncated_equals_full_when_window_covers", timeout=60)
+def truncated_equals_full_when_window_covers(ctx):
+    """window >= T gives full BPTT (sympy's derivative of the unrolled graph), T = 1 included;
+    window < 1 raises ValueError."""
+    for (t, d, h), window in (((3, 1, 2), 3), ((3, 1, 2), 5), ((1, 2, 3), 1)):
+        with ctx.case(f"window={window}, T={t}"):
+            args, dh = rnn_problem(ctx, t, d, h), ctx.rng.standard_normal((t, h))
+            _, key = rnn_key(t, d, h)(**args, dh=dh)
             (grads,) = student_rnn_grads(ctx, args, [dh], window)
             for k, got in zip(RNN_ARGS, grads):
-                compare.close(got, key[k], f"d{k} from rnn_backward_truncated(dh, cache, {window})",
-                              hidden=ctx.hidden)
-
-
-@suite.check("rnn.rnn_backward_truncated", points=2, name="truncated_equals_full_when_window_covers")
-def truncated_equals_full_when_window_covers(ctx):
-    """window >= T gives your full BPTT; window < 1 raises ValueError."""
-    args, dh = rnn_problem(ctx, 4, 2, 3), ctx.rng.standard_normal((4, 3))
-    (full,) = student_rnn_grads(ctx, args, [dh])
-    for window in (4, 6):
-        with ctx.case(f"window={window}, T=4"):
-            (grads,) = student_rnn_grads(ctx, args, [dh], window)
-            for k, got, want in zip(RNN_ARGS, grads, full):
-                compare.close(got, want, f"d{k} from rnn_backward_truncated(dh, cache, {window}) compared "
-                              "with rnn_backward", rtol=1e-10, atol=1e-12)
-    with ctx.case("window=0 raises ValueError"):
+                compare.close(got, key[k], f"d{k} from rnn_backward_truncated(dh, cache, {window}) with T={t} "
+                              "(full BPTT)", hidden=ctx.hidden)
+    with ctx.case("window=0 raises ValueError", trivial=True):
         _, cache = ctx.student.rnn.rnn_forward(*(args[k] for k in RNN_ARGS))
         compare.raises(lambda: ctx.student.rnn.rnn_backward_truncated(dh, cache, 0), ("ValueError",),
                        "rnn_backward_truncated", "for window=0")
@@ -513,43 +491,60 @@ def gradient_lists():
                     min_size=1, max_size=4)
 
 
+def global_norm(grads) -> float:
+    return float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+
+
 def student_clip(ctx, grads, max_norm):
     name = f"clip_by_global_norm(grads, {max_norm!r})"
     clipped, total = compare.sequence(ctx.student.clipping.clip_by_global_norm(grads, max_norm), name, 2)
     clipped = compare.sequence(clipped, f"the clipped list from {name}", len(grads))
-    norm = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+    norm = global_norm(grads)
     compare.close_scalar(total, norm, f"total_norm from {name}", rtol=1e-12, atol=0)
     return [compare.array(c, f"clipped[{i}] from {name}", g.shape) for i, (c, g) in enumerate(zip(clipped, grads))], norm
+
+
+def scaled(ctx, grads, max_norm):
+    clipped, norm = student_clip(ctx, grads, max_norm)
+    for i, (c, g) in enumerate(zip(clipped, grads)):
+        compare.close(c, g * (max_norm / norm), f"clipped[{i}] from clip_by_global_norm (expected "
+                      f"grads[{i}] * max_norm / total_norm)", rtol=1e-12, atol=0)
+
+
+def unchanged(ctx, grads, max_norm):
+    clipped, _ = student_clip(ctx, grads, max_norm)
+    for i, (c, g) in enumerate(zip(clipped, grads)):
+        compare.close(c, g, f"clipped[{i}] from clip_by_global_norm (at or below the bound it must equal "
+                      f"grads[{i}])", rtol=1e-15, atol=0)
+
+
+# Global norm 13 exactly: 3, 4 and 12 are a Pythagorean quadruple.
+PYTHAGOREAN = [np.array([[3.0, 0.0], [0.0, 4.0]]), np.array([12.0])]
 
 
 @suite.check("clipping.clip_by_global_norm", points=2)
 def clipping_bounds_norm_keeps_direction(ctx):
     """Above the bound: every array scaled by max_norm / total_norm, so the norm is max_norm."""
-    def prop(grads, ratio):
-        max_norm = ratio * float(np.sqrt(sum(np.sum(g * g) for g in grads)))
-        clipped, norm = student_clip(ctx, grads, max_norm)
-        for i, (c, g) in enumerate(zip(clipped, grads)):
-            compare.close(c, g * (max_norm / norm), f"clipped[{i}] from clip_by_global_norm (expected "
-                          f"grads[{i}] * max_norm / total_norm)", rtol=1e-12, atol=0)
-
-    properties.run(ctx, prop, max_examples=25, grads=gradient_lists(), ratio=properties.floats(0.01, 0.99))
+    with ctx.case("several arrays, total_norm 13 > max_norm 6.5"):
+        scaled(ctx, PYTHAGOREAN, 6.5)
+    with ctx.case("a single array above the bound"):
+        scaled(ctx, [ctx.rng.standard_normal((2, 3))], 0.1)
+    with ctx.case("hypothesis-drawn lists above the bound"):
+        properties.run(ctx, lambda grads, ratio: scaled(ctx, grads, ratio * global_norm(grads)), max_examples=25,
+                       grads=gradient_lists(), ratio=properties.floats(0.01, 0.99))
 
 
 @suite.check("clipping.clip_by_global_norm", points=2, name="clipping_no_op_below_bound")
 def clipping_no_op_below_bound(ctx):
     """At or below the bound nothing changes (zeros included); max_norm <= 0 raises ValueError."""
-    def unchanged(grads, max_norm):
-        clipped, _ = student_clip(ctx, grads, max_norm)
-        for i, (c, g) in enumerate(zip(clipped, grads)):
-            compare.close(c, g, f"clipped[{i}] from clip_by_global_norm (below the bound it must equal "
-                          f"grads[{i}])", rtol=1e-15, atol=0)
-
-    with ctx.case("total_norm below max_norm"):
-        properties.run(ctx, lambda grads, ratio: unchanged(grads, ratio * float(np.sqrt(sum(np.sum(g * g) for g in grads)))),
+    with ctx.case("total_norm exactly max_norm (13)"):
+        unchanged(ctx, PYTHAGOREAN, 13.0)
+    with ctx.case("hypothesis-drawn lists below the bound"):
+        properties.run(ctx, lambda grads, ratio: unchanged(ctx, grads, ratio * global_norm(grads)),
                        max_examples=25, grads=gradient_lists(), ratio=properties.floats(1.01, 50.0))
-    with ctx.case("all-zero gradients"):
-        unchanged([np.zeros((2, 3)), np.zeros(4)], 1.0)
-    with ctx.case("max_norm <= 0 raises ValueError"):
-        for bad in (0.0, -1.0):
+    with ctx.case("all-zero gradients", trivial=True):
+        unchanged(ctx, [np.zeros((2, 3)), np.zeros(4)], 1.0)
+    for bad in (0.0, -1.0):
+        with ctx.case(f"max_norm={bad} raises ValueError", trivial=True):
             compare.raises(lambda: ctx.student.clipping.clip_by_global_norm([np.ones(3)], bad), ("ValueError",),
                            "clip_by_global_norm", f"for max_norm={bad}")
