@@ -699,6 +699,8 @@ def minibatch_partition(ctx):
         batches = compare.sequence(fn(10, 4, 3), "minibatches(10, 4, seed)", 3)
         sizes = [len(compare.array(b, f"batch {i} of minibatches(10, 4, seed)", kinds="iu")) for i, b in enumerate(batches)]
         compare.equal(np.array(sizes), np.array([4, 4, 2]), "the batch sizes of minibatches(10, 4, seed)")
+        compare.equal(np.sort(leaves(batches, "minibatches")), np.arange(10.0),
+                      "the sorted indices of all batches of minibatches(10, 4, seed)")
         if np.array_equal(leaves(batches, "minibatches"), np.arange(10)):
             ctx.fail("minibatches(10, 4, seed) returned the indices in order; by default they are shuffled")
     with ctx.case("rng may be a Generator"):

@@ -542,3 +542,65 @@ ALTERNATIVES = {
             return len(val_losses) - 1, best_t, params_history[best_t].copy()
     """),
 }
+
+# Each variant mishandles one documented case, which every grading now tests (the contract grades
+# each under 20 submission ids and wants one score below full marks).
+NARROWING = {
+    "minibatches returns one empty batch for n = 0": ("training.minibatches", """
+        def minibatches(n, batch_size, rng=None, shuffle=True, drop_last=False):
+            if batch_size < 1:
+                raise ValueError(batch_size)
+            if n == 0:
+                return [np.zeros(0, dtype=np.int64)]
+            order = np.random.default_rng(rng).permutation(n) if shuffle else np.arange(n)
+            stop = n - n % batch_size if drop_last else n
+            return [order[i:i + batch_size] for i in range(0, stop, batch_size)]
+    """),
+    "batchnorm takes momentum=0 for 'not given' and uses 0.9": ("batchnorm.batchnorm_forward", """
+        def batchnorm_forward(x, gamma, beta, running_mean, running_var, train=True, momentum=0.9, eps=1e-5):
+            momentum = momentum or 0.9
+            if train:
+                mu, var = x.mean(axis=0), x.var(axis=0)
+                new_mean = momentum * running_mean + (1 - momentum) * mu
+                new_var = momentum * running_var + (1 - momentum) * var
+            else:
+                mu, var = running_mean, running_var
+                new_mean, new_var = mu.copy(), var.copy()
+            inv_std = 1 / np.sqrt(var + eps)
+            x_hat = (x - mu) * inv_std
+            return gamma * x_hat + beta, new_mean, new_var, (x_hat, inv_std, gamma, train)
+    """),
+    "sgd_momentum takes momentum=0 for 'not given' and uses 0.9": ("optimizers.sgd_momentum", """
+        def sgd_momentum(w, dw, state, lr=1e-2, momentum=0.9):
+            momentum = momentum or 0.9
+            v = dw + (momentum * state["v"] if state else 0.0)
+            return w - lr * v, {"v": v}
+    """),
+    "dropout accepts a negative p": ("regularization.dropout_forward", """
+        def dropout_forward(x, p, train=True, rng=None, mask=None):
+            if p >= 1:
+                raise ValueError(p)
+            x = np.array(x, dtype=np.float64)
+            if not train:
+                return x, None
+            if mask is None:
+                mask = np.random.default_rng(rng).random(x.shape) >= p
+            scale = np.where(mask, 1.0 / (1.0 - p), 0.0)
+            return x * scale, scale
+    """),
+    "he_init seeds numpy's global generator (an int works, a Generator does not)": ("initialization.he_init", """
+        def he_init(fan_in, fan_out, rng):
+            np.random.seed(rng)
+            return np.random.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)
+    """),
+    "softmax cross-entropy takes the log of an underflowed probability": ("layers.softmax_cross_entropy", """
+        def softmax_cross_entropy(scores, y):
+            n = scores.shape[0]
+            e = np.exp(scores - scores.max(axis=1, keepdims=True))
+            p = e / e.sum(axis=1, keepdims=True)
+            loss = -float(np.mean(np.log(p[np.arange(n), y])))
+            d = p.copy()
+            d[np.arange(n), y] -= 1
+            return loss, d / n
+    """),
+}

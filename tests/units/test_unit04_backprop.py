@@ -78,6 +78,11 @@ MUTANTS = {
         "return other + (-self)", "return self + (-other)")),
     "Value.__rtruediv__: computes self / other": ("engine.Value", value_with(
         "return other * self**-1", "return self * other**-1")),
+    "Value ** Value uses the exponent's data instead of raising TypeError": ("engine.Value", value_with(
+        """        if not isinstance(exponent, (int, float)):
+            raise TypeError("only int or float exponents are supported")""",
+        """        if isinstance(exponent, Value):
+            exponent = exponent.data""")),
     # ---- two-layer network
     "forward: relu hidden layer instead of tanh": ("network.forward", """
         def forward(X, params):
@@ -396,5 +401,48 @@ ALTERNATIVES = {
             total = float(np.linalg.norm(np.concatenate([np.ravel(g) for g in grads])))
             scale = min(1.0, max_norm / total) if total > 0 else 1.0
             return [np.array(g) * scale if scale < 1 else np.array(g) for g in grads], total
+    """),
+}
+
+# Each variant mishandles one documented case, which every grading now tests (the contract grades
+# each under 20 submission ids and wants one score below full marks).
+NARROWING = {
+    "Value.tanh from math.exp overflows at 400": ("engine.Value", value_with(
+        "out = Value(math.tanh(self.data), (self,))",
+        "out = Value((math.exp(2 * self.data) - 1) / (math.exp(2 * self.data) + 1), (self,))")),
+    "two_layer_expression: dx = dz @ W1.T (right only for a 1 x 1 W1)": ("graphs.two_layer_expression", """
+        def two_layer_expression(x, W1, b1, w2, b2):
+            h = np.tanh(W1 @ x + b1)
+            dz = w2 * (1 - h ** 2)
+            return float(w2 @ h + b2), (dz @ W1.T, np.outer(dz, x), dz, h, 1.0)
+    """),
+    "rnn_backward_truncated rejects only negative windows": ("rnn.rnn_backward_truncated", """
+        def rnn_backward_truncated(dh, cache, window):
+            if window < 0:
+                raise ValueError("window must be >= 0")
+            x, h0, Wx, Wh, h = cache
+            prev = np.vstack([h0, h[:-1]])
+            dx, dh0 = np.zeros_like(x), np.zeros_like(h0)
+            dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(h0)
+            for t in range(len(x)):
+                grad = dh[t]
+                for s in range(t, max(t - window, -1), -1):
+                    dz = grad * (1 - h[s] ** 2)
+                    dx[s] += Wx @ dz
+                    dWx += np.outer(x[s], dz)
+                    dWh += np.outer(prev[s], dz)
+                    db += dz
+                    grad = Wh @ dz
+                    if s == 0:
+                        dh0 += grad
+            return dx, dh0, dWx, dWh, db
+    """),
+    "clip_by_global_norm accepts max_norm = 0": ("clipping.clip_by_global_norm", """
+        def clip_by_global_norm(grads, max_norm):
+            if max_norm < 0:
+                raise ValueError("max_norm must not be negative")
+            total = float(np.sqrt(sum(np.sum(g * g) for g in grads)))
+            scale = max_norm / total if total > max_norm else 1.0
+            return [np.array(g) * scale for g in grads], total
     """),
 }
