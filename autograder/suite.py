@@ -50,8 +50,8 @@ class Check:
 
     @property
     def public(self) -> bool:
-        """Runs in the student's self-check: no reference needed, results not hidden."""
-        return not self.needs_reference and self.visibility != "hidden"
+        """Runs in the student's self-check: ships, no reference needed, results not hidden."""
+        return self.ships and not self.needs_reference and self.visibility != "hidden"
 
 
 @dataclass(frozen=True)
