@@ -334,19 +334,33 @@ def early_stopping_sequences(ctx):
 # ---------------------------------------------------------------- training outcome
 MOONS_LAYERS = [2, 32, 32, 2]
 MOONS_ACCURACY = 0.95
+MOONS_ATTEMPTS = 3
 
 
-@suite.check("training.two_moons", points=4, timeout=30, name="two_moons_training_outcome", uses=TRAINING_LOOP,
-             false_failure=1e-6)
+@suite.check("training.two_moons", points=4, timeout=60, name="two_moons_training_outcome", uses=TRAINING_LOOP,
+             false_failure=2.7e-8)
 def two_moons_training(ctx):
     """Your init_mlp, minibatches, mlp_forward, softmax_cross_entropy, mlp_backward and adam train a
-    2-32-32-2 ReLU MLP on 400 two-moons points (30 epochs, batches of 32, Adam lr 0.01) within 30 s;
-    its accuracy on 1,000 fresh points must reach 0.95 (a correct solution reaches about 0.99)."""
-    X, y = outcomes.two_moons(400, ctx.rng)
-    X_test, y_test = outcomes.two_moons(1000, ctx.rng)
-    params = ctx.student.driver("unit03_training", "train_mlp")(X, y, MOONS_LAYERS, 30, 32, 1e-2,
-                                                                 int(ctx.rng.integers(2**31)))
-    scores = mlp_scores(params, X_test, MOONS_LAYERS, "the trained parameters")
-    accuracy = outcomes.require_accuracy(scores, y_test, MOONS_ACCURACY,
-                                         "an MLP trained with your layers, init_mlp, minibatches and adam")
-    ctx.note(f"held-out accuracy {accuracy:.3f}")
+    2-32-32-2 ReLU MLP on 400 two-moons points (30 epochs, batches of 32, Adam lr 0.01); its
+    accuracy on 1,000 fresh points must reach 0.95 (a correct solution reaches about 0.998) in one
+    of up to three trainings on fresh data.
+
+    Calibration: 1,000 trainings of the reference (fresh data and seeds each) reached accuracies
+    from 0.986 to 1.0 (mean 0.998, standard deviation 0.0016; the bar is 30 sd below the mean).
+    From 0 failures in 1,000 one training misses with probability below 3e-3 (95 % upper bound,
+    whatever the tail's shape), so three independent misses have probability below 2.7e-8.
+    """
+    accuracies = []
+    for _ in range(MOONS_ATTEMPTS):
+        X, y = outcomes.two_moons(400, ctx.rng)
+        X_test, y_test = outcomes.two_moons(1000, ctx.rng)
+        params = ctx.student.driver("unit03_training", "train_mlp")(X, y, MOONS_LAYERS, 30, 32, 1e-2,
+                                                                     int(ctx.rng.integers(2**31)))
+        scores = mlp_scores(params, X_test, MOONS_LAYERS, "the trained parameters")
+        accuracies.append(float(np.mean(np.argmax(scores, axis=1) == y_test)))
+        if accuracies[-1] >= MOONS_ACCURACY:
+            ctx.note(f"held-out accuracy {accuracies[-1]:.3f}")
+            return
+    ctx.fail(f"an MLP trained with your layers, init_mlp, minibatches and adam: held-out accuracy "
+             f"{', '.join(f'{a:.3f}' for a in accuracies)} in {MOONS_ATTEMPTS} trainings on fresh data; at least "
+             f"{MOONS_ACCURACY:.2f} is required in one of them")
