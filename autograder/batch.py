@@ -47,10 +47,11 @@ class GradingTimeout(BaseException):
 
 # ---------------------------------------------------------------- submissions
 def student_id(entry: Path) -> str:
+    name = submission.fs_text(entry.name)  # "josé/" is josé under any locale
     for suffix in (*submission.ARCHIVES, ".ipynb"):
-        if entry.name.lower().endswith(suffix):
-            return entry.name[: -len(suffix)]
-    return entry.name
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
 
 
 @dataclass
@@ -131,7 +132,7 @@ def submitted_at(entry: Path) -> str:
 
 
 def conflict_text(sid: str, entries: list[Path]) -> str:
-    names = " and ".join(e.name + ("/" if e.is_dir() else "") for e in entries)
+    names = " and ".join(submission.fs_text(e.name) + ("/" if e.is_dir() else "") for e in entries)
     return f"not graded: two submissions for student {sid} ({names}); keep one and run the batch again"
 
 

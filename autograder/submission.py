@@ -133,6 +133,16 @@ def too_large(rel: str, size: int, limit: int, what: str) -> str:
     return text + (f"; {what}" if what else "")
 
 
+def fs_text(name: str) -> str:
+    """A file name as text whatever the locale: under ``LC_ALL=C`` Python hands back undecodable
+    bytes as surrogates, which no database, JSON file or terminal takes; names are UTF-8 bytes."""
+    raw = os.fsencode(name)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", "replace")
+
+
 def debris(name: str) -> bool:
     """Operating-system and editor leftovers that are never part of the work."""
     return name.lower() in DEBRIS_FILES or name.startswith(("._", "~$"))
@@ -155,11 +165,11 @@ def list_files(path: Path, problems: list[str] | None = None) -> list[File]:
     path = Path(path)
     problems = [] if problems is None else problems
     if path.is_symlink() or not path.exists():
-        raise SubmissionError(f"no such file or folder: {path.name}")
+        raise SubmissionError(f"no such file or folder: {fs_text(path.name)}")
     if path.is_file():
         if archive_kind(path.name):
             return list_archive(path, "")
-        return [_disk_file(path, path.name)]
+        return [_disk_file(path, fs_text(path.name))]
     files, seen = [], 0
     for folder, dirs, names in os.walk(path):
         dirs[:] = sorted(d for d in dirs if not ignored_folder(d) and not os.path.islink(os.path.join(folder, d)))
@@ -171,7 +181,7 @@ def list_files(path: Path, problems: list[str] | None = None) -> list[File]:
             full = Path(folder) / name
             if debris(name) or full.is_symlink() or not full.is_file():
                 continue
-            rel = full.relative_to(path).as_posix()
+            rel = fs_text(full.relative_to(path).as_posix())
             if archive_kind(name):
                 try:
                     files += list_archive(full, rel + "/")
@@ -208,7 +218,7 @@ def list_archive(path: Path, prefix: str) -> list[File]:
         return list_zip(path, prefix)
     if kind == "tar":
         return list_tar(path, prefix)
-    raise SubmissionError(f"{prefix.rstrip('/') or path.name} is an archive the grader cannot open; "
+    raise SubmissionError(f"{prefix.rstrip('/') or fs_text(path.name)} is an archive the grader cannot open; "
                           "submit a .zip (or the files themselves)")
 
 
@@ -227,7 +237,7 @@ def member_parts(label: str, raw: str) -> list[str] | None:
 def list_tar(path: Path, prefix: str) -> list[File]:
     import tarfile
 
-    label = prefix.rstrip("/") or path.name
+    label = prefix.rstrip("/") or fs_text(path.name)
     if path.stat().st_size > MAX_ZIP_BYTES:
         raise SubmissionError(f"{label} is larger than {amount(MAX_ZIP_BYTES)}")
     try:
@@ -269,9 +279,9 @@ def zip_name(info: zipfile.ZipInfo) -> str:
 
 def list_zip(path: Path, prefix: str) -> list[File]:
     """The members of a zip as files, ``\\`` read as a separator; unsafe names refuse the archive."""
-    label = prefix.rstrip("/") or path.name
+    label = prefix.rstrip("/") or fs_text(path.name)
     if path.stat().st_size > MAX_ZIP_BYTES:
-        raise SubmissionError(f"{label} is larger than {MAX_ZIP_BYTES >> 20} MiB")
+        raise SubmissionError(f"{label} is larger than {amount(MAX_ZIP_BYTES)}")
     try:
         archive = zipfile.ZipFile(path)
         members = archive.infolist()

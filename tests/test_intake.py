@@ -407,3 +407,22 @@ def test_every_text_file_the_grader_reads_or_writes_names_its_encoding():
             if text and not any(k in line for k in KERNEL_FILES):
                 unnamed.append(f"{path.relative_to(ROOT)}:{node.lineno}: {line[:80]}")
     assert not unnamed, "text I/O without an explicit encoding:\n" + "\n".join(unnamed)
+
+
+def test_batch_with_accented_student_folders_under_the_c_locale(tmp_path):
+    """Under LC_ALL=C Python sees josé/ as undecodable bytes; the gradebook and exports still say josé."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    zip_tree(subs / "josé.zip", reference_files(UNIT))
+    (subs / "zoë").mkdir()
+    (subs / "zoë" / "tensors.py").write_text("x = 1  # σ\n", encoding="utf-8")
+    book = tmp_path / "g.sqlite"
+    done = run(["-m", "autograder.cli", "batch", str(subs), "--unit", UNIT, "--workers", "1", "--gradebook", str(book),
+                "--no-progress", "--no-sandbox", "--timeout", "120"], {**C_LOCALE, "DEEPGRADE_SALT": "s"})
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")[-3000:]
+    from autograder import gradebook as gb
+
+    with gb.Gradebook(book) as g:
+        got = {s.student_id: s for s in g.current(UNIT)}
+    assert sorted(got) == ["josé", "zoë"] and got["josé"].score == got["josé"].max_score > 0
+    assert got["zoë"].status == gb.GRADED and got["zoë"].score == 0
