@@ -87,8 +87,10 @@ class Rules:
             rule = self._rule(exercise, api)
             if rule is not None:
                 name = exercise.split(".", 1)[1]
-                place = f"{file}, line {line}" + ("" if func else ", at module level")
-                found[exercise] = f"{name} used {api} while it ran ({place}): {rule.why}"
+                at = f", line {line}" if line.isdigit() else ""
+                found[exercise] = (f"{name} used {api} while it ran ({file}{at}): {rule.why}" if func else
+                                   f"{file} imported {api} at module level (seen at run time{at}), which {name} "
+                                   f"may not use: {rule.why}")
         return found
 
 

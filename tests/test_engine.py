@@ -236,6 +236,20 @@ def test_a_module_that_exits_twice_in_a_row_fails_its_remaining_calls_at_once(tm
     assert all(r.status == "passed" for r in report.results if r.exercise.startswith("tensors."))
 
 
+def test_after_one_module_was_given_up_on_one_crash_is_enough_elsewhere(tmp_path):
+    import ast
+
+    source = (ROOT / "reference" / UNIT / "perceptron.py").read_text()
+    names = [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
+    exits = source + "\n\nimport os\n" + "".join(f"\ndef {n}(*args, **kwargs):\n    os._exit(0)\n" for n in names)
+    path = make_submission(tmp_path, UNIT, extra={"activations.py": EXITS, "perceptron.py": exits})
+    report = grade(path, UNIT, only=["activations", "perceptron"])
+    perceptron = [r for r in report.results if r.exercise.startswith("perceptron.")]
+    assert all(r.score == 0 for r in report.results) and report.workers_started <= 4
+    assert "perceptron.py exited the worker (exit status 0, as os._exit does) as activations.py did twice " \
+           "before; its remaining checks were not run" in perceptron[-1].output
+
+
 def test_a_driver_entering_a_module_that_exits_is_stopped_after_two_crashes():
     from autograder.sandbox.proxy import Session, Student
     from autograder.sandbox.session import StudentError

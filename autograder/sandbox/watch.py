@@ -16,6 +16,9 @@ syntax tree; this is the second line, at run time:
   functions replaced by wrappers; a call counts when a frame of a covered student function is on
   the stack. Trusted drivers that call ``.backward()`` themselves have no student frame below them
   and are not affected. A forbidden whole package (``torch``, ``scipy``) is watched at import only.
+- A forbidden module that arrives in ``sys.modules`` during a student call (or a student module's
+  import) without any import event or finder having seen it (the finder was removed, then
+  ``importlib`` used) counts against that exercise (or the whole module).
 - The wrappers are guarded: the audit hook refuses setting or deleting a wrapped attribute of a
   class (the ``object.__setattr__``/``object.__delattr__`` events CPython raises for types), and
   modules get a subclass of their module type that refuses the same, whose ``__class__`` cannot be
@@ -28,7 +31,8 @@ from a module the worker had not wrapped yet (``from torch.nn.functional import 
 unit, where torch arrives with the student's own ``import torch``), calling torch's C
 bindings (``torch._C``) directly, ctypes, removing the ``sys.meta_path`` finder (then only
 ``importlib.import_module`` of a not-yet-loaded module goes unseen), or rewriting what the worker
-reports. Each of these names its intent in the source.
+reports. Each of these names its intent in the source. A whole package (``scipy``) is watched at
+import only: what a module does with it once imported is the static check's to see.
 
 Sightings are plain dicts ``{"exercise": "module.function" or "module" (module level), "api",
 "file", "line"}``; the grader decides what they cost.
@@ -63,6 +67,7 @@ class Watch:
         self.guard_types = set()  # ids of the guard subclasses made for modules
         self.installing = False
         self.pending = []  # forbidden APIs not loaded yet (wrapped once they are)
+        self.witnessed = set()  # forbidden modules whose import an audit event or the finder saw
         sys.addaudithook(self.audit)
 
     # ---------------------------------------------------------------- setup
@@ -202,8 +207,24 @@ class Watch:
                 self.note(exercise, api, frame)
             frame = frame.f_back
 
+    def loaded(self):
+        """The forbidden APIs that are modules in ``sys.modules`` now (before a call or an import)."""
+        return {api for api in self.apis if api in sys.modules}
+
+    def arrived_unseen(self, before, exercise, file):
+        """Forbidden modules that arrived during a call (or an import) of ``exercise`` although no
+        import event or finder saw them (the finder was removed, then ``importlib`` used): they
+        count against ``exercise`` (``module`` for an import: all its covered exercises)."""
+        for api in self.apis:
+            if api not in before and api in sys.modules and api not in self.witnessed:
+                self.witnessed.add(api)
+                if self.covered(exercise, api):
+                    self.seen.add((exercise, api))
+                    self.sightings.append({"exercise": exercise, "api": api, "line": "?", "file": file})
+
     def imported(self, name, frame):
         """A forbidden module is being imported: it counts if the student's code asked for it."""
+        self.witnessed.add(name)
         while frame is not None and _machinery(frame.f_code.co_filename):
             frame = frame.f_back
         if frame is not None:

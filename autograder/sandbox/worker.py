@@ -108,7 +108,11 @@ class Server:
             if op == "load":
                 return {"ok": True, "value": self.load(**args)}
             if op == "import":
-                importlib.import_module(f"{self.package}.{args}")
+                before = self.rules.loaded()
+                try:
+                    importlib.import_module(f"{self.package}.{args}")
+                finally:
+                    self.rules.arrived_unseen(before, str(args), f"{args}.py")
                 return {"ok": True, "value": None}
             if op == "call":
                 return {**self.call(args), "calls": sorted(self.called)}
@@ -171,8 +175,13 @@ class Server:
                 fn = getattr(self.lookup(request["handle"]), target)
             else:
                 fn = self.resolve(target)
-            with self.watch.capture_warnings(self.np, self.root or "\0") as warned:
-                value = fn(*args, **kwargs)
+            before = self.rules.loaded()
+            try:
+                with self.watch.capture_warnings(self.np, self.root or "\0") as warned:
+                    value = fn(*args, **kwargs)
+            finally:
+                if "handle" not in request and not self.driving:
+                    self.rules.arrived_unseen(before, target, target.split(".")[0] + ".py")
         except BaseException as exc:  # SystemExit too: the student's call failed, the worker lives
             return {"ok": False, "error": _describe(exc, target)}
         mutated = [path for path, a, before in snapshot if not _same(self.np, before, a)]
