@@ -349,6 +349,9 @@ def _watchdog(results: Path, unit: str, deadline: float, latest: dict):
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .cli import safe_streams
+
+    safe_streams()  # a log line naming a student's file never fails under LC_ALL=C
     parser = argparse.ArgumentParser(prog="python -m autograder.gradescope")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="grade the submission in a Gradescope root")

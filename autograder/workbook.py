@@ -33,7 +33,8 @@ import warnings
 from pathlib import Path
 
 from . import runner, seeds
-from .notebooks import assemble, describe, exercise_sources, grade_sources, kernel_source, read_notebook
+from .notebooks import (assemble, describe, exercise_sources, grade_sources, kernel_source, module_source,
+                        read_notebook)
 from .submission import same_code
 from .sandbox.launchers import self_check_launcher
 from .sandbox.pool import Pool
@@ -97,23 +98,38 @@ class Workbook:
         return module
 
     # ---------------------------------------------------------------- grading
-    def document(self) -> Path | None:
-        """The notebook's saved file: the kernel's session path, else ``<unit>.ipynb`` here."""
+    def document(self) -> tuple[Path | None, bool]:
+        """The notebook's saved file and whether it is surely this kernel's: the session's path
+        (Jupyter server 2 tells the kernel), else ``<unit>.ipynb`` here (perhaps another copy)."""
         ns = getattr(self.shell, "user_ns", None) or {}
         for name in (ns.get("__session__"), os.environ.get("JPY_SESSION_NAME"), f"{self.unit}.ipynb"):
             for path in (Path(str(name or "")), Path(Path(str(name or "")).name)):  # absolute, or here
                 if path.name.endswith(".ipynb") and path.is_file():
-                    return path
-        return None
+                    return path, name != f"{self.unit}.ipynb"
+        return None, False
+
+    def matches(self, picked) -> bool:
+        """Every module this kernel defined comes from a cell of ``picked``'s notebook (by id, or by
+        its text where the front end sends no ids): the file found is this notebook, saved."""
+        for m, source in self.sources.items():
+            cells = picked.candidates.get(m, [])
+            ran = self.defined_by.get(m)
+            if ran and not any(c["id"] == ran for c in cells):
+                return False
+            if not ran and not any(same_code(source, module_source(c["source"])) for c in cells):
+                return False
+        return True
 
     def graded_sources(self) -> tuple[dict[str, str], dict[str, list[str]]]:
         """``({"<module>.py": source}, {module: [warnings]})``: what the grader will grade (module doc)."""
         kernel = {m: s for m, s in self.sources.items() if m in self.suite.modules}
-        path = self.document()
+        path, sure = self.document()
         try:
             picked = exercise_sources(read_notebook(path), self.unit, path.name) if path else None
         except Exception:  # unreadable or not this unit's: what the kernel ran
             picked = None
+        if picked is not None and not sure and not self.matches(picked):
+            picked = None  # perhaps another copy of the notebook: what the kernel ran
         if picked is None:
             return {f"{m}.py": s for m, s in sorted(kernel.items())}, {}
         files, warnings_ = {}, {m: list(n) for m, n in picked.module_notes.items()}

@@ -152,6 +152,25 @@ def test_the_self_check_grades_the_cell_the_grader_picks_and_warns(tmp_path, mon
     assert sum(r.score for r in table.results) == 0 == grade(tmp_path / f"{UNIT}.ipynb")[0]
 
 
+def test_the_self_check_ignores_another_copy_of_the_notebook(tmp_path, monkeypatch, capsys):
+    """The kernel runs "unit01_foundations-Copy1.ipynb" (no session path known); the untouched
+    unit01_foundations.ipynb beside it is not the notebook being checked."""
+    pytest.importorskip("IPython")
+    from autograder.workbook import Workbook
+
+    write(tmp_path / f"{UNIT}.ipynb", stub_notebook())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    workbook = Workbook(UNIT, shell=None)
+    try:
+        workbook.define("activations", notebooks.module_source(done_cell("activations")["source"]))
+        table = workbook.self_check("activations")
+    finally:
+        workbook.pool.close()
+    assert "Warning" not in capsys.readouterr().out
+    assert sum(r.score for r in table.results) == sum(r.max_score for r in table.results) > 0
+
+
 # ---------------------------------------------------------------- 2. what Jupyter provides
 def test_display_get_ipython_and_magics_grade_as_in_jupyter(tmp_path):
     notebook = cells_of("reference")
