@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .sandbox.proxy import Student
-from .sandbox.session import StudentError
+from .sandbox.session import Student
+from .sandbox.worker_process import StudentError
 
 
 class CheckFailure(AssertionError):

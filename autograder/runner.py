@@ -11,9 +11,9 @@ from typing import Callable
 from . import forbidden, seeds
 from .context import CheckFailure, Context, ReferenceMissing
 from .report import CheckResult, Report
-from .sandbox.proxy import Session, Student
+from .sandbox.session import Session, Student
 from .sandbox.launchers import Launcher
-from .sandbox.session import Limits, StudentError
+from .sandbox.worker_process import Limits, StudentError
 from .submission import read_modules
 from .suite import Check, Suite, load_suite
 

@@ -18,7 +18,7 @@ from . import seeds, vectors
 from .report import Report
 from .runner import open_session, run_check
 from .sandbox.launchers import self_check_launcher
-from .sandbox.proxy import Session
+from .sandbox.session import Session
 from .suite import Check, load_suite
 
 

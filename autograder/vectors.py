@@ -33,7 +33,7 @@ import numpy as np
 
 from .checks import compare
 from .sandbox import wire
-from .sandbox.session import StudentError
+from .sandbox.worker_process import StudentError
 from .suite import Check, Suite, load_suite
 
 PUBLIC = Path(__file__).parent / "public"

@@ -13,7 +13,7 @@ import pytest
 from autograder import stubs
 from autograder.suite import load_suite
 from autograder.sandbox import wire
-from autograder.sandbox.session import Limits
+from autograder.sandbox.worker_process import Limits
 
 from .support import ROOT, grade, make_submission
 
@@ -196,7 +196,7 @@ RECORDED_DRIVER = {"probe": "def twice(x):\n    return student('shapes.double')(
 
 
 def test_session_records_the_exercises_a_check_calls():
-    from autograder.sandbox.proxy import Session, Student
+    from autograder.sandbox.session import Session, Student
 
     session = Session("recorded", RECORDED_FILES, drivers=RECORDED_DRIVER)
     student = Student(session)
@@ -251,8 +251,8 @@ def test_after_one_module_was_given_up_on_one_crash_is_enough_elsewhere(tmp_path
 
 
 def test_a_driver_entering_a_module_that_exits_is_stopped_after_two_crashes():
-    from autograder.sandbox.proxy import Session, Student
-    from autograder.sandbox.session import StudentError
+    from autograder.sandbox.session import Session, Student
+    from autograder.sandbox.worker_process import StudentError
 
     files = {"__init__.py": "", "dies.py": "import os\n\ndef now():\n    os._exit(3)\n"}
     session = Session("drivers_exit", files, drivers={"probe": "def run():\n    return student('dies.now')()\n"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..context import CheckFailure
-from ..sandbox.session import StudentError
+from ..sandbox.worker_process import StudentError
 from ..sandbox.wire import Handle, Tensor
 
 RTOL = {np.dtype("float64"): 1e-7, np.dtype("float32"): 1e-4}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..context import CheckFailure
-from ..sandbox.session import StudentError
+from ..sandbox.worker_process import StudentError
 from ..sandbox.wire import Tensor
 from . import compare
 

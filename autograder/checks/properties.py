@@ -13,7 +13,7 @@ from hypothesis.errors import FlakyFailure, HypothesisException
 from hypothesis.extra import numpy as hnp
 
 from ..context import CheckFailure
-from ..sandbox.session import StudentError
+from ..sandbox.worker_process import StudentError
 
 
 def floats(lo: float = -10.0, hi: float = 10.0, avoid=(), gap: float = 1e-3) -> st.SearchStrategy:

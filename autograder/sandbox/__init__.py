@@ -1,1 +1,3 @@
-"""Running untrusted code: the worker process, its wire protocol and the grader-side proxy."""
+"""Running untrusted code: the worker (``worker.py``, ``watch.py``), its wire protocol (``wire.py``),
+the worker process seen from the grader (``worker_process.py``), the session checks call through
+(``session.py``), how workers start (``launchers.py``, ``plain.py``, ``bwrap.py``) and a warm pool."""

@@ -12,7 +12,7 @@ import threading
 import time
 
 from .plain import Launcher
-from .session import Limits, Worker
+from .worker_process import Limits, Worker
 
 
 class Pool:

@@ -1,181 +1,292 @@
-"""Grader side of the process boundary: start a worker, talk to it, kill it.
+"""What checks see of a submission: ``student.activations.sigmoid(z)`` runs in the worker.
 
-A :class:`Session` owns at most one live worker for one submission and replaces it after a crash
-or a time-out, so one bad call fails one check. Nothing a worker sends is trusted: every answer is
-decoded with size limits and ``allow_pickle=False`` and handed to checks as plain data.
+A :class:`Session` holds the submission's files and a live :class:`~.worker_process.Worker`,
+starts a fresh one when the last died, and turns every failure of student code into a :class:`StudentError` whose
+message names the function. Checks call through :class:`Student`; nothing else reaches the worker.
 """
 from __future__ import annotations
 
-import collections
-import os
-import select
-import shutil
-import signal
-import subprocess
-import tempfile
-import threading
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from . import wire
 from .plain import Launcher
+from .worker_process import Limits, StudentError, Worker
 
-HERE = Path(__file__).parent
-STDERR_KEEP = 16 << 10
-MAX_ENTERED = 64  # "entered module" notices one request may send before its answer
-
-
-class StudentError(Exception):
-    """Student code failed a call: raised, timed out, crashed, or answered out of protocol."""
-
-    def __init__(self, message: str, kind: str = "error", error_type: str | None = None, reason: str = ""):
-        super().__init__(message)
-        self.kind, self.error_type, self.reason = kind, error_type, reason
+STRIKES = 2  # crashes (or time-outs) in a row after which a module's remaining calls fail at once
 
 
-@dataclass
-class Limits:
-    """Resource limits for one submission's worker."""
+class Session:
+    """One submission's conversation with its worker(s)."""
 
-    call_timeout: float = 10.0
-    start_timeout: float = 60.0
-    memory_mb: int = 2048
-    cpu_seconds: int = 300
-    file_mb: int = 64
-    open_files: int = 256
+    def __init__(self, package: str, files: dict[str, str], *, launcher: Launcher | None = None,
+                 limits: Limits | None = None, preload: str = "numpy", drivers: dict | None = None,
+                 pool=None, rules=None):
+        self.package, self.files, self.drivers = package, files, drivers or {}
+        self.rules = rules  # forbidden APIs: ``for_worker()`` and ``from_worker(sighting)`` (autograder.forbidden)
+        self.launcher = launcher or Launcher()
+        self.limits = limits or Limits()
+        self.preload, self.pool = preload, pool
+        self.worker: Worker | None = None
+        self.deadline: float | None = None  # the running check's deadline (begin_check)
+        self.stopped: StudentError | None = None  # a time-out ends the running check's calls
+        self.round_trips = 0
+        self.workers_started = 0
+        self.broken_modules: dict[str, str] = {}  # module -> why calls into it fail at once
+        self.calls: set[str] = set()  # student exercises the running check called (see begin_check)
+        self.violations: dict[str, str] = {}  # exercise -> why it used a forbidden API (scores 0)
+        self.strikes: dict[str, tuple[str, int]] = {}  # module -> (crash or timeout, calls in a row)
+        self.given_up: dict[str, str] = {}  # "crash" or "timeout" -> the first module given up on for it
+        self.handle_modules: dict[int, str] = {}  # handle id -> the module whose call returned it
 
-    def rlimits(self) -> dict:
-        return {"as": self.memory_mb << 20, "cpu": self.cpu_seconds, "fsize": self.file_mb << 20,
-                "nofile": self.open_files, "core": 0}
+    # ---------------------------------------------------------------- lifecycle
+    def _live_worker(self) -> Worker:
+        while self.worker is None or not self.worker.alive:
+            if self.worker is not None:
+                self.worker.kill()
+            if self.pool is not None:
+                worker = self.pool.take(self.preload)
+            else:
+                worker = Worker(self.launcher, self.preload, self.limits)
+            self.workers_started += 1
+            self.worker = worker
+            self.handle_modules = {}
+            rules = self.rules.for_worker() if self.rules is not None else []
+            header, _ = worker.request("load", {"package": self.package, "files": self.files,
+                                                "limits": self.limits.rlimits(), "drivers": self.drivers,
+                                                "forbidden": rules},
+                                       self._import_deadline(), "loading your files")
+            if not header.get("ok"):
+                raise StudentError(_error_text(header.get("error") or {}, "loading your files"))
+            self._import_modules(worker)
+        return self.worker
 
+    def _import_deadline(self) -> float:
+        return time.monotonic() + self.limits.call_timeout
 
-def exit_reason(code) -> str:
-    """How a worker ended, in a student's words: ``exit status 0 (os._exit or sys.exit in a thread?)``."""
-    if type(code) is int and code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    if type(code) is int:
-        return f"exit status {code}, as os._exit does"
-    return str(code)
+    def _import_modules(self, worker: Worker):
+        """Import each module once, so a module that hangs or fails at import fails only its calls.
 
-
-class StderrTail(threading.Thread):
-    """Drains a pipe and keeps only its last bytes, so a flood cannot grow the grader."""
-
-    def __init__(self, fd: int, keep: int = STDERR_KEEP):
-        super().__init__(daemon=True)
-        self.fd, self.buffer, self.total = fd, collections.deque(), 0
-        self.keep, self.size = keep, 0
-        self.start()
-
-    def run(self):
-        while True:
+        A module that hangs or kills the worker is marked broken and the loop in
+        :meth:`_live_worker` starts a fresh worker without it.
+        """
+        for name in sorted(self.files):
+            module = name.removesuffix(".py")
+            if module == "__init__" or module in self.broken_modules:
+                continue
             try:
-                chunk = os.read(self.fd, 65536)
-            except OSError:
+                header, _ = worker.request("import", module, self._import_deadline(), f"importing {name}")
+            except StudentError as exc:
+                self.broken_modules[module] = (f"{name} exited the worker at import ({exc.reason}); its checks "
+                                               "were not run" if exc.kind == "crash" else str(exc))
                 return
-            if not chunk:
-                return
-            self.total += len(chunk)
-            self.buffer.append(chunk)
-            self.size += len(chunk)
-            while self.size - len(self.buffer[0]) >= self.keep:
-                self.size -= len(self.buffer.popleft())
+            self._note(header)
+            if not header.get("ok"):
+                self.broken_modules[module] = "could not import " + _error_text(header.get("error") or {}, name)
 
-    def text(self, limit: int = 1500) -> str:
-        data = b"".join(self.buffer)[-limit:]
-        return data.decode("utf-8", "replace")
+    def begin_check(self, timeout: float | None):
+        """Start a check: its calls share one deadline, and after a time-out they fail at once.
 
+        :attr:`calls` then records the student exercises the check calls: its direct calls, the
+        functions trusted drivers resolve in the worker, and for a method of an object that stays
+        in the worker, the exercise whose call returned that object.
+        """
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.stopped = None
+        self.calls = set()
 
-class Worker:
-    """One worker process: started, ready, then serving requests until killed."""
-
-    def __init__(self, launcher: Launcher, preload: str, limits: Limits):
-        self.runtime = Path(tempfile.mkdtemp(prefix="deepgrade-"))
-        for name in ("worker.py", "wire.py", "watch.py"):
-            shutil.copy(HERE / name, self.runtime / name)
-        req_r, self.req_w = os.pipe()
-        self.resp_r, resp_w = os.pipe()
-        err_r, err_w = os.pipe()
-        self.launcher, self.preload, self.sequence = launcher, preload, 0
-        self.entered: list[str] = []  # student modules a driver entered during the last request
-        try:
-            self.proc = launcher.spawn(self.runtime, preload, (req_r, resp_w), err_w)
-        finally:
-            for fd in (req_r, resp_w, err_w):
-                os.close(fd)
-        self.reader = wire.Reader(self.resp_r)
-        self.stderr = StderrTail(err_r)
-        self.limits = limits
-        header, _ = self._read(time.monotonic() + limits.start_timeout, "starting")
-        if not header.get("ready"):
-            raise StudentError("the worker did not start", "protocol")
-
-    def _read(self, deadline: float, what: str):
-        try:
-            return self.reader.read(deadline)
-        except TimeoutError:
-            self.kill()
-            raise StudentError(f"{what} did not finish within the time limit (an endless loop, or far too "
-                               "slow?)", "timeout") from None
-        except (EOFError, OSError):
-            code = self.wait_exit()
-            self.kill()
-            raise StudentError(f"the process running your code exited (status {code}) during {what}", "crash",
-                               reason=exit_reason(code)) from None
-        except wire.ProtocolError as exc:
-            self.kill()
-            raise StudentError(f"{what} answered out of protocol ({exc})", "protocol") from None
-
-    def wait_exit(self):
-        try:
-            return self.proc.wait(timeout=0.5)
-        except subprocess.TimeoutExpired:
-            return "still running"
-
-    def request(self, op: str, value, deadline: float, what: str):
-        """Send one request and read exactly one answer to it; anything else kills the worker."""
-        self.sequence += 1
-        try:
-            wire.send(self.req_w, {"op": op, "id": self.sequence}, value)
-        except (BrokenPipeError, OSError):
-            code = self.wait_exit()
-            self.kill()
-            raise StudentError(f"the process running your code exited (status {code}) before {what}", "crash",
-                               reason=exit_reason(code)) from None
-        self.entered = []
-        header, blobs = self._read(deadline, what)
-        while "entered" in header and header.get("id") == self.sequence and len(self.entered) < MAX_ENTERED:
-            self.entered.append(str(header["entered"])[:200])  # a crash or hang now names this module
-            header, blobs = self._read(deadline, what)
-        if header.get("id") != self.sequence or "entered" in header or select.select([self.resp_r], [], [], 0)[0]:
-            self.kill()
-            raise StudentError(f"{what} answered out of turn (a forged or extra message)", "protocol")
-        try:
-            return header, wire.decode(header.get("value"), blobs)
-        except wire.ProtocolError as exc:
-            self.kill()
-            raise StudentError(f"{what} answered out of protocol ({exc})", "protocol") from None
+    def close(self):
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker = None
 
     @property
-    def alive(self) -> bool:
-        return self.proc.poll() is None
+    def isolation(self) -> str:
+        return (self.pool.launcher if self.pool is not None else self.launcher).isolation
 
-    def kill(self):
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except OSError:
-                self.proc.kill()
-        self.proc.wait()
-        self.launcher.release(self.proc)
-        for fd in (self.req_w, self.resp_r):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        shutil.rmtree(self.runtime, ignore_errors=True)
+    def _deadline(self) -> float:
+        call = time.monotonic() + self.limits.call_timeout
+        return call if self.deadline is None else min(call, self.deadline)
 
+    # ---------------------------------------------------------------- calls
+    def _module_of(self, op: str, value, what: str) -> str | None:
+        """The student module a call runs in, as far as the grader knows before sending it."""
+        if op == "call" and "handle" in value:
+            return self.handle_modules.get(value["handle"])
+        if op in ("call", "batch") and not what.startswith("driver:"):
+            self.calls.add(what)
+            return what.split(".")[0]
+        return None
+
+    def request(self, op: str, value, what: str):
+        module = self._module_of(op, value, what)
+        if module in self.broken_modules:
+            raise StudentError(self.broken_modules[module])
+        if self.stopped is not None:
+            raise self.stopped
+        worker = self._live_worker()
+        if module in self.broken_modules:
+            raise StudentError(self.broken_modules[module])
+        self.round_trips += 1
+        try:
+            header, answer = worker.request(op, value, self._deadline(), what)
+        except StudentError as exc:
+            if exc.kind == "timeout":
+                self.stopped = exc
+            self._strike(worker.entered[-1] if worker.entered else module, exc)
+            raise
+        for name in {module, *worker.entered} - {None}:
+            self.strikes.pop(name, None)
+        self._note(header)
+        origin = worker.entered[-1] if worker.entered else module
+        if origin is not None:
+            for handle in _handles(answer):
+                self.handle_modules[handle.id] = origin
+        return header, answer
+
+    def _strike(self, module: str | None, exc: StudentError):
+        """Two crashes (or two time-outs) in a row in one module: its remaining calls fail at once.
+
+        Once one module was given up on that way, one more of the same kind is enough elsewhere:
+        a submission whose every call hangs is graded in a bounded time, not 20 s per module.
+        """
+        if module is None or exc.kind not in ("crash", "timeout") or module in self.broken_modules:
+            return
+        kind, count = self.strikes.get(module, (exc.kind, 0))
+        count = count + 1 if kind == exc.kind else 1
+        self.strikes[module] = (exc.kind, count)
+        needed = 1 if exc.kind in self.given_up else STRIKES
+        if count >= needed:
+            first = self.given_up.setdefault(exc.kind, module)
+            what = (f"exited the worker ({exc.reason})" if exc.kind == "crash" else
+                    "did not finish within the time limit")
+            times = f"in {count} calls in a row" if count > 1 else f"as {first}.py did twice before"
+            self.broken_modules[module] = (f"{module}.py {what} {times}; its remaining checks were not run "
+                                           f"(last: {exc})")
+
+    def _note(self, header: dict):
+        """Take what the worker reports beside an answer: exercises called, forbidden APIs used."""
+        calls = header.get("calls")
+        if type(calls) is list:
+            self.calls.update(c[:200] for c in calls[:1000] if type(c) is str)
+        sightings = header.get("forbidden")
+        if type(sightings) is list and self.rules is not None:
+            for sighting in sightings[:100]:
+                if type(sighting) is dict:
+                    for exercise, message in self.rules.from_worker(sighting).items():
+                        self.violations.setdefault(exercise, message)
+
+    def call(self, target: str, args: tuple, kwargs: dict, handle: wire.Handle | None = None):
+        request = {"target": target, "args": list(args), "kwargs": dict(kwargs)}
+        what = f"{handle.type}.{target}" if handle else target
+        if handle is not None:
+            request["handle"] = handle.id
+        if target.startswith("driver:") and self.broken_modules:  # so a driver fails at once there too
+            request["broken"] = sorted(self.broken_modules)
+        header, value = self.request("call", request, what)
+        error = header.get("error") if type(header.get("error")) is dict else {}
+        if error.get("type") == "ModuleBroken" and error.get("message") in self.broken_modules:
+            raise StudentError(self.broken_modules[error["message"]])
+        return _unwrap(header, value, what)
+
+    def batch(self, target: str, arg_lists: list, kwargs: dict | None = None) -> list:
+        """Call ``target`` once per argument tuple, in one round trip; the first failure raises."""
+        calls = [{"target": target, "args": list(a), "kwargs": dict(kwargs or {})} for a in arg_lists]
+        header, values = self.request("batch", calls, target)
+        if not header.get("ok"):
+            raise StudentError(_error_text(header.get("error") or {}, target))
+        if type(values) is not list or len(values) != len(calls):
+            raise StudentError(f"{target}: the worker answered a batch of {len(calls)} calls wrongly", "protocol")
+        return [_unwrap(answer, answer.get("value") if type(answer) is dict else None, target)
+                for answer in values]
+
+    def release(self, handles):
+        if self.worker is not None and self.worker.alive:
+            self.request("release", [h.id for h in handles], "release")
+
+
+def _unwrap(answer, value, what: str):
+    if type(answer) is not dict:
+        raise StudentError(f"{what}: the worker answered out of protocol", "protocol")
+    if not answer.get("ok"):
+        error = answer.get("error") if type(answer.get("error")) is dict else {}
+        raise StudentError(_error_text(error, what), error_type=str(error.get("type", "")))
+    mutated = answer.get("mutated") or []
+    if mutated:
+        raise StudentError(f"{what} modified its input argument(s) {mutated} in place; "
+                           "work on a copy instead", "mutation")
+    warned = answer.get("warnings")
+    if warned and type(warned) is list:
+        raise StudentError(f"{what} raised a warning: {str(warned[0])[:400]}", "warning")
+    return value
+
+
+def _handles(value, depth=0):
+    """The handles in an answer (objects that stayed in the worker), looking into containers."""
+    if type(value) is wire.Handle:
+        yield value
+    elif type(value) in (list, tuple) and depth < 3:
+        for item in value[:100]:
+            yield from _handles(item, depth + 1)
+    elif type(value) is dict and depth < 3:
+        for item in list(value.values())[:100]:
+            yield from _handles(item, depth + 1)
+
+
+def _error_text(error: dict, what: str) -> str:
+    kind = str(error.get("type", "Error"))
+    message = str(error.get("message", ""))[:500]
+    where = str(error.get("where") or what)
+    if kind == "NotImplementedError":
+        function = str(error.get("function") or where)  # the student's function, even through a driver
+        return f"{function} is not implemented yet (it raises NotImplementedError)"
+    trace = error.get("trace") or []
+    text = f"{where} raised {kind}: {message}" if message else f"{where} raised {kind}"
+    if trace and isinstance(trace, list):
+        text += f"\n  at {str(trace[-1])[:300]}"
+    return text
+
+
+class Function:
+    """A student function, or a method of an object that stays in the worker."""
+
+    def __init__(self, session: Session, target: str, handle: wire.Handle | None = None):
+        self.session, self.target, self.handle = session, target, handle
+
+    def __call__(self, *args, **kwargs):
+        return self.session.call(self.target, args, kwargs, self.handle)
+
+    def map(self, arg_lists, **kwargs) -> list:
+        """``[f(*a, **kwargs) for a in arg_lists]`` in one round trip."""
+        return self.session.batch(self.target, list(arg_lists), kwargs)
+
+    def __repr__(self):
+        return f"<student {self.target}>"
+
+
+class Module:
+    def __init__(self, session: Session, name: str):
+        self._session, self._name = session, name
+
+    def __getattr__(self, func: str) -> Function:
+        if func.startswith("_"):
+            raise AttributeError(func)
+        return Function(self._session, f"{self._name}.{func}")
+
+
+class Student:
+    """The submission as checks see it: ``student.module.function(...)``, ``student.method(h, name)``."""
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    def __getattr__(self, module: str) -> Module:
+        if module.startswith("_"):
+            raise AttributeError(module)
+        return Module(self._session, module)
+
+    def method(self, handle: wire.Handle, name: str) -> Function:
+        return Function(self._session, name, handle)
+
+    def driver(self, module: str, func: str) -> Function:
+        """A trusted helper running inside the worker (its answers are still only data)."""
+        return Function(self._session, f"driver:{module}.{func}")

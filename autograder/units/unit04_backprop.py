@@ -19,7 +19,7 @@ from .. import drivers
 from ..checks import compare, generated, gradients, properties
 from ..checks.expressions import ArrayKey, apply, render, tree_key, trees
 from ..context import CheckFailure
-from ..sandbox.session import StudentError
+from ..sandbox.worker_process import StudentError
 from ..suite import Suite
 
 suite = Suite("unit04_backprop", modules=["graphs", "engine", "network", "rnn", "clipping"],

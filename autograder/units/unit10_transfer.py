@@ -15,7 +15,7 @@ from .. import drivers
 from ..checks import compare
 from ..context import CheckFailure
 from ..pretrained import shapes
-from ..sandbox.session import StudentError
+from ..sandbox.worker_process import StudentError
 from ..sandbox.wire import Handle, Tensor
 from ..suite import Suite
 

@@ -15,7 +15,7 @@ from autograder import runner
 from autograder.checks import compare
 from autograder.sandbox.launchers import Launcher, self_check_launcher
 from autograder.sandbox.pool import Pool
-from autograder.sandbox.proxy import Session, Student
+from autograder.sandbox.session import Session, Student
 from autograder.submission import read_modules
 
 from ..support import ROOT

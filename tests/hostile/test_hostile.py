@@ -17,7 +17,7 @@ import pytest
 from autograder import runner
 from autograder.sandbox.bwrap import CGROUP_ROOT, BwrapLauncher
 from autograder.sandbox.launchers import sandbox_problem, site_paths
-from autograder.sandbox.session import Limits
+from autograder.sandbox.worker_process import Limits
 
 from ..support import ROOT, make_submission
 

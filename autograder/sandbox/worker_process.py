@@ -1,0 +1,181 @@
+"""The worker process seen from the grader: start it, send it requests, read its answers, kill it.
+
+A :class:`Worker` is one process; the :class:`~.session.Session` of a submission owns at most one
+live worker and replaces it after a crash or a time-out, so one bad call fails one check. Nothing a worker sends is trusted: every answer is
+decoded with size limits and ``allow_pickle=False`` and handed to checks as plain data.
+"""
+from __future__ import annotations
+
+import collections
+import os
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import wire
+from .plain import Launcher
+
+HERE = Path(__file__).parent
+STDERR_KEEP = 16 << 10
+MAX_ENTERED = 64  # "entered module" notices one request may send before its answer
+
+
+class StudentError(Exception):
+    """Student code failed a call: raised, timed out, crashed, or answered out of protocol."""
+
+    def __init__(self, message: str, kind: str = "error", error_type: str | None = None, reason: str = ""):
+        super().__init__(message)
+        self.kind, self.error_type, self.reason = kind, error_type, reason
+
+
+@dataclass
+class Limits:
+    """Resource limits for one submission's worker."""
+
+    call_timeout: float = 10.0
+    start_timeout: float = 60.0
+    memory_mb: int = 2048
+    cpu_seconds: int = 300
+    file_mb: int = 64
+    open_files: int = 256
+
+    def rlimits(self) -> dict:
+        return {"as": self.memory_mb << 20, "cpu": self.cpu_seconds, "fsize": self.file_mb << 20,
+                "nofile": self.open_files, "core": 0}
+
+
+def exit_reason(code) -> str:
+    """How a worker ended, in a student's words: ``exit status 0 (os._exit or sys.exit in a thread?)``."""
+    if type(code) is int and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    if type(code) is int:
+        return f"exit status {code}, as os._exit does"
+    return str(code)
+
+
+class StderrTail(threading.Thread):
+    """Drains a pipe and keeps only its last bytes, so a flood cannot grow the grader."""
+
+    def __init__(self, fd: int, keep: int = STDERR_KEEP):
+        super().__init__(daemon=True)
+        self.fd, self.buffer, self.total = fd, collections.deque(), 0
+        self.keep, self.size = keep, 0
+        self.start()
+
+    def run(self):
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.total += len(chunk)
+            self.buffer.append(chunk)
+            self.size += len(chunk)
+            while self.size - len(self.buffer[0]) >= self.keep:
+                self.size -= len(self.buffer.popleft())
+
+    def text(self, limit: int = 1500) -> str:
+        data = b"".join(self.buffer)[-limit:]
+        return data.decode("utf-8", "replace")
+
+
+class Worker:
+    """One worker process: started, ready, then serving requests until killed."""
+
+    def __init__(self, launcher: Launcher, preload: str, limits: Limits):
+        self.runtime = Path(tempfile.mkdtemp(prefix="deepgrade-"))
+        for name in ("worker.py", "wire.py", "watch.py"):
+            shutil.copy(HERE / name, self.runtime / name)
+        req_r, self.req_w = os.pipe()
+        self.resp_r, resp_w = os.pipe()
+        err_r, err_w = os.pipe()
+        self.launcher, self.preload, self.sequence = launcher, preload, 0
+        self.entered: list[str] = []  # student modules a driver entered during the last request
+        try:
+            self.proc = launcher.spawn(self.runtime, preload, (req_r, resp_w), err_w)
+        finally:
+            for fd in (req_r, resp_w, err_w):
+                os.close(fd)
+        self.reader = wire.Reader(self.resp_r)
+        self.stderr = StderrTail(err_r)
+        self.limits = limits
+        header, _ = self._read(time.monotonic() + limits.start_timeout, "starting")
+        if not header.get("ready"):
+            raise StudentError("the worker did not start", "protocol")
+
+    def _read(self, deadline: float, what: str):
+        try:
+            return self.reader.read(deadline)
+        except TimeoutError:
+            self.kill()
+            raise StudentError(f"{what} did not finish within the time limit (an endless loop, or far too "
+                               "slow?)", "timeout") from None
+        except (EOFError, OSError):
+            code = self.wait_exit()
+            self.kill()
+            raise StudentError(f"the process running your code exited (status {code}) during {what}", "crash",
+                               reason=exit_reason(code)) from None
+        except wire.ProtocolError as exc:
+            self.kill()
+            raise StudentError(f"{what} answered out of protocol ({exc})", "protocol") from None
+
+    def wait_exit(self):
+        try:
+            return self.proc.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            return "still running"
+
+    def request(self, op: str, value, deadline: float, what: str):
+        """Send one request and read exactly one answer to it; anything else kills the worker."""
+        self.sequence += 1
+        try:
+            wire.send(self.req_w, {"op": op, "id": self.sequence}, value)
+        except (BrokenPipeError, OSError):
+            code = self.wait_exit()
+            self.kill()
+            raise StudentError(f"the process running your code exited (status {code}) before {what}", "crash",
+                               reason=exit_reason(code)) from None
+        self.entered = []
+        header, blobs = self._read(deadline, what)
+        while "entered" in header and header.get("id") == self.sequence and len(self.entered) < MAX_ENTERED:
+            self.entered.append(str(header["entered"])[:200])  # a crash or hang now names this module
+            header, blobs = self._read(deadline, what)
+        if header.get("id") != self.sequence or "entered" in header or select.select([self.resp_r], [], [], 0)[0]:
+            self.kill()
+            raise StudentError(f"{what} answered out of turn (a forged or extra message)", "protocol")
+        try:
+            return header, wire.decode(header.get("value"), blobs)
+        except wire.ProtocolError as exc:
+            self.kill()
+            raise StudentError(f"{what} answered out of protocol ({exc})", "protocol") from None
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                self.proc.kill()
+        self.proc.wait()
+        self.launcher.release(self.proc)
+        for fd in (self.req_w, self.resp_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        shutil.rmtree(self.runtime, ignore_errors=True)
+
