@@ -1,7 +1,8 @@
 """Unit 9 checks: metrics, ROC and precision-recall curves, imbalanced data, comparing models.
 
-What ships here: properties (the ROC area's invariances), answers known by construction (the
-majority baseline), contracts and errors. Every check that counts an expected value (metrics,
+What ships here: properties (the ROC area's invariances, the shape of the ROC curve), answers
+known by construction (a confusion matrix from chosen counts, the majority baseline), contracts and
+errors. Every check that counts an expected value (metrics,
 curves, thresholds, McNemar, the bootstrap) is registered from
 ``autograder/keys/unit09_evaluation.py``; none needs the reference.
 
@@ -37,6 +38,54 @@ def raises_value_error(ctx, fn, name, cases: dict):
     for label, args in cases.items():
         with ctx.case(f"{label} raises ValueError", trivial=True):
             compare.raises(lambda: fn(*args), ("ValueError",), name, f"for {label}")
+
+
+# ---------------------------------------------------------------- metrics
+@suite.check("metrics.confusion_matrix", points=2, name="confusion_matrix_by_construction")
+def confusion_matrix_by_construction(ctx):
+    """Labels built from a chosen count matrix M (M[i, j] examples of true class i predicted j,
+    shuffled): the confusion matrix is M; including a class that never occurs and a single example."""
+    cm = ctx.student.metrics.confusion_matrix
+    chosen = {"3 classes": ctx.rng.integers(0, 5, (3, 3)) + np.eye(3, dtype=np.int64),
+              "class 3 of 4 never occurs": np.pad(ctx.rng.integers(1, 4, (3, 3)), ((0, 1), (0, 1))),
+              "a single example": np.array([[0, 0], [1, 0]])}
+    for label, M in chosen.items():
+        with ctx.case(label):
+            pairs = np.array([(i, j) for i, j in np.ndindex(M.shape) for _ in range(M[i, j])])
+            pairs = pairs[ctx.rng.permutation(len(pairs))]
+            c = len(M)
+            got = compare.array(cm(pairs[:, 0], pairs[:, 1], c), f"confusion_matrix(y_true, y_pred, {c})", (c, c),
+                                kinds="iu")
+            compare.equal(got, M, f"confusion_matrix(y_true, y_pred, {c}) ({label}; rows: true class)")
+    raises_value_error(ctx, cm, "confusion_matrix", {"a label equal to num_classes": (np.array([0, 1, 2]),
+                                                                                      np.array([0, 1, 1]), 2)})
+
+
+# ---------------------------------------------------------------- curves
+@suite.check("curves.roc_curve", points=2, name="roc_curve_contract")
+def roc_curve_contract(ctx):
+    """The documented shape of the curve on drawn data, with and without ties: thresholds inf and then
+    the distinct scores descending; fpr and tpr non-decreasing from (0, 0) to (1, 1)."""
+    roc = ctx.student.curves.roc_curve
+
+    def prop(data):
+        y, scores = data
+        n = len(np.unique(scores)) + 1
+        fpr, tpr, thresholds = (compare.array(v, f"{what} from roc_curve", (n,), finite=False)
+                                for v, what in zip(compare.sequence(roc(y, scores), "roc_curve(y_true, scores)", 3),
+                                                   ("fpr", "tpr", "thresholds")))
+        if thresholds[0] != np.inf:
+            ctx.fail(f"thresholds[0] from roc_curve is {thresholds[0]}; it must be inf (the point (0, 0))")
+        compare.equal(thresholds[1:], np.unique(scores)[::-1], "thresholds[1:] from roc_curve (the distinct scores, "
+                      "descending)")
+        for name, rate in (("fpr", fpr), ("tpr", tpr)):
+            compare.close(rate[[0, -1]], np.array([0.0, 1.0]), f"the first and last {name} from roc_curve", **EXACT)
+            if np.any(np.diff(rate) < 0):
+                ctx.fail(f"{name} from roc_curve decreases somewhere; it must be non-decreasing")
+
+    for label, tied in (("tied scores", True), ("distinct scores", False)):
+        with ctx.case(label):
+            properties.run(ctx, prop, max_examples=10, data=scored_labels(min_n=10, max_n=14, grid=4, tied=tied))
 
 
 # ---------------------------------------------------------------- curves
