@@ -1,4 +1,4 @@
-"""``autograder``: grade, self-check, list, and regenerate stubs."""
+"""``autograder``: grade, self-check, list, manage the course salt, and regenerate stubs."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from . import runner, stubs
+from . import runner, seeds, stubs
 from .sandbox import launchers
 from .submission import SubmissionError
 from .suite import load_suite, unit_names
@@ -59,8 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--path", type=Path, help="folder with your modules (default: assignments/UNIT)")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("list", help="units, exercises and points")
+    p = sub.add_parser("list", help="units, exercises and points (--checks: one row per check)")
+    p.add_argument("--checks", action="store_true",
+                   help="one row per check: points, visibility, reference, ships, false-failure probability")
+    p.add_argument("--unit", help="only this unit")
     p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("salt", help="where the course salt is read from; --create writes a new one")
+    p.add_argument("--create", action="store_true", help="create the course salt (refuses to replace one)")
+    p.set_defaults(func=cmd_salt)
 
     p = sub.add_parser("stubs", help="regenerate the reference notebooks, then assignments/ from reference/")
     p.add_argument("--check", action="store_true", help="only report stale files (exit 1 if any)")
@@ -173,10 +180,13 @@ def cmd_check(args) -> int:
 def cmd_list(args) -> int:
     from rich.table import Table
 
+    units = [args.unit] if args.unit else unit_names()
+    if args.checks:
+        return _list_checks(units)
     table = Table(title="deepgrade units")
     for col in ("unit", "exercise", "checks", "points"):
         table.add_column(col)
-    for unit in unit_names():
+    for unit in units:
         suite = load_suite(unit)
         exercises: dict[str, list] = {}
         for check in suite.checks:
@@ -185,6 +195,44 @@ def cmd_list(args) -> int:
             table.add_row(unit if i == 0 else "", exercise, str(len(checks)), f"{sum(c.points for c in checks):g}")
         table.add_row("", "[b]total[/b]", str(len(suite.checks)), f"[b]{suite.max_score:g}[/b]", end_section=True)
     Console().print(table)
+    return 0
+
+
+def _list_checks(units: list[str]) -> int:
+    """One row per check: what it grades, its points, who sees it, what it needs, and how often a
+    correct solution fails it (statistical checks declare it)."""
+    from rich.table import Table
+
+    table = Table(title="deepgrade checks")
+    for col, kw in (("unit", {}), ("exercise", {}), ("check", {}), ("points", {"justify": "right"}),
+                    ("visibility", {}), ("reference", {}), ("ships", {}), ("false failure", {"overflow": "fold"})):
+        table.add_column(col, **kw)
+    for unit in units:
+        suite = load_suite(unit)
+        for i, c in enumerate(suite.checks):
+            chance = "" if c.false_failure is None else f"{c.false_failure:.2g}"
+            if c.false_failure_why:
+                chance += f" ({c.false_failure_why})"
+            table.add_row(unit if i == 0 else "", c.exercise, c.name, f"{c.points:g}", c.visibility,
+                          "needs it" if c.needs_reference else "-", "ships" if c.ships else "instructor only",
+                          chance, end_section=i == len(suite.checks) - 1)
+    Console(width=max(Console().width, 160)).print(table)
+    return 0
+
+
+def cmd_salt(args) -> int:
+    if args.create:
+        if seeds.salt_source() == "$DEEPGRADE_SALT":
+            print("note: $DEEPGRADE_SALT is set and takes precedence over the file", file=sys.stderr)
+        path = seeds.create_salt()
+        print(f"created the course salt in {path} (keep it secret and back it up: regrades need it)")
+        return 0
+    try:
+        seeds.course_salt()
+    except seeds.SaltMissing as exc:
+        print(f"{exc}")
+        return 1
+    print(f"course salt: {seeds.salt_source()}")
     return 0
 
 
@@ -224,6 +272,7 @@ def cmd_grade_examples(args) -> int:
     from rich.table import Table
 
     console, launcher = Console(), launchers.self_check_launcher()
+    salt = seeds.course_salt(fallback=seeds.PUBLIC_SALT)  # a demonstration: any salt will do
     summary = Table(title="example submissions")
     for col in ("unit", "submission", "score", "isolation", "seconds"):
         summary.add_column(col)
@@ -232,7 +281,7 @@ def cmd_grade_examples(args) -> int:
         examples = sorted(p for p in unit_dir.iterdir() if p.is_dir())
         for name, path in [(p.name, p) for p in examples] + [("not_started (the stub)", stubs.ROOT / "assignments" / unit)]:
             console.rule(f"{unit} / {name}")
-            report = runner.grade(path, unit, submission_id=name, launcher=launcher)
+            report = runner.grade(path, unit, submission_id=name, launcher=launcher, salt=salt)
             report.table(console)
             summary.add_row(unit, name, f"{report.score:g} / {report.max_score:g}", report.isolation,
                             f"{report.execution_time:.2f}")

@@ -266,3 +266,48 @@ def test_a_driver_entering_a_module_that_exits_is_stopped_after_two_crashes():
         assert session.workers_started == 3  # the third call failed at once, in the third worker
     finally:
         session.close()
+
+
+# ---------------------------------------------------------------- salt and where grading runs
+def salt_env(tmp_path, **extra):
+    env = {k: v for k, v in os.environ.items() if k not in ("DEEPGRADE_SALT", "DEEPGRADE_SALT_FILE")}
+    return {**env, "DEEPGRADE_SALT_FILE": str(tmp_path / "course" / "salt"), **extra}
+
+
+def test_salt_is_created_only_on_request_and_grading_without_one_says_how(tmp_path):
+    env = salt_env(tmp_path)
+    submission = make_submission(tmp_path, UNIT)
+    done = subprocess.run(CLI + ["grade", str(submission), "--no-sandbox", "--only", "tensors.dot"],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert done.returncode == 2 and "autograder salt --create" in done.stderr, done.stderr
+    assert not (tmp_path / "course").exists()
+    done = subprocess.run(CLI + ["salt", "--create"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+    assert done.returncode == 0 and str(tmp_path / "course" / "salt") in done.stdout
+    assert len((tmp_path / "course" / "salt").read_text().strip()) == 32
+    assert (tmp_path / "course" / "salt").stat().st_mode & 0o077 == 0
+    again = subprocess.run(CLI + ["salt", "--create"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_same_submission_id_grades_the_same_from_any_directory_and_writes_nothing_there(tmp_path):
+    env = salt_env(tmp_path)
+    (tmp_path / "course").mkdir()
+    (tmp_path / "course" / "salt").write_text("0123456789abcdef\n")
+    submission = make_submission(tmp_path, UNIT, {"activations.sigmoid": "def sigmoid(z):\n    return 1 / (1 + np.exp(-1.01 * z))\n"})
+    before = sorted(p.relative_to(submission) for p in submission.rglob("*"))
+    results = []
+    for name in ("first", "second"):
+        here = tmp_path / name
+        here.mkdir()
+        out = tmp_path / f"{name}.json"
+        done = subprocess.run(CLI + ["grade", str(submission), "--no-sandbox", "--submission-id", "ada", "--json", str(out),
+                                     "--only", "activations", "tensors.rank"],
+                              capture_output=True, text=True, cwd=here, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert list(here.iterdir()) == [], f"grading wrote into the current directory: {list(here.iterdir())}"
+        data = json.loads(out.read_text())
+        data.pop("execution_time")
+        results.append(data)
+    assert results[0] == results[1]
+    assert 0 < results[0]["score"] < sum(t["max_score"] for t in results[0]["tests"])
+    assert sorted(p.relative_to(submission) for p in submission.rglob("*")) == before

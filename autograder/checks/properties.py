@@ -3,8 +3,16 @@
 Strategies draw well-conditioned float64 inputs away from kinks and ties. :func:`run` executes a
 property in the grader (each example a call to the worker), seeded from the check's seed so a
 regrade replays the same examples, and turns a failure into feedback with the shrunk example.
+
+Hypothesis is confined on import (:func:`confine_hypothesis`): no example database, nothing written
+to the current directory, and draws that depend only on the seed (not on what else the process
+imported).
 """
 from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -14,6 +22,37 @@ from hypothesis.extra import numpy as hnp
 
 from ..context import CheckFailure
 from ..sandbox.worker_process import StudentError
+
+SETTINGS = dict(deadline=None, database=None, derandomize=False, suppress_health_check=list(HealthCheck),
+                print_blob=False, report_multiple_bugs=False)
+
+
+def confine_hypothesis() -> None:
+    """Keep hypothesis out of the current directory and make its draws depend on the seed alone.
+
+    Hypothesis keeps ``.hypothesis/`` in the current directory (an example database, and a cache
+    of literals harvested from every imported non-library module, which it mixes into its draws).
+    Grading uses no database (``database=None`` in every run), stores anything hypothesis still
+    writes under the temporary directory, and turns the harvested literals off, so the examples a
+    check draws do not depend on which other modules the grading process happened to import
+    (a CLI grading, a batch worker and a notebook draw the same examples for one seed).
+    """
+    from hypothesis import configuration
+
+    if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        configuration.set_hypothesis_home_dir(Path(tempfile.gettempdir()) / f"deepgrade-hypothesis-{os.getuid()}")
+    try:  # a private hook; if a future hypothesis moves it, only the literal mixing is lost
+        from hypothesis.internal.conjecture import providers
+    except ImportError:
+        return
+    if hasattr(providers, "_get_local_constants") and hasattr(providers, "Constants"):
+        empty = providers.Constants()
+        providers._get_local_constants = lambda: empty
+        if hasattr(providers, "CONSTANTS_CACHE"):
+            providers.CONSTANTS_CACHE.cache.clear()
+
+
+confine_hypothesis()
 
 
 def floats(lo: float = -10.0, hi: float = 10.0, avoid=(), gap: float = 1e-3) -> st.SearchStrategy:
@@ -61,9 +100,8 @@ def run(ctx, test, *, max_examples: int = 40, **strategies) -> None:
                 fatal.append(exc)
             raise
 
-    prop = settings(max_examples=max_examples, deadline=None, database=None, derandomize=False,
-                    suppress_health_check=list(HealthCheck), print_blob=False, report_multiple_bugs=False,
-                    phases=(Phase.explicit, Phase.generate, Phase.shrink))(given(**strategies)(guarded))
+    prop = settings(max_examples=max_examples, phases=(Phase.explicit, Phase.generate, Phase.shrink),
+                    **SETTINGS)(given(**strategies)(guarded))
     try:
         seed(ctx.seed)(prop)()
     except (CheckFailure, StudentError) as exc:
