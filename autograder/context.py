@@ -6,10 +6,16 @@ check's score is then the fraction of cases that passed, and the failed ones are
 whose expected answer is trivial (zeros, the input itself, an empty result) is marked
 ``trivial=True``: it counts only when a non-trivial case of the same check passes, so a function
 that returns a constant earns nothing.
+
+Hidden is a property of the check, not of each comparison: a :class:`CheckFailure` carries its
+parts (the message, and the text that reveals the expected value), and the runner renders it for
+the check's visibility. While a check runs, ``str()`` of a failure already renders it that way
+(:func:`showing_expected`), so code that quotes one failure inside another reveals nothing either.
 """
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,9 +23,46 @@ import numpy as np
 from .sandbox.session import Student
 from .sandbox.worker_process import StudentError
 
+_SHOW_EXPECTED = contextvars.ContextVar("deepgrade_show_expected", default=True)
+
+
+@contextlib.contextmanager
+def showing_expected(show: bool):
+    """Within this block, failures render with (or without) their expected values."""
+    token = _SHOW_EXPECTED.set(show)
+    try:
+        yield
+    finally:
+        _SHOW_EXPECTED.reset(token)
+
 
 class CheckFailure(AssertionError):
-    """The student's answer is wrong (or missing); the message is shown to the student."""
+    """The student's answer is wrong (or missing); the message is shown to the student.
+
+    ``CheckFailure(message, expected=", expected 2.5", after="\\n(more)", instead=" which is wrong")``
+    renders as ``message + expected + after`` where expected values may be shown, and as
+    ``message + instead + after`` for a hidden check.
+    """
+
+    def __init__(self, message: str = "", *, expected: str = "", after: str = "", instead: str = ""):
+        self.message, self.expected, self.after, self.instead = str(message), expected, after, instead
+        super().__init__(self.message)
+
+    def render(self, show_expected: bool) -> str:
+        return self.message + (self.expected if show_expected else self.instead) + self.after
+
+    def __str__(self) -> str:
+        return self.render(_SHOW_EXPECTED.get())
+
+    def wrapped(self, before: str = "", after: str = "") -> "CheckFailure":
+        """The same failure with text around it; the expected part stays a part."""
+        return CheckFailure(before + self.message, expected=self.expected, instead=self.instead,
+                            after=self.after + after)
+
+
+def render(error: BaseException, show_expected: bool) -> str:
+    """The text of a failure (a CheckFailure's hidden parts dropped unless ``show_expected``)."""
+    return error.render(show_expected) if isinstance(error, CheckFailure) else str(error)
 
 
 class ReferenceMissing(Exception):
@@ -31,9 +74,9 @@ class Context:
     student: Student
     reference: object | None
     seed: int
-    hidden: bool = False
+    hidden: bool = False  # whether the check hides expected values (set by the runner)
     notes: list[str] = field(default_factory=list)
-    cases: list[tuple[str, str | None]] = field(default_factory=list)
+    cases: list[tuple[str, BaseException | None]] = field(default_factory=list)  # (label, failure or None)
     trivial: set[int] = field(default_factory=set)  # indices into cases
 
     def __post_init__(self):
@@ -46,8 +89,8 @@ class Context:
             raise ReferenceMissing
         return self.reference
 
-    def fail(self, message: str):
-        raise CheckFailure(message)
+    def fail(self, message: str, *, expected: str = ""):
+        raise CheckFailure(message, expected=expected)
 
     def note(self, message: str):
         """A line of feedback shown whatever the outcome."""
@@ -61,6 +104,10 @@ class Context:
         try:
             yield
         except (CheckFailure, StudentError) as exc:
-            self.cases.append((label, str(exc)))
+            self.cases.append((label, exc))
         else:
             self.cases.append((label, None))
+
+    def case_errors(self) -> list[tuple[str, str | None]]:
+        """``(label, error text or None)`` per case, rendered for this check's visibility."""
+        return [(label, None if error is None else render(error, not self.hidden)) for label, error in self.cases]

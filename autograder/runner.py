@@ -1,7 +1,13 @@
-"""Grade one submission: run a unit's checks against its code in a worker, collect a Report."""
+"""Grade one submission: run a unit's checks against its code in a worker, collect a Report.
+
+Feedback is rendered here, once: a failure's expected values are shown only for visible checks;
+every failed case is listed, its error indented under its label, identical errors collapsed, within
+a size budget; a function missing from a module is called missing.
+"""
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 import time
 import traceback
@@ -9,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import forbidden, seeds
-from .context import CheckFailure, Context, ReferenceMissing
+from .context import CheckFailure, Context, ReferenceMissing, render, showing_expected
 from .report import CheckResult, Report
 from .sandbox.session import Session, Student
 from .sandbox.launchers import Launcher
@@ -20,6 +26,8 @@ from .suite import Check, Suite, load_suite
 SKIP_REFERENCE = "needs the reference solution, which is not here; your instructor's grading runs it"
 SKIP_HIDDEN = "hidden check; it runs only when your work is graded"
 SKIP_INSTRUCTOR = "instructor-only (compares with a key); it runs when your work is graded"
+FEEDBACK_BUDGET = 4000  # characters of case errors in one check's feedback; labels are always listed
+ERROR_BUDGET = 1200  # characters of one case's error
 
 
 def load_reference(suite: Suite):
@@ -43,9 +51,9 @@ def grade(path: Path, unit: str, *, only: list[str] | None = None, submission_id
     for a caller that may be stopped, such as Gradescope's time limit).
     """
     suite = load_suite(unit)
+    session = open_session(Path(path), suite, launcher=launcher, limits=limits, pool=pool)
     if salt is None:  # official grading needs the course salt; the self-check uses the public one
         salt = seeds.PUBLIC_SALT if public_only else seeds.unit_salt(unit)
-    session = open_session(Path(path), suite, launcher=launcher, limits=limits, pool=pool)
     reference = load_reference(suite) if use_reference else None
     submission_id = submission_id or seeds.fresh_submission_id()
     report = Report(unit, submission_id, session.isolation)
@@ -97,13 +105,15 @@ def run_check(check: Check, number: str, session: Session, reference, seed: int,
         result.output = session.violations[check.exercise]
         return result
     ctx = Context(Student(session), reference, seed, hidden=check.visibility != "visible")
+    show = not ctx.hidden
     session.begin_check(check.timeout)
     began = time.monotonic()
     fraction, message = 1.0, ""
     try:
-        check.fn(ctx)
+        with showing_expected(show):
+            check.fn(ctx)
     except (CheckFailure, StudentError) as exc:
-        fraction, message = 0.0, str(exc)
+        fraction, message = 0.0, render(exc, show)
     except ReferenceMissing:
         return _skipped(result, SKIP_REFERENCE)
     except Exception as exc:  # a bug in the check, never blamed on the student silently
@@ -116,19 +126,78 @@ def run_check(check: Check, number: str, session: Session, reference, seed: int,
     if check.exercise in session.violations:  # seen while it ran
         fraction, message, ctx.cases = 0.0, session.violations[check.exercise], []
     if ctx.cases and fraction:
-        passed = [label for label, error in ctx.cases if error is None]
-        failed = [(label, error) for label, error in ctx.cases if error is not None]
-        fraction = len(passed) / len(ctx.cases)
-        if not any(error is None for i, (_, error) in enumerate(ctx.cases) if i not in ctx.trivial):
-            fraction = 0.0  # only trivial cases passed: a constant answer earns nothing
-        if failed:
-            lines = [f"{len(passed)} of {len(ctx.cases)} cases passed."]
-            lines += [f"- {label}: {error}" for label, error in failed[:5]]
-            message = "\n".join(lines + ([f"... and {len(failed) - 5} more"] if len(failed) > 5 else []))
+        fraction, message = case_credit(ctx.case_errors(), ctx.trivial)
     result.score = round(check.points * fraction, 6)
-    result.output = "\n".join(filter(None, [message or ("passed" if fraction == 1 else ""), *ctx.notes]))
+    text = "\n".join(filter(None, [message or ("passed" if fraction == 1 else ""), *ctx.notes]))
+    result.output = explain_missing(text)
     result.duration = time.monotonic() - began
     return result
+
+
+def case_credit(cases: list[tuple[str, str | None]], trivial: set[int] = frozenset()) -> tuple[float, str]:
+    """The fraction of ``(label, error or None)`` cases that passed, and the feedback on the failed.
+
+    Trivial cases (indices in ``trivial``) count only when a non-trivial case passed.
+    """
+    passed = [i for i, (_, error) in enumerate(cases) if error is None]
+    fraction = len(passed) / len(cases)
+    lines = []
+    if passed and all(i in trivial for i in passed):
+        fraction = 0.0  # only trivial cases passed: a constant answer earns nothing
+        lines.append(f"0 of {len(cases)} cases credited: only cases whose correct answer is trivial (zeros, the "
+                     "input itself, empty) passed, and those count only together with another case.")
+    failed = [(label, error) for label, error in cases if error is not None]
+    if failed:
+        lines.insert(0, f"{len(passed)} of {len(cases)} cases passed.")
+        lines += failed_cases(failed, everything=len(failed) == len(cases))
+    return fraction, "\n".join(lines)
+
+
+def failed_cases(failed: list[tuple[str, str]], everything: bool = False, budget: int = FEEDBACK_BUDGET) -> list[str]:
+    """Bullets for failed cases: identical errors collapsed, each error indented under its labels,
+    errors left out (labels kept) once ``budget`` characters are spent."""
+    groups: dict[str, list[str]] = {}
+    for label, error in failed:
+        groups.setdefault(error, []).append(label)
+    lines, left_out, spent = [], [], 0
+    for error, labels in groups.items():
+        if len(labels) == 1:
+            head = f"- {labels[0]}:"
+        elif everything and len(groups) == 1:
+            head = f"- all {len(labels)} cases ({', '.join(labels)}), the same error:"
+        else:
+            head = f"- {len(labels)} cases ({', '.join(labels)}), the same error:"
+        if len(error) > ERROR_BUDGET:
+            error = error[:ERROR_BUDGET].rstrip() + " [...]"
+        body = "\n".join("    " + line for line in error.splitlines() or [""])
+        if spent and spent + len(head) + len(body) > budget:
+            left_out += labels
+            continue
+        spent += len(head) + len(body)
+        lines += [head, body]
+    if left_out:
+        lines.append(f"- also failed (errors left out to keep this short): {', '.join(left_out)}")
+    return lines
+
+
+_MISSING_FUNCTION = re.compile(r"`?(\w+)\.(\w+)`? raised AttributeError: module '(?:\w+\.)*(\w+)' "
+                               r"has no attribute '(\w+)'(?!\n  at )")
+_MISSING_METHOD = re.compile(r"`?(\w+)\.(\w+)`? raised AttributeError: '(\w+)' object "
+                             r"has no attribute '(\w+)'(?!\n  at )")
+
+
+def explain_missing(text: str) -> str:
+    """"perceptron.predict raised AttributeError: module '...perceptron' has no attribute 'predict'"
+    (looked up by the grader, not raised inside student code) -> "`predict` is missing from perceptron.py"."""
+    def function(m):
+        module, func = m.group(1), m.group(2)
+        return f"`{func}` is missing from {module}.py" if (m.group(3), m.group(4)) == (module, func) else m.group(0)
+
+    def method(m):
+        cls, name = m.group(1), m.group(2)
+        return f"`{name}` is missing from the class {cls}" if (m.group(3), m.group(4)) == (cls, name) else m.group(0)
+
+    return _MISSING_METHOD.sub(method, _MISSING_FUNCTION.sub(function, text))
 
 
 def _skipped(result: CheckResult, why: str) -> CheckResult:

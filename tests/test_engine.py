@@ -71,7 +71,9 @@ def test_syntax_error_fails_only_that_module(tmp_path):
     path = make_submission(tmp_path, UNIT, extra={"tensors.py": "def transpose(A)\n    return A\n"})
     report = grade(path, UNIT, only=["tensors", "activations"])
     out = outputs(report)
-    assert "could not import" in out["rank_values"] and "SyntaxError" in out["rank_values"]
+    text = out["rank_values"]
+    assert "importing tensors.py raised SyntaxError" in text and text.count("raised") == 1, text
+    assert "import import" not in text and "could not import" not in text
     assert report.by_name()["sigmoid_values"].status == "passed"
 
 
@@ -80,7 +82,8 @@ def test_missing_function_and_missing_module(tmp_path):
     path = make_submission(tmp_path, UNIT, extra={"perceptron.py": source})
     (path / "network.py").unlink()
     out = outputs(grade(path, UNIT, only=["perceptron", "network"]))
-    assert "AttributeError" in out["predict_labels"] and "predict" in out["predict_labels"]
+    assert "`predict` is missing from perceptron.py" in out["predict_labels"], out["predict_labels"]
+    assert "AttributeError" not in out["predict_labels"]
     assert "network.py is missing" in out["dense_forward_values"]
 
 
@@ -115,9 +118,75 @@ def test_printing_does_not_break_the_protocol(tmp_path):
     assert grade(path, UNIT, only=["relu_values"]).by_name()["relu_values"].status == "passed"
 
 
+def test_every_failed_case_is_reported_under_its_label_and_identical_errors_collapse(tmp_path):
+    path = make_submission(tmp_path, UNIT, {"tensors.rank": """
+        def rank(A, tol=None):
+            if A.shape[0] != A.shape[1]:
+                raise ValueError("only square matrices")
+            return int(np.linalg.matrix_rank(A)) + 1
+    """})
+    text = outputs(grade(path, UNIT, only=["rank_values"]))["rank_values"]
+    lines = text.splitlines()
+    assert lines[0].endswith("cases passed."), text
+    same = [line for line in lines if "the same error" in line]
+    assert same and all(label in same[0] for label in ("5x4", "3x6", "6x3")), text
+    error = lines.index(same[0]) + 1
+    assert lines[error] == "    tensors.rank raised ValueError: only square matrices", text
+    assert text.count("raised ValueError") == 1 and "      at tensors.py" in text
+    assert "- rank of a 4x4 matrix of rank 1:\n    rank of a 4x4 matrix built with rank 1 is 2; expected 1" in text
+
+
+def test_a_function_raising_inside_a_driver_or_a_wrong_attribute_is_not_called_missing(tmp_path):
+    path = make_submission(tmp_path, UNIT, {"tensors.dot": "def dot(u, v):\n    return np.dott(u, v)\n"})
+    text = outputs(grade(path, UNIT, only=["dot_values"]))["dot_values"]
+    assert "AttributeError" in text and "is missing" not in text
+
+
+def test_float32_results_are_named_and_zero_one_answers_compared_as_equal(tmp_path):
+    path = make_submission(tmp_path, UNIT, {
+        "activations.sigmoid": "def sigmoid(z):\n    return (0.5 * (1 + np.tanh(z / 2))).astype(np.float32)\n",
+        "activations.step": "def step(z):\n    return (z > 0) * 1.0\n",
+    })
+    out = outputs(grade(path, UNIT, only=["sigmoid_values", "step_values"]))
+    assert "sigmoid(z) is float32; compute in float64" in out["sigmoid_values"], out["sigmoid_values"]
+    assert "rounding to float32" in out["sigmoid_values"]
+    assert "within STRICT: rtol 1e-9, atol 1e-12" in out["sigmoid_values"]
+    step = out["step_values"]
+    assert "step(z) is wrong in 2 of 4 entries (every correct value here is 0 or 1)" in step, step
+    assert "you returned 0, expected 1" in step and "relative difference" not in step
+
+
+def test_hidden_checks_never_show_expected_values_even_when_a_failure_is_quoted(tmp_path):
+    from autograder import runner
+    from autograder.checks import compare
+    from autograder.context import CheckFailure
+    from autograder.suite import Check, load_suite
+
+    def check(ctx):
+        got = ctx.student.tensors.matmul(np.eye(2), np.eye(2))
+        with ctx.case("plain"):
+            compare.close(got, 2.5 * np.eye(2), "matmul(I, I)")
+        with ctx.case("quoted"):
+            try:
+                compare.close_scalar(float(got[0, 0]), 7.25, "trace part")
+            except CheckFailure as exc:
+                raise CheckFailure(f"while checking: {exc}") from None
+
+    session = runner.open_session(make_submission(tmp_path, UNIT), load_suite(UNIT))
+    try:
+        shown, hidden = (runner.run_check(Check("c", check, "tensors.matmul", 2.0, visibility), "1", session, None, 1)
+                         for visibility in ("visible", "hidden"))
+    finally:
+        session.close()
+    assert "expected 2.5" in shown.output and "expected 7.25" in shown.output
+    assert "2.5" not in hidden.output and "7.25" not in hidden.output, hidden.output
+    assert "which is not correct" in hidden.output and hidden.score == shown.score == 0
+
+
 # ---------------------------------------------------------------- CLI
 def run_cli(*args, cwd=None):
-    return subprocess.run(CLI + list(args), capture_output=True, text=True, cwd=cwd, timeout=300)
+    env = {**os.environ, "DEEPGRADE_SALT": "cli-test-salt"}
+    return subprocess.run(CLI + list(args), capture_output=True, text=True, cwd=cwd, timeout=300, env=env)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -148,6 +217,14 @@ def test_cli_grade_writes_gradescope_json_and_exits_zero(tmp_path):
 def test_cli_list_shows_units_and_points():
     done = run_cli("list")
     assert done.returncode == 0 and UNIT in done.stdout and "activations.sigmoid" in done.stdout
+
+
+def test_cli_list_checks_shows_one_row_per_check():
+    done = run_cli("list", "--checks", "--unit", UNIT)
+    assert done.returncode == 0, done.stderr
+    for word in ("visibility", "ships", "false failure", "rank_values", "training_matches_reference",
+                 "needs it", "instructor only"):
+        assert word in done.stdout, word
 
 
 # ---------------------------------------------------------------- stubs and self-check

@@ -1,8 +1,9 @@
 """Validate what student code returned, then compare it with what the grader computed.
 
 Stages run in order and stop at the first problem: type -> dtype -> shape -> finite -> values.
-Messages read like ``torch.testing.assert_close``'s, in the student's terms, and never show an
-expected value when the check is hidden.
+Messages read like ``torch.testing.assert_close``'s, in the student's terms, and name the
+tolerance level they applied (:mod:`.tolerances`). A failure carries the text that shows the
+expected value as a separate part; the runner drops it for hidden checks.
 """
 from __future__ import annotations
 
@@ -11,9 +12,7 @@ import numpy as np
 from ..context import CheckFailure
 from ..sandbox.worker_process import StudentError
 from ..sandbox.wire import Handle, Tensor
-
-RTOL = {np.dtype("float64"): 1e-7, np.dtype("float32"): 1e-4}
-ATOL = {np.dtype("float64"): 1e-9, np.dtype("float32"): 1e-6}
+from . import tolerances
 
 
 def describe(value) -> str:
@@ -84,63 +83,99 @@ def sequence(value, name: str, length: int) -> tuple:
     return tuple(value)
 
 
-def close(actual, expected, name: str, *, rtol: float | None = None, atol: float | None = None,
-          hidden: bool = False, inputs: dict | None = None) -> np.ndarray:
-    """Validate ``actual`` against ``expected``'s shape and compare elementwise.
+def _is_binary(expected: np.ndarray) -> bool:
+    """0/1-valued answers (indicators, labels, masks) are right or wrong, not relatively close."""
+    return expected.size > 0 and bool(np.all((expected == 0) | (expected == 1)))
 
-    Passes where ``|a - e| <= atol + rtol * |e|`` everywhere. ``inputs`` (name -> array of the same
-    shape) are quoted at the worst index to help the student reproduce the case.
+
+def _low_precision(value) -> str | None:
+    """``"float32"`` (or float16) where the student's array was computed in low precision."""
+    array_ = value.array if type(value) is Tensor else value
+    if type(array_) is np.ndarray and array_.dtype.kind == "f" and array_.dtype.itemsize < 8:
+        return str(array_.dtype)
+    return None
+
+
+def close(actual, expected, name: str, level: tolerances.Tolerance | str | None = None, *,
+          rtol: float | None = None, atol: float | None = None, hidden: bool | None = None,
+          inputs: dict | None = None) -> np.ndarray:
+    """Validate ``actual`` against ``expected``'s shape and compare elementwise within ``level``.
+
+    ``level`` is a :mod:`~autograder.checks.tolerances` level (default ``FLOAT64``); ``rtol`` and
+    ``atol`` still work (what is not given comes from the default). ``inputs`` (name -> array of the
+    same shape) are quoted at the worst index to help the student reproduce the case. Whether the
+    expected value is shown is the check's visibility (the runner decides); ``hidden=True`` hides
+    it regardless (kept for callers written before that).
     """
+    tol = tolerances.resolve(level, rtol, atol)
     expected = np.asarray(expected, dtype=np.float64)
+    low = _low_precision(actual)
     actual = array(actual, name, expected.shape)
-    rtol = RTOL[np.dtype("float64")] if rtol is None else rtol
-    atol = ATOL[np.dtype("float64")] if atol is None else atol
     diff = np.abs(actual - expected)
-    bad = diff > atol + rtol * np.abs(expected)
+    bad = ~tol.allows(diff, expected)
     if not bad.any():
         return actual
+    lines = []
+    if low and tol.rtol < tolerances.FLOAT32.rtol:
+        lines.append(f"{name} is {low}; compute in float64 ({low} keeps about "
+                     f"{7 if low == 'float32' else 3} significant digits)")
+        if np.all(tolerances.FLOAT32.allows(diff, expected)):
+            lines[-1] += ": the differences below are rounding to " + low
+    worst = np.unravel_index(int(np.argmax(np.where(bad, diff, -1))), diff.shape) if diff.ndim else ()
+    idx = tuple(int(i) for i in worst)
+    if _is_binary(expected):  # right or wrong per entry: relative differences mean nothing here
+        first = tuple(int(i) for i in np.argwhere(bad)[0]) if diff.ndim else ()
+        both = " (every correct value here is 0 or 1)" if 0 < expected.sum() < expected.size else ""
+        lines.append(f"{name} is wrong in {int(bad.sum())} of {bad.size} entries{both}; "
+                     f"first at index {first}: you returned {actual[first]:.10g}")
+        raise CheckFailure("\n".join(lines), expected="" if hidden else f", expected {expected[first]:g}",
+                           after=_quote(inputs, first, diff.shape))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         rel = np.where(expected != 0, diff / np.abs(expected), np.inf)
-    worst = np.unravel_index(int(np.argmax(np.where(bad, diff, -1))), diff.shape) if diff.ndim else ()
     worst_rel = np.unravel_index(int(np.argmax(np.where(bad, rel, -1))), rel.shape) if rel.ndim else ()
-    idx = tuple(int(i) for i in worst)
-    lines = [f"{name} is not close to the correct values.",
-             f"Mismatched elements: {int(bad.sum())} / {bad.size} ({100 * bad.mean():.1f}%)",
-             f"Greatest absolute difference: {diff[worst]:.3g} at index {idx} (up to {atol:g} allowed)",
-             f"Greatest relative difference: {rel[worst_rel]:.3g} at index "
-             f"{tuple(int(i) for i in worst_rel)} (up to {rtol:g} allowed)"]
-    where = f"At index {idx}: you returned {actual[worst]:.10g}"
-    lines.append(where + ("" if hidden else f", expected {expected[worst]:.10g}"))
-    for key, value in (inputs or {}).items():
-        value = np.asarray(value)
-        if value.shape == diff.shape:
-            lines.append(f"  ({key}{list(idx)} = {value[worst]:.10g})")
-    raise CheckFailure("\n".join(lines))
+    lines += [f"{name} is not close to the correct values {tol.describe()}.",
+              f"Mismatched elements: {int(bad.sum())} / {bad.size} ({100 * bad.mean():.1f}%)",
+              f"Greatest absolute difference: {diff[worst]:.3g} at index {idx}",
+              f"Greatest relative difference: {rel[worst_rel]:.3g} at index {tuple(int(i) for i in worst_rel)}",
+              f"At index {idx}: you returned {actual[worst]:.10g}"]
+    raise CheckFailure("\n".join(lines), expected="" if hidden else f", expected {expected[worst]:.10g}",
+                       after=_quote(inputs, idx, diff.shape))
 
 
-def close_scalar(actual, expected: float, name: str, *, rtol: float = 1e-7, atol: float = 1e-9,
-                 hidden: bool = False) -> float:
+def _quote(inputs: dict | None, idx: tuple, shape: tuple) -> str:
+    """The inputs at index ``idx``, so the student can reproduce the case."""
+    return "".join(f"\n  ({key}{list(idx)} = {np.asarray(value)[idx]:.10g})"
+                   for key, value in (inputs or {}).items() if np.asarray(value).shape == shape)
+
+
+def close_scalar(actual, expected: float, name: str, level: tolerances.Tolerance | str | None = None, *,
+                 rtol: float | None = None, atol: float | None = None, hidden: bool | None = None) -> float:
+    """A real number within ``level`` of ``expected`` (see :func:`close`)."""
+    tol = tolerances.resolve(level, rtol, atol)
     value = scalar(actual, name)
-    if abs(value - expected) > atol + rtol * abs(expected):
-        text = f"{name} is {value:.10g}"
-        raise CheckFailure(text + (" which is not correct" if hidden else f"; expected {expected:.10g}")
-                           + f" (difference {abs(value - expected):.3g})")
-    return value
+    if tol.allows(abs(value - expected), expected):
+        return value
+    if expected in (0.0, 1.0):
+        raise CheckFailure(f"{name} is {value:.10g}", expected="" if hidden else f"; expected {expected:g}",
+                           instead=" which is not correct", after=" (the correct value is 0 or 1)")
+    raise CheckFailure(f"{name} is {value:.10g}", expected="" if hidden else f"; expected {expected:.10g}",
+                       instead=" which is not correct",
+                       after=f" (difference {abs(value - expected):.3g}), not {tol.describe()}")
 
 
-def equal(actual, expected, name: str, *, hidden: bool = False):
+def equal(actual, expected, name: str, *, hidden: bool | None = None):
     """Exact equality for ints, bools and integer-valued arrays."""
     if type(expected) is np.ndarray:
         got = array(actual, name, expected.shape)
         if not np.array_equal(got, expected):
             bad = np.argwhere(got != expected)
             idx = tuple(int(i) for i in bad[0])
-            text = f"{name} differs in {len(bad)} / {got.size} entries; first at index {idx}: you returned {got[idx]:g}"
-            raise CheckFailure(text + ("" if hidden else f", expected {expected[idx]:g}"))
+            raise CheckFailure(f"{name} differs in {len(bad)} / {got.size} entries; first at index {idx}: "
+                               f"you returned {got[idx]:g}", expected="" if hidden else f", expected {expected[idx]:g}")
         return got
     if type(actual) is not type(expected) or actual != expected:
         text = f"{name} is {describe(actual) if type(actual) is not type(expected) else repr(actual)}"
-        raise CheckFailure(text + ("" if hidden else f"; expected {expected!r}"))
+        raise CheckFailure(text, expected="" if hidden else f"; expected {expected!r}")
     return actual
 
 
@@ -153,5 +188,6 @@ def raises(call, errors: tuple[str, ...], name: str, when: str) -> str:
             return str(exc)
         if exc.kind != "error" or exc.error_type == "NotImplementedError":
             raise
-        raise CheckFailure(f"{name} should raise {' or '.join(errors)} {when}, but raised {exc.error_type}: {exc}") from None
+        # the worker's text already reads "f raised TypeError: ..."; say "raised" once
+        raise CheckFailure(f"{name} should raise {' or '.join(errors)} {when}, but {exc}") from None
     raise CheckFailure(f"{name} should raise {' or '.join(errors)} {when}, but it returned {describe(value)}")

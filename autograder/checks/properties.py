@@ -105,7 +105,11 @@ def run(ctx, test, *, max_examples: int = 40, **strategies) -> None:
     try:
         seed(ctx.seed)(prop)()
     except (CheckFailure, StudentError) as exc:
-        raise CheckFailure(f"{exc}\n{_counterexample(exc)}".rstrip()) from None
+        example = _counterexample(exc)
+        after = f"\n{example}" if example else ""
+        if isinstance(exc, CheckFailure):  # keep the expected value a part the runner may hide
+            raise exc.wrapped(after=after) from None
+        raise CheckFailure(f"{exc}{after}") from None
     except FlakyFailure as exc:
         inner = fatal[0] if fatal else exc.exceptions[0]
         raise CheckFailure(f"{inner}\n(the failure did not repeat on the same input)") from None

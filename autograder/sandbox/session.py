@@ -81,7 +81,8 @@ class Session:
                 return
             self._note(header)
             if not header.get("ok"):
-                self.broken_modules[module] = "could not import " + _error_text(header.get("error") or {}, name)
+                error = header.get("error") if type(header.get("error")) is dict else {}
+                self.broken_modules[module] = _error_text({**error, "where": f"importing {name}"}, name)
 
     def begin_check(self, timeout: float | None):
         """Start a check: its calls share one deadline, and after a time-out they fail at once.
