@@ -41,7 +41,7 @@ import zipfile
 from pathlib import Path
 
 from . import seeds
-from .stubs import ROOT as REPO
+from .course import ROOT as REPO
 
 DEFAULT_TIME_LIMIT = 600.0  # Gradescope's per-submission limit as set on the assignment (seconds)
 MARGIN = 20.0               # seconds kept back to write results.json

@@ -35,10 +35,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import stubs
+from . import course
 from .submission import CLEAR_OUTPUTS, MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, SubmissionError, too_large
 
-ROOT = stubs.ROOT
+ROOT = course.ROOT
 CELLS_DIR = Path(__file__).resolve().parent / "notebook_cells"
 MAX_CELLS = 10000             # cells in one submitted notebook
 MAX_NOTEBOOK_CODE = 16 << 20  # text of all its cells (outputs are not counted: they are dropped)
@@ -78,7 +78,7 @@ def read_only(kind: str, source: str, cell_id: str) -> dict:
 
 
 def has_solution(source: str) -> bool:
-    return any(line.strip() == stubs.BEGIN for line in source.splitlines())
+    return course.has_solution(source)
 
 
 def module_order(sources: dict[str, str], graded: list[str]) -> list[str]:
@@ -213,7 +213,7 @@ def units_with_suites(root: Path = ROOT) -> list[Path]:
     from .suite import unit_names
 
     names = set(unit_names())
-    return [d for d in stubs.reference_units(root) if d.name in names and (d / "__init__.py").exists()]
+    return [d for d in course.reference_units(root) if d.name in names and (d / "__init__.py").exists()]
 
 
 def write_all(root: Path = ROOT) -> list[Path]:
@@ -241,7 +241,7 @@ def student_notebook(path: Path) -> str:
     for node in notebook["cells"]:
         source = joined(node["source"])
         if node.get("metadata", {}).get("nbgrader", {}).get("solution"):
-            source = stubs.strip_solutions(source, f"{Path(path).name}#{node.get('id')}")
+            source = course.strip_solutions(source, f"{Path(path).name}#{node.get('id')}")
         node["source"] = source
         if node["cell_type"] == "code":
             node.update(execution_count=None, outputs=[])
@@ -624,7 +624,7 @@ def export_nbgrader(course: Path, root: Path = ROOT) -> list[str]:
     """Lay out an nbgrader course: ``source/<unit>/<unit>.ipynb`` (+ data files) and its config."""
     course = Path(course)
     units = []
-    for unit_dir in stubs.reference_units(root):
+    for unit_dir in course.reference_units(root):
         notebook = notebook_path(unit_dir)
         if not notebook.is_file():
             continue

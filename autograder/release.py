@@ -20,7 +20,7 @@ import tomllib
 from pathlib import Path
 
 from . import __version__, seeds
-from .stubs import BEGIN, END, ROOT
+from .course import BEGIN, END, ROOT
 
 COPIED = ("assignments", "autograder")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".*")

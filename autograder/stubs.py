@@ -7,49 +7,18 @@ generated, so a stale ``assignments/`` fails the test suite.
 """
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-ROOT = Path(__file__).resolve().parent.parent
+from .course import BEGIN, END, ROOT, StubError, reference_units, strip_solutions  # noqa: F401 (re-exported)
+from .notebooks import student_notebook
+
 SELF_CHECK = '''"""Self-check: ``pytest assignments/{unit}`` runs the public checks on your code here."""
 from autograder.selfcheck import make_tests
 
 test_check = make_tests("{unit}")
 '''
 PACKAGE_INIT = '"""Your work: one package per unit. Fill in the functions marked ``raise NotImplementedError``."""\n'
-
-
-class StubError(ValueError):
-    pass
-
-
-def strip_solutions(source: str, filename: str = "<source>") -> str:
-    """Replace every solution region of ``source`` with ``raise NotImplementedError``."""
-    out, region = [], None
-    for number, line in enumerate(source.splitlines(keepends=True), 1):
-        stripped = line.strip()
-        if stripped == BEGIN:
-            if region is not None:
-                raise StubError(f"{filename}:{number}: nested {BEGIN}")
-            region = line[: len(line) - len(line.lstrip())]
-            if region:
-                out.append(f"{region}# YOUR CODE HERE\n{region}raise NotImplementedError\n")
-        elif stripped == END:
-            if region is None:
-                raise StubError(f"{filename}:{number}: {END} without {BEGIN}")
-            region = None
-        elif region is None:
-            out.append(line)
-    if region is not None:
-        raise StubError(f"{filename}: unterminated {BEGIN}")
-    return "".join(out)
-
-
-def strip_text(text: str) -> str:
-    """Solution regions removed from any text (used for notebooks' code cells too)."""
-    return strip_solutions(text)
 
 
 def generate(unit_dir: Path) -> dict[str, str | bytes]:
@@ -63,16 +32,10 @@ def generate(unit_dir: Path) -> dict[str, str | bytes]:
         if path.suffix == ".py":
             files[rel] = strip_solutions(path.read_text(encoding="utf-8"), rel)
         elif path.suffix == ".ipynb":
-            from .notebooks import student_notebook  # noqa: PLC0415 (only units with notebooks)
-
             files[rel] = student_notebook(path)
         else:
             files[rel] = path.read_bytes()
     return files
-
-
-def reference_units(root: Path = ROOT) -> list[Path]:
-    return sorted(p for p in (root / "reference").glob("unit*") if p.is_dir())
 
 
 def write(root: Path = ROOT, out: Path | None = None) -> list[str]:

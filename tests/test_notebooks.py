@@ -182,7 +182,8 @@ def test_size_cap_and_unit_without_a_notebook(tmp_path, monkeypatch):
     assert notebooks.units_with_suites(tmp_path) == [] and notebooks.stale(tmp_path) == []
 
 
-def test_cli_grades_a_notebook_and_batch_accepts_notebooks(tmp_path, capsys):
+def test_cli_grades_a_notebook_and_batch_accepts_notebooks(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("DEEPGRADE_SALT", "test-salt")  # official grading needs a course salt
     folder = tmp_path / "subs"
     folder.mkdir()
     path = submission(folder, "alice.ipynb")

@@ -217,7 +217,7 @@ MUTANTS = {
             lse = m + np.log(np.exp(Z - m[:, None]).sum(axis=1))
             return float(np.mean(lse - Z[np.arange(len(y)), y]))
     """),
-    "cross-entropy gradient not divided by N": ("softmax.softmax_cross_entropy_gradient", """
+    "softmax cross-entropy gradient not divided by N": ("softmax.softmax_cross_entropy_gradient", """
         def softmax_cross_entropy_gradient(Z, y):
             if Z.ndim != 2 or y.shape != (Z.shape[0],) or np.any((y < 0) | (y >= Z.shape[1])):
                 raise ValueError("bad input")
