@@ -428,8 +428,9 @@ def test_duplicate_key_guard_sees_a_duplicate(tmp_path):
     assert duplicate_keys(path) == ["MUTANTS: 'a' (lines 2 and 4)"]
 
 
-# import cycles that belong to other work in progress (the sandbox issue renames these modules)
-KNOWN_CYCLES = {("autograder.sandbox.bwrap", "autograder.sandbox.launchers")}
+# import cycles that belong to other work in progress: the sandbox issue renames these modules;
+# batch and distributed import each other inside functions (the cluster work)
+KNOWN_CYCLES = {("autograder.sandbox.bwrap", "autograder.sandbox.launchers"), ("autograder.batch", "autograder.distributed")}
 
 
 def import_cycles(package) -> set[tuple[str, ...]]:
