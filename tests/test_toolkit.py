@@ -104,3 +104,73 @@ def test_property_runs_are_reproducible_from_the_seed():
         properties.run(Context(None, None, seed=7), lambda x, out=run: out.append(x.tolist()), max_examples=10,
                        x=properties.arrays((2,)))
     assert seen[0] == seen[1]
+
+
+# ---------------------------------------------------------------- tolerance levels and failure parts
+def test_every_tolerance_level_says_why_and_failures_name_it():
+    from autograder.checks import tolerances
+
+    for level in tolerances.LEVELS.values():
+        assert level.why and level.name.isupper() and level.rtol >= 0 and level.atol >= 0
+    assert tolerances.resolve() is tolerances.FLOAT64
+    assert tolerances.resolve(rtol=1e-9, atol=1e-12) is tolerances.STRICT  # old dicts read as their level
+    assert tolerances.resolve(rtol=0, atol=0) is tolerances.EXACT
+    assert tolerances.resolve("TAIL") is tolerances.TAIL
+    assert tolerances.resolve(rtol=1e-3).name == "custom" and tolerances.resolve(rtol=1e-3).atol == 1e-9
+    with pytest.raises(ValueError):
+        tolerances.resolve(tolerances.STRICT, rtol=1e-3)
+    with pytest.raises(CheckFailure, match=r"within STRICT: rtol 1e-9, atol 1e-12 \(a different but stable"):
+        compare.close(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-6]), "f(x)", tolerances.STRICT)
+    compare.close(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-8]), "f(x)")  # within FLOAT64, the default
+    with pytest.raises(CheckFailure, match="within ROUNDING"):
+        compare.close_scalar(1.0, 1.0 + 1e-9, "f(x)", tolerances.ROUNDING)
+    with pytest.raises(CheckFailure, match="within custom: rtol 0.001"):
+        compare.close_scalar(1.0, 1.1, "f(x)", rtol=1e-3)
+
+
+def test_tail_level_fails_a_tiny_value_flushed_to_zero():
+    from autograder.checks import tolerances
+
+    tiny = np.array([1e-300, 4e-18])
+    compare.close(tiny * (1 + 1e-12), tiny, "sigmoid(z) in the tails", tolerances.TAIL)
+    compare.close(np.zeros(2), tiny, "sigmoid(z) in the tails")  # FLOAT64's atol lets a flushed 0 pass
+    with pytest.raises(CheckFailure, match="within TAIL"):
+        compare.close(np.zeros(2), tiny, "sigmoid(z) in the tails", tolerances.TAIL)
+
+
+def test_a_failure_keeps_its_expected_value_as_a_part():
+    from autograder.context import render, showing_expected
+
+    with pytest.raises(CheckFailure) as err:
+        compare.close_scalar(2.0, 2.5, "f(x)")
+    failure = err.value
+    assert "expected 2.5" in failure.render(True) and "2.5" not in failure.render(False)
+    assert "which is not correct" in failure.render(False)
+    with showing_expected(False):  # while a hidden check runs, quoting a failure reveals nothing
+        assert "2.5" not in f"{failure}" and "2.5" not in render(failure.wrapped("while x: "), False)
+    assert "expected 2.5" in str(failure)
+    with pytest.raises(CheckFailure) as err:  # hidden= still works for callers written before
+        compare.equal(3, 4, "n", hidden=True)
+    assert "4" not in err.value.render(True)
+
+
+def test_zero_one_answers_are_right_or_wrong():
+    with pytest.raises(CheckFailure) as err:
+        compare.close(np.array([1.0, 0.0, 0.7]), np.array([1.0, 1.0, 0.0]), "mask", inputs={"z": np.array([3.0, 0.0, -1.0])})
+    text = str(err.value)
+    assert text.startswith("mask is wrong in 2 of 3 entries (every correct value here is 0 or 1); first at index (1,)")
+    assert "you returned 0, expected 1" in text and "(z[1] = 0)" in text and "relative" not in text
+    with pytest.raises(CheckFailure, match=r"is 0.5; expected 1 \(the correct value is 0 or 1\)"):
+        compare.close_scalar(0.5, 1.0, "accuracy")
+
+
+def test_float32_results_name_their_dtype_only_where_float64_is_due():
+    from autograder.checks import tolerances
+
+    exact = np.linspace(0.1, 1, 5) / 3
+    with pytest.raises(CheckFailure, match="f\\(x\\) is float32; compute in float64 .*rounding to float32"):
+        compare.close(exact.astype(np.float32), exact, "f(x)", tolerances.STRICT)
+    compare.close(exact.astype(np.float32), exact, "f(x)", tolerances.FLOAT32)
+    with pytest.raises(CheckFailure) as err:
+        compare.close(exact.astype(np.float32) + 1, exact, "f(x)", tolerances.FLOAT32)
+    assert "compute in float64" not in str(err.value)
