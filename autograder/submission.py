@@ -352,7 +352,7 @@ def stem_key(name: str) -> str:
 
 def stub_sources(unit: str) -> dict[str, str]:
     """``{module: the stub students were given}``: the released file, else the reference stripped."""
-    from .stubs import ROOT, strip_solutions
+    from .course import ROOT, strip_solutions
     from .suite import load_suite
 
     out = {}

@@ -141,7 +141,7 @@ def record(unit: str, launcher=None) -> dict:
     """Run ``unit``'s instructor-only value checks against the reference; the recorded calls as
     ``{"unit", "functions": {target: {"exercise", "calls": [...]}}}`` with arrays in ``blobs``."""
     from . import runner, seeds
-    from .stubs import ROOT
+    from .course import ROOT
 
     suite = load_suite(unit)
     reference = runner.load_reference(suite)
@@ -236,7 +236,7 @@ def read(folder: Path, unit: str) -> dict | None:
 
 
 def _source_digest(unit: str) -> str:
-    from .stubs import ROOT
+    from .course import ROOT
 
     digest = hashlib.sha256()
     for path in sorted([*(ROOT / "reference" / unit).glob("*.py"), *(ROOT / "autograder").rglob("*.py")]):
