@@ -30,7 +30,7 @@ import zipfile
 from pathlib import Path
 
 from . import gradebook as gb
-from . import runner
+from . import runner, submission
 from .submission import SubmissionError
 from .suite import load_suite
 
@@ -71,17 +71,14 @@ def warm(unit: str, no_sandbox: bool) -> None:
 def grade_remote(sid: str, name: str, payload: bytes, unit: str, salt: str, timeout: float,
                  no_sandbox: bool) -> tuple[str, object]:
     """Runs on a Dask worker: grade one packed submission; ``(status, Report or message)``."""
-    from .batch import load_submission
-
     workdir = Path(tempfile.mkdtemp(prefix="deepgrade-dask-"))
     try:
         entry = workdir / "entry" / name
         entry.parent.mkdir()
         entry.write_bytes(payload)
         pool = _pool(unit, no_sandbox)
-        folder = load_submission(entry, workdir, load_suite(unit).modules, unit)
-        report = runner.grade(folder, unit, submission_id=sid, salt=salt, launcher=pool.launcher, pool=pool,
-                              budget=timeout)
+        report = submission.grade_intake(submission.intake(entry, unit), unit, submission_id=sid, salt=salt,
+                                         launcher=pool.launcher, pool=pool, budget=timeout)
         return gb.GRADED, report
     except SubmissionError as exc:
         return gb.INVALID, str(exc)

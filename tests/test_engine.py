@@ -428,11 +428,9 @@ def test_duplicate_key_guard_sees_a_duplicate(tmp_path):
     assert duplicate_keys(path) == ["MUTANTS: 'a' (lines 2 and 4)"]
 
 
-# Import cycles left to other work in progress, each through an import inside a function: batch and
-# distributed (the cluster work); submission grading through runner and notebooks (the intake work);
-# gradescope borrowing the CLI's stream setup. Remove an entry when its cycle is gone; add none.
+# Import cycles left to other work in progress, each through an import inside a function:
+# submission grading through runner and notebooks (the intake work); gradescope borrowing the CLI's stream setup. Remove an entry when its cycle is gone; add none.
 KNOWN_CYCLES = {
-    ("autograder.batch", "autograder.distributed"),
     ("autograder.notebooks", "autograder.runner", "autograder.submission"),
     ("autograder.notebooks", "autograder.submission"),
     ("autograder.runner", "autograder.submission"),
