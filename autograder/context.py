@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .checks import misconceptions
 from .sandbox.session import Student
 from .sandbox.worker_process import StudentError
 
@@ -41,15 +42,19 @@ class CheckFailure(AssertionError):
 
     ``CheckFailure(message, expected=", expected 2.5", after="\\n(more)", instead=" which is wrong")``
     renders as ``message + expected + after`` where expected values may be shown, and as
-    ``message + instead + after`` for a hidden check.
+    ``message + instead + after`` for a hidden check. ``hint`` (a named misconception, see
+    :mod:`autograder.checks.misconceptions`) follows on its own line where expected values may be shown.
     """
 
-    def __init__(self, message: str = "", *, expected: str = "", after: str = "", instead: str = ""):
+    def __init__(self, message: str = "", *, expected: str = "", after: str = "", instead: str = "",
+                 hint: str = ""):
         self.message, self.expected, self.after, self.instead = str(message), expected, after, instead
+        self.hint = hint
         super().__init__(self.message)
 
     def render(self, show_expected: bool) -> str:
-        return self.message + (self.expected if show_expected else self.instead) + self.after
+        text = self.message + (self.expected if show_expected else self.instead) + self.after
+        return text + "\n" + self.hint if self.hint and show_expected else text
 
     def __str__(self) -> str:
         return self.render(_SHOW_EXPECTED.get())
@@ -57,12 +62,17 @@ class CheckFailure(AssertionError):
     def wrapped(self, before: str = "", after: str = "") -> "CheckFailure":
         """The same failure with text around it; the expected part stays a part."""
         return CheckFailure(before + self.message, expected=self.expected, instead=self.instead,
-                            after=self.after + after)
+                            after=self.after + after, hint=self.hint)
 
 
 def render(error: BaseException, show_expected: bool) -> str:
-    """The text of a failure (a CheckFailure's hidden parts dropped unless ``show_expected``)."""
-    return error.render(show_expected) if isinstance(error, CheckFailure) else str(error)
+    """The text of a failure (a CheckFailure's hidden parts dropped unless ``show_expected``); an error
+    of the student's code that is a known mistake gets its hint where expected values may be shown."""
+    if isinstance(error, CheckFailure):
+        return error.render(show_expected)
+    text = str(error)
+    hint = misconceptions.error_hint(text) if show_expected and isinstance(error, StudentError) else None
+    return f"{text}\n{hint}" if hint else text
 
 
 class ReferenceMissing(Exception):

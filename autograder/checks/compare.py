@@ -12,7 +12,7 @@ import numpy as np
 from ..context import CheckFailure
 from ..sandbox.worker_process import StudentError
 from ..sandbox.wire import Handle, Tensor
-from . import tolerances
+from . import misconceptions, tolerances
 
 
 def describe(value) -> str:
@@ -98,7 +98,7 @@ def _low_precision(value) -> str | None:
 
 def close(actual, expected, name: str, level: tolerances.Tolerance | str | None = None, *,
           rtol: float | None = None, atol: float | None = None, hidden: bool | None = None,
-          inputs: dict | None = None) -> np.ndarray:
+          inputs: dict | None = None, **context) -> np.ndarray:
     """Validate ``actual`` against ``expected``'s shape and compare elementwise within ``level``.
 
     ``level`` is a :mod:`~autograder.checks.tolerances` level (default ``FLOAT64``); ``rtol`` and
@@ -106,15 +106,27 @@ def close(actual, expected, name: str, level: tolerances.Tolerance | str | None 
     same shape) are quoted at the worst index to help the student reproduce the case. Whether the
     expected value is shown is the check's visibility (the runner decides); ``hidden=True`` hides
     it regardless (kept for callers written before that).
+
+    A wrong answer is tested against common mistakes (:mod:`.misconceptions`); ``context`` passes
+    what only the check knows (``batch=N``, ``z=..., activation="sigmoid"``, ``gates="ifgo"``,
+    ``logits=x``, ``summed=(dout, 0)``, ``mistakes={...}``). The hint is shown with the expected values.
     """
+    misconceptions.check_context(context)
     tol = tolerances.resolve(level, rtol, atol)
     expected = np.asarray(expected, dtype=np.float64)
     low = _low_precision(actual)
-    actual = array(actual, name, expected.shape)
+    try:
+        actual = array(actual, name, expected.shape)
+    except CheckFailure as exc:  # the wrong shape or a nan may still be a known mistake
+        raw = actual.array if type(actual) is Tensor else actual
+        if type(raw) is np.ndarray and raw.dtype.kind in "fiub" and not hidden:
+            exc.hint = misconceptions.diagnose(raw, expected, name, **context) or ""
+        raise
     diff = np.abs(actual - expected)
     bad = ~tol.allows(diff, expected)
     if not bad.any():
         return actual
+    hint = "" if hidden else (misconceptions.diagnose(actual, expected, name, **context) or "")
     lines = []
     if low and tol.rtol < tolerances.FLOAT32.rtol:
         lines.append(f"{name} is {low}; compute in float64 ({low} keeps about "
@@ -129,7 +141,7 @@ def close(actual, expected, name: str, level: tolerances.Tolerance | str | None 
         lines.append(f"{name} is wrong in {int(bad.sum())} of {bad.size} entries{both}; "
                      f"first at index {first}: you returned {actual[first]:.10g}")
         raise CheckFailure("\n".join(lines), expected="" if hidden else f", expected {expected[first]:g}",
-                           after=_quote(inputs, first, diff.shape))
+                           after=_quote(inputs, first, diff.shape), hint=hint)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         rel = np.where(expected != 0, diff / np.abs(expected), np.inf)
     worst_rel = np.unravel_index(int(np.argmax(np.where(bad, rel, -1))), rel.shape) if rel.ndim else ()
@@ -139,7 +151,7 @@ def close(actual, expected, name: str, level: tolerances.Tolerance | str | None 
               f"Greatest relative difference: {rel[worst_rel]:.3g} at index {tuple(int(i) for i in worst_rel)}",
               f"At index {idx}: you returned {actual[worst]:.10g}"]
     raise CheckFailure("\n".join(lines), expected="" if hidden else f", expected {expected[worst]:.10g}",
-                       after=_quote(inputs, idx, diff.shape))
+                       after=_quote(inputs, idx, diff.shape), hint=hint)
 
 
 def _quote(inputs: dict | None, idx: tuple, shape: tuple) -> str:
@@ -149,18 +161,21 @@ def _quote(inputs: dict | None, idx: tuple, shape: tuple) -> str:
 
 
 def close_scalar(actual, expected: float, name: str, level: tolerances.Tolerance | str | None = None, *,
-                 rtol: float | None = None, atol: float | None = None, hidden: bool | None = None) -> float:
-    """A real number within ``level`` of ``expected`` (see :func:`close`)."""
+                 rtol: float | None = None, atol: float | None = None, hidden: bool | None = None,
+                 **context) -> float:
+    """A real number within ``level`` of ``expected`` (see :func:`close`; ``context`` names mistakes)."""
+    misconceptions.check_context(context)
     tol = tolerances.resolve(level, rtol, atol)
     value = scalar(actual, name)
     if tol.allows(abs(value - expected), expected):
         return value
+    hint = "" if hidden else (misconceptions.diagnose(value, expected, name, **context) or "")
     if expected in (0.0, 1.0):
         raise CheckFailure(f"{name} is {value:.10g}", expected="" if hidden else f"; expected {expected:g}",
-                           instead=" which is not correct", after=" (the correct value is 0 or 1)")
+                           instead=" which is not correct", after=" (the correct value is 0 or 1)", hint=hint)
     raise CheckFailure(f"{name} is {value:.10g}", expected="" if hidden else f"; expected {expected:.10g}",
                        instead=" which is not correct",
-                       after=f" (difference {abs(value - expected):.3g}), not {tol.describe()}")
+                       after=f" (difference {abs(value - expected):.3g}), not {tol.describe()}", hint=hint)
 
 
 def equal(actual, expected, name: str, *, hidden: bool | None = None):

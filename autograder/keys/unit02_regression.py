@@ -141,7 +141,7 @@ def softmax_values(ctx):
         with ctx.case(label):
             expected = np.stack([key(*Z.T) for key in SOFTMAX], axis=1)
             compare.close(ctx.student.softmax.softmax(Z), expected, f"softmax(Z) ({label})", hidden=ctx.hidden,
-                          **STRICT)
+                          **STRICT, logits=Z)
 
 
 @suite.check("softmax.softmax_cross_entropy", points=3)
@@ -170,20 +170,25 @@ def cross_entropy_gradient_key(ctx):
     for label, Z, labels in logit_cases(ctx):
         with ctx.case(label):
             compare.close(sm.softmax_cross_entropy_gradient(Z, labels), ce_key(Z, labels)[1] / len(labels),
-                          f"softmax_cross_entropy_gradient(Z, y) ({label})", hidden=ctx.hidden, **STRICT)
+                          f"softmax_cross_entropy_gradient(Z, y) ({label})", hidden=ctx.hidden, **STRICT,
+                          batch=len(labels), logits=Z)
 
 
 @suite.check("multiclass.softmax_regression_loss", points=3)
 def softmax_regression_loss_key(ctx):
     X, labels = blobs(ctx, 3)
     W, b = softmax_model(ctx)
-    loss, dW, db = softmax_loss_outputs(ctx, X, labels, W, b)
+    # shapes are checked by compare.close, which names a transposed or wrongly summed answer
+    loss, dW, db = compare.sequence(ctx.student.multiclass.softmax_regression_loss(X, labels, W, b),
+                                    "softmax_regression_loss(X, y, W, b)", 3)
     loss_key, dW_key, db_key = softmax_key_gradients(X, labels, W, b)
     with ctx.case("loss"):
         compare.close_scalar(loss, loss_key, "the loss from softmax_regression_loss", hidden=ctx.hidden, **STRICT)
-    for name, value, key in (("dW", dW, dW_key), ("db", db, db_key)):
+    G = ce_key(X @ W + b, labels)[1] / len(labels)  # dL/dZ: db is its sum over the batch axis
+    for name, value, key, mistake in (("dW", dW, dW_key, {}), ("db", db, db_key, {"summed": (G, 0)})):
         with ctx.case(name):
-            compare.close(value, key, f"{name} from softmax_regression_loss", hidden=ctx.hidden, **STRICT)
+            compare.close(value, key, f"{name} from softmax_regression_loss", hidden=ctx.hidden, **STRICT,
+                          batch=len(labels), **mistake)
 
 
 @suite.check("multiclass.predict_classes", points=2)

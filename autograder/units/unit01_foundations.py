@@ -62,7 +62,8 @@ def activation_cases(ctx, name, key, derivative=False):
     fn = getattr(ctx.student.activations, name)
     with ctx.case("moderate inputs"):
         zs = moderate(ctx)
-        compare.close(fn(zs), key(zs), f"{name}(z)", inputs={"z": zs}, hidden=ctx.hidden, **STRICT)
+        mistake = {"z": zs, "activation": name.split("_")[0]} if derivative and name != "relu_derivative" else {}
+        compare.close(fn(zs), key(zs), f"{name}(z)", inputs={"z": zs}, hidden=ctx.hidden, **STRICT, **mistake)
     # a derivative is about 0 at |z| >= 40: zeros pass there, so that case counts only with the others
     with ctx.case("|z| up to 1000 (finite, no overflow, no warning)", trivial=derivative and name != "relu_derivative"):
         compare.close(fn(EXTREMES), key(EXTREMES), f"{name}(z)", inputs={"z": EXTREMES}, hidden=ctx.hidden, **STRICT)

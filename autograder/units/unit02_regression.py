@@ -146,7 +146,8 @@ def mse_gradient_key(ctx):
     y_pred, targets = 3 * ctx.rng.standard_normal(n), 3 * ctx.rng.standard_normal(n)
     with ctx.case("sympy's derivative of the MSE"):
         compare.close(lin.mse_gradient(y_pred, targets), derivative(SQUARED_ERROR, y_hat)(y_pred, targets) / n,
-                      "mse_gradient(y_pred, y)", hidden=ctx.hidden, inputs={"y_pred": y_pred, "y": targets}, **STRICT)
+                      "mse_gradient(y_pred, y)", hidden=ctx.hidden, inputs={"y_pred": y_pred, "y": targets}, **STRICT,
+                      batch=n)
     with ctx.case("the derivative of your mse_loss (finite differences)"):
         grad = compare.array(lin.mse_gradient(y_pred, targets), "mse_gradient(y_pred, y)", (n,))
         trivial_if_zero(ctx, [grad])

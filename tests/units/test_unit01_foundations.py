@@ -261,3 +261,25 @@ NARROWING = {
             return np.where(X @ w + b > 0, 1.0, -1.0)
     """),
 }
+
+
+# one mutant per named mistake (autograder/checks/misconceptions.py) that applies to this unit
+MISCONCEPTIONS = {
+    "sigmoid_derivative: evaluated at the output, sigmoid'(sigmoid(z))": ("activations.sigmoid_derivative", """
+        def sigmoid_derivative(z):
+            s = sigmoid(sigmoid(z))
+            return s * (1.0 - s)
+    """, "the derivative evaluated at the output instead of the input"),
+    "sigmoid_derivative: the output form applied to z, z (1 - z)": ("activations.sigmoid_derivative", """
+        def sigmoid_derivative(z):
+            return z * (1.0 - z)
+    """, "the output-form derivative applied to the input"),
+    "tanh_derivative: evaluated at the output, tanh'(tanh(z))": ("activations.tanh_derivative", """
+        def tanh_derivative(z):
+            return 1.0 - np.tanh(np.tanh(z)) ** 2
+    """, "the derivative evaluated at the output instead of the input"),
+    "tanh_derivative: a sign flip": ("activations.tanh_derivative", """
+        def tanh_derivative(z):
+            return np.tanh(z) ** 2 - 1.0
+    """, "a sign flip"),
+}

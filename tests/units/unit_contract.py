@@ -1,8 +1,10 @@
 """The bar every unit's tests apply: reference full, stub zero, mutants lose, alternatives keep.
 
 A unit's test module defines ``UNIT``, ``MUTANTS``, ``ALTERNATIVES`` and ``NARROWING``
-(``{description: ("module.func", source of a replacement def)}``) and imports the test functions
-below. A ``NARROWING`` variant mishandles one case the docstring names (a parameter value, a
+(``{description: ("module.func", source of a replacement def)}``), ``MISCONCEPTIONS``
+(``{description: ("module.func", source, "hint substring")}``: one mutant per named mistake of
+:mod:`autograder.checks.misconceptions` that applies to the unit; its hint must appear, and no
+alternative ever gets a hint) and imports the test functions below. A ``NARROWING`` variant mishandles one case the docstring names (a parameter value, a
 branch, an edge); it must get one and the same score, below full marks, under 20 submission ids.
 Every function of a solution region that returns a constant (zeros shaped like its answer, or its
 own first input) must score zero on every check filed under it::
@@ -15,6 +17,7 @@ import shutil
 
 import pytest
 
+from autograder.checks import misconceptions
 from autograder.suite import load_suite
 
 from ..support import (ROOT, assert_full_marks, assert_loses_points, checks_of, constant_exercises, constant_module,
@@ -22,14 +25,15 @@ from ..support import (ROOT, assert_full_marks, assert_loses_points, checks_of, 
 
 __all__ = ["pytest_generate_tests", "test_reference_full_marks_under_two_seeds", "test_stub_scores_zero", "test_mutant_loses_points",
            "test_alternative_keeps_full_marks", "test_narrowing_variant_same_score_under_20_ids",
-           "test_constant_earns_nothing"]
+           "test_constant_earns_nothing", "test_misconception_named"]
 
 SUBMISSION_IDS = [f"student-{i:02d}" for i in range(20)]
 
 
 def pytest_generate_tests(metafunc):
     module = metafunc.module
-    for name, table in (("mutant", "MUTANTS"), ("alternative", "ALTERNATIVES"), ("narrowing", "NARROWING")):
+    for name, table in (("mutant", "MUTANTS"), ("alternative", "ALTERNATIVES"), ("narrowing", "NARROWING"),
+                        ("misconception", "MISCONCEPTIONS")):
         if name in metafunc.fixturenames:
             items = getattr(module, table, {})
             metafunc.parametrize(name, list(items.values()), ids=list(items))
@@ -86,6 +90,22 @@ def test_alternative_keeps_full_marks(request, tmp_path, alternative):
     module = target.split(".")[0]
     report = grade(make_submission(tmp_path, unit, {target: source}), unit, only=checks_of(unit, module))
     assert_full_marks(report)
+    hinted = [f"{r.name}: {r.output}" for r in report.results if misconceptions.PREFIX in r.output]
+    assert not hinted, "a correct alternative was told it made a mistake:\n" + "\n".join(hinted)
+
+
+def test_misconception_named(request, tmp_path, misconception):
+    """``MISCONCEPTIONS = {description: ("module.func", source, "hint substring")}``: a mutant that makes
+    one named mistake loses points, and a failing check's feedback names that mistake."""
+    unit = request.module.UNIT
+    target, source, hint = misconception
+    only = [c.name for c in load_suite(unit).checks if c.exercise == target or c.exercise.startswith(target + ".")]
+    assert only, f"no check is filed under {target}"
+    report = grade(make_submission(tmp_path, unit, {target: source}), unit, only=only)
+    assert report.score < report.max_score, "the mutant kept full marks"
+    failed = [f"{r.name}: {r.output}" for r in report.results if r.status == "failed"]
+    assert any(misconceptions.PREFIX in text and hint in text for text in failed), (
+        f"no failing check names the mistake ({hint!r}):\n" + "\n".join(failed))
 
 
 def test_narrowing_variant_same_score_under_20_ids(request, tmp_path, narrowing):
