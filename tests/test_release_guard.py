@@ -1,0 +1,322 @@
+"""The release guard against a renamed key: no function that ships passes an instructor-only check.
+
+Every ``def`` in the released ``.py`` files (``autograder/`` without ``autograder/keys``, and
+``assignments/``), top-level, nested or a method that takes no ``self``, and every top-level
+class (by its constructor), is pasted into a copy of
+the reference as the student's solution of every exercise whose signature it fits (the same
+number of required positional arguments, or the same name), together with the rest of its
+defining module (imports, helpers, constants), and graded against that exercise's
+instructor-only value checks (keys, comparisons with the reference): none may pass.
+
+To stay within about a minute: one sandboxed worker per unit holds every candidate module at
+once (each behind a function, built on first use), and before each check a call binds the
+candidate in its module's globals (the reference everywhere else; a check during which the
+worker restarted, and so lost the binding, does not count). A candidate is graded only if it
+first reproduces the exercise's public test vectors (the same calls those checks make, recorded
+from the reference); for exercises without vectors (objects kept in the worker, slow calls), it
+must first answer the checks' first call like the reference does (an object; data of the same
+structure; the same integer or string).
+
+Only instructor-only checks are judged: in a unit whose keys still sit in shipping checks (not
+split into ``autograder/keys`` yet), this guard cannot see them.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import importlib
+import inspect
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder import release, runner, seeds, vectors
+from autograder.sandbox.launchers import self_check_launcher
+from autograder.sandbox.worker_process import Limits, StudentError
+from autograder.context import CheckFailure
+from autograder.suite import load_suite, unit_names
+
+from .support import ROOT
+
+SKIPPED_FIRST_ARGS = ("self", "cls", "ctx")  # methods, and checks (they take a grading context)
+BUDGET = 240.0  # seconds for the whole guard on a loaded 2-core machine
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: str      # released file, relative to the repository
+    name: str      # the function's own name
+    key: str       # its name inside the pasted block
+    required: int  # required positional arguments
+    maximum: float  # positional arguments it accepts
+
+    def fits(self, exercise_name: str, arity: int) -> bool:
+        return self.name == exercise_name or self.required == arity <= self.maximum
+
+
+def released_files() -> list[Path]:
+    skipped = {ROOT / p for p in release.INSTRUCTOR_ONLY}
+    files = []
+    for top in release.COPIED:
+        for path in sorted((ROOT / top).rglob("*.py")):
+            if "__pycache__" in path.parts or any(path.is_relative_to(s) for s in skipped):
+                continue
+            if any(part.startswith(".") for part in path.relative_to(ROOT).parts):
+                continue
+            files.append(path)
+    return files
+
+
+def _is_stub(node: ast.FunctionDef) -> bool:
+    return any(isinstance(n, ast.Raise) and "NotImplementedError" in ast.unparse(n) for n in node.body)
+
+
+def _arity(node: ast.FunctionDef) -> tuple[int, float]:
+    positional = node.args.posonlyargs + node.args.args
+    return len(positional) - len(node.args.defaults), float("inf") if node.args.vararg else len(positional)
+
+
+def _guarded(node: ast.stmt) -> ast.stmt:
+    return ast.Try(body=[node], handlers=[ast.ExceptHandler(type=ast.Name("BaseException"), name=None,
+                                                           body=[ast.Pass()])], orelse=[], finalbody=[])
+
+
+def _keeps(node: ast.stmt) -> bool:
+    """Statements of a released module worth pasting (no own-package imports, no __main__ block)."""
+    if isinstance(node, ast.ImportFrom):
+        return node.level == 0 and node.module != "__future__" and not any(a.name == "*" for a in node.names) \
+            and not (node.module or "").startswith(("autograder", "reference", "assignments"))
+    if isinstance(node, ast.Import):
+        return not any(a.name.startswith(("autograder", "reference", "assignments")) for a in node.names)
+    if isinstance(node, ast.If) and "__name__" in ast.unparse(node.test):
+        return False
+    return not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+
+
+def paste(path: Path, index: int, rel: str | None = None) -> tuple[str, list[Candidate]]:
+    """The whole module behind ``def _dg_block_<index>()`` returning its candidates by key."""
+    tree = ast.parse(path.read_text())
+    body: list[ast.stmt] = []
+    candidates: list[Candidate] = []
+    rel = rel or path.relative_to(ROOT).as_posix()
+    top = set()
+    for node in tree.body:
+        if not _keeps(node):
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
+            node.decorator_list = []
+            top.add(id(node))
+        body.append(_guarded(node))
+    for node in tree.body:  # classes: constructors fit exercises that are classes (an nn.Module)
+        if isinstance(node, ast.ClassDef) and _keeps(node):
+            init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+            required, maximum = _arity(init) if init else (1, 1.0)
+            candidates.append(Candidate(rel, node.name, node.name, required - 1, maximum - 1))
+    nested = 0
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef) or _is_stub(node):
+            continue
+        positional = node.args.posonlyargs + node.args.args
+        if positional and positional[0].arg in SKIPPED_FIRST_ARGS:
+            continue
+        name = key = node.name
+        if id(node) not in top:
+            nested += 1
+            node = copy.deepcopy(node)
+            node.decorator_list = []
+            key = node.name = f"_dg_nested_{nested}_{name}"
+            body.append(_guarded(node))
+        candidates.append(Candidate(rel, name, key, *_arity(node)))
+    names = ast.parse(f"_dg_locals = locals()\nreturn {{k: _dg_locals.get(k) for k in {[c.key for c in candidates]!r}}}")
+    block = ast.FunctionDef(name=f"_dg_block_{index}", args=ast.arguments([], [], None, [], [], None, []),
+                            body=body + names.body, decorator_list=[], returns=None)
+    source = ast.unparse(ast.fix_missing_locations(ast.Module([block], [])))
+    compile(source, rel, "exec")
+    return source, candidates
+
+
+DISPATCH = '''
+_DG_BLOCKS = {blocks}
+_DG_BUILT = {{}}
+_DG_ORIGINALS = {{name: globals()[name] for name in {names!r}}}
+
+
+def deepgrade_select(choices):
+    """Bind each of {{function: [block, key]}} to that candidate; every other one to the reference."""
+    globals().update(_DG_ORIGINALS)
+    for name, (block, key) in choices.items():
+        if block not in _DG_BUILT:
+            _DG_BUILT[block] = _DG_BLOCKS[block]()
+        if _DG_BUILT[block].get(key) is None:
+            raise RuntimeError("deepgrade guard: the candidate did not build")
+        globals()[name] = _DG_BUILT[block][key]
+    return True
+'''
+
+
+def exercises_with_keys(unit: str) -> dict[str, tuple[int, list]]:
+    """{exercise: (required positional arguments of the reference, its instructor-only checks)}."""
+    suite = load_suite(unit)
+    found: dict[str, tuple[int, list]] = {}
+    for check in suite.checks:
+        if not vectors.instructor_only(check):
+            continue
+        module, func = check.exercise.split(".")
+        reference = getattr(importlib.import_module(f"reference.{unit}.{module}"), func)
+        try:
+            params = inspect.signature(reference).parameters.values()
+        except (TypeError, ValueError):
+            continue
+        arity = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty for p in params)
+        found.setdefault(check.exercise, (arity, []))[1].append(check)
+    return found
+
+
+@pytest.fixture(scope="module")
+def pasted():
+    blocks, candidates = [], []
+    for index, path in enumerate(released_files()):
+        source, found = paste(path, index)
+        blocks.append(source)
+        candidates.append(found)
+    return blocks, candidates
+
+
+def guard_unit(unit: str, blocks: list[str], candidates: list[list[Candidate]], folder: Path) -> tuple[list, int]:
+    """(instructor-only checks a shipped function passed, pairs tried) for one unit."""
+    exercises = exercises_with_keys(unit)
+    if not exercises:
+        return [], 0
+    suite = load_suite(unit)
+    pairs = {e: [(b, c) for b, found in enumerate(candidates) for c in found if c.fits(e.split(".")[1], arity)]
+             for e, (arity, _) in exercises.items()}
+    dispatched = sorted(e for e, fits in pairs.items() if fits)
+    folder.mkdir(parents=True)
+    for module in suite.modules:
+        source = (ROOT / "reference" / unit / f"{module}.py").read_text()
+        mine = [e.split(".")[1] for e in dispatched if e.split(".")[0] == module]
+        used_blocks = sorted({b for e in dispatched if e.split(".")[0] == module for b, _ in pairs[e]})
+        if mine:
+            source += "\n\n" + "\n\n".join(blocks[b] for b in used_blocks)
+            source += DISPATCH.format(blocks="{" + ", ".join(f"{b}: _dg_block_{b}" for b in used_blocks) + "}",
+                                      names=mine)
+        (folder / f"{module}.py").write_text(source)
+    (folder / "__init__.py").write_text((ROOT / "reference" / unit / "__init__.py").read_text())
+    recorded = (vectors.load(unit) or {}).get("functions", {})
+    reference = runner.load_reference(suite)
+    session = runner.open_session(folder, suite, launcher=self_check_launcher(), limits=Limits(call_timeout=5.0))
+    passed, tried, bound = [], 0, set()
+
+    def select(module: str, choices: dict):
+        """Bind the candidate (globals of its module); put back the reference wherever one was bound."""
+        for other in bound - {module}:
+            session.call(f"{other}.deepgrade_select", ({},), {})
+        bound.clear()
+        session.call(f"{module}.deepgrade_select", (choices,), {})
+        bound.add(module)
+        return session.workers_started
+
+    try:
+        for exercise in dispatched:
+            module, func = exercise.split(".")
+            began = time.monotonic()
+            calls = recorded.get(exercise, {}).get("calls", [])
+            probe = None if calls else first_call(session, reference, unit, exercise, exercises[exercise][1], select)
+            full = 0
+            for block, candidate in pairs[exercise]:
+                tried += 1
+                choice = {func: [block, candidate.key]}
+                try:
+                    workers = select(module, choice)
+                    for number, call in enumerate(calls, 1):
+                        vectors._replay(session, exercise, call, number=number)
+                    if probe is not None and not alike(session.call(*probe[:3]), probe[3]):
+                        continue
+                    if session.workers_started != workers:
+                        continue
+                except (CheckFailure, StudentError):
+                    continue  # it does not even reproduce the public vectors (or the answer's kind)
+                full += 1
+                for check in exercises[exercise][1]:
+                    try:
+                        workers = select(module, choice)
+                    except StudentError:
+                        continue
+                    seed = seeds.derive_seed("guard", unit, check.name, "guard")
+                    result = runner.run_check(check, "", session, reference, seed)
+                    if result.status == "passed" and session.workers_started == workers:  # no restart midway
+                        passed.append(f"{unit} {exercise} {check.name}: passed by {candidate.path}:{candidate.name}")
+            print(f"  {exercise}: {len(pairs[exercise])} candidates, {full} graded in full, "
+                  f"{time.monotonic() - began:.1f} s; {session.workers_started} workers so far")
+    finally:
+        session.close()
+    return passed, tried
+
+
+def first_call(session, reference, unit, exercise, checks, select) -> tuple | None:
+    """(target, args, kwargs, answer) of the first call the checks of ``exercise`` make (into it, or
+    into a trusted driver that builds it), on the reference: for exercises without vectors
+    (objects kept in the worker, slow calls)."""
+    found = []
+
+    class Spy:
+        def __getattr__(self, name):
+            return getattr(session, name)
+
+        def call(self, target, args, kwargs, handle=None):
+            value = session.call(target, args, kwargs, handle)
+            if handle is None and not found:
+                found.append((target, tuple(vectors._copy(args)), vectors._copy(kwargs), value))
+            return value
+
+    for check in checks:
+        try:
+            select(exercise.split(".")[0], {})
+        except StudentError:
+            return None
+        runner.run_check(check, "", Spy(), reference, seeds.derive_seed("guard", unit, check.name, "probe"))
+        if found:
+            return found[0]
+    return None
+
+
+def alike(answer, expected) -> bool:
+    """The same kind of answer: an object in the worker, or plain data of the same structure."""
+    from autograder.sandbox import wire
+
+    if type(expected) is wire.Handle or type(answer) is wire.Handle:
+        return type(answer) is type(expected)
+    if type(expected) is np.ndarray:
+        return type(answer) is np.ndarray and answer.shape == expected.shape
+    if type(expected) is wire.Tensor:
+        return type(answer) is wire.Tensor and answer.array.shape == expected.array.shape
+    if type(expected) in (tuple, list):
+        return type(answer) in (tuple, list) and len(answer) == len(expected) and all(map(alike, answer, expected))
+    if type(expected) is dict:
+        return type(answer) is dict and set(answer) == set(expected) and all(alike(answer[k], expected[k]) for k in expected)
+    if type(expected) in (int, bool, str):  # counts, flags, names: deterministic, so equal
+        return type(answer) is type(expected) and answer == expected
+    return type(answer) is type(expected) or {type(answer), type(expected)} <= {int, float}
+
+
+@pytest.mark.parametrize("unit", unit_names())
+def test_no_shipped_function_passes_an_instructor_only_check(unit, pasted, tmp_path):
+    blocks, candidates = pasted
+    start = time.monotonic()
+    passed, tried = guard_unit(unit, blocks, candidates, tmp_path / unit)
+    print(f"{unit}: {tried} (exercise, shipped function) pairs in {time.monotonic() - start:.1f} s")
+    assert not passed, "shipped functions pass instructor-only checks (a key ships under another name):\n" + \
+        "\n".join(passed)
+
+
+def test_guard_catches_a_renamed_key(tmp_path):
+    """A key planted under another name in a released module is found."""
+    planted = tmp_path / "planted.py"
+    planted.write_text("import numpy as np\n\n\ndef renamed_helper(u, v):\n    return float(np.dot(u, v))\n")
+    source, found = paste(planted, 0, "autograder/checks/_planted_guard_test.py")
+    passed, tried = guard_unit("unit01_foundations", [source], [found], tmp_path / "unit")
+    assert any("tensors.dot dot_values: passed by autograder/checks/_planted_guard_test.py:renamed_helper" in p
+               for p in passed), passed
