@@ -96,7 +96,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="grade on a Dask cluster (tcp://host:8786); the gradebook stays here")
+    p.add_argument("--only", nargs="+", metavar="STUDENT",
+                   help="grade only these students, again even if up to date (their overrides are kept)")
+    p.add_argument("--submitted-at", type=Path, metavar="CSV", dest="times",
+                   help="CSV student_id,submitted_at (ISO 8601): when each was handed in (else Gradescope's "
+                        "submission_metadata.json or nbgrader's timestamp.txt in the entry; never a file's mtime)")
     p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("show", help="one student's checks, messages and grade from a gradebook")
+    p.add_argument("gradebook", type=Path)
+    p.add_argument("student")
+    p.add_argument("--unit", help="only this unit (default: every unit the student has)")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("override", help="set a student's score of one check, or of the total, with a comment "
+                                        "(kept across regrades, shown in every export)")
+    p.add_argument("gradebook", type=Path)
+    p.add_argument("student")
+    p.add_argument("--unit", required=True)
+    p.add_argument("--check", default="", help="the check's name (default: override the total)")
+    p.add_argument("--score", type=float, help="the new score (points)")
+    p.add_argument("--comment", default="", help="why (required with --score)")
+    p.add_argument("--clear", action="store_true", help="remove this override instead")
+    p.set_defaults(func=cmd_override)
+
+    p = sub.add_parser("late", help="set a unit's late policy in a gradebook (applied when grades are shown "
+                                    "and exported)")
+    p.add_argument("gradebook", type=Path)
+    p.add_argument("--unit", required=True)
+    p.add_argument("--due", help="due date, ISO 8601 (2026-03-01T23:59:00+01:00; no zone: UTC)")
+    p.add_argument("--grace", type=float, default=0.0, metavar="MINUTES", help="grace period in minutes")
+    p.add_argument("--per-day", type=float, default=0.0, metavar="PERCENT",
+                   help="percent of the earned score lost per started day late")
+    p.add_argument("--zero-after", type=float, metavar="DAYS", help="score 0 when more than DAYS days late")
+    p.add_argument("--extensions", type=Path, metavar="CSV", help="CSV student_id,days or student_id,due")
+    p.add_argument("--clear", action="store_true", help="remove the unit's late policy")
+    p.set_defaults(func=cmd_late)
 
     p = sub.add_parser("export", help="export a gradebook: Gradescope JSON, nbgrader, otter, Canvas CSVs, summary")
     p.add_argument("gradebook", type=Path)
@@ -296,12 +331,74 @@ def cmd_batch(args) -> int:
     load_suite(args.unit)
     outcome = batch.run_batch(args.submissions, args.unit, workers=args.workers, gradebook=args.gradebook,
                               regrade=args.regrade, no_sandbox=args.no_sandbox, timeout=args.timeout,
-                              console=console, progress=not args.no_progress, scheduler=args.scheduler)
+                              console=console, progress=not args.no_progress, scheduler=args.scheduler,
+                              only=args.only, times=args.times)
     if outcome.graded:
         exports.summary_table(args.gradebook, args.unit, console)
         console.print(f"graded {outcome.graded} submission(s) in {outcome.wall:.1f} s "
                       f"({outcome.graded / outcome.wall:.2f}/s); {outcome.broken} broken; "
                       f"{outcome.up_to_date} up to date; gradebook: {args.gradebook}")
+    if args.gradebook.is_file():
+        from . import gradebook as gb, views
+
+        with gb.Gradebook(args.gradebook) as book:
+            views.class_table(book, args.unit, console, students=args.only)
+    return 0
+
+
+def cmd_show(args) -> int:
+    from . import views
+
+    return views.student_view(args.gradebook, args.student, args.unit, Console())
+
+
+def cmd_override(args) -> int:
+    from . import gradebook as gb
+
+    if not args.gradebook.is_file():
+        raise ValueError(f"no gradebook at {args.gradebook}")
+    with gb.Gradebook(args.gradebook) as book:
+        what = f"check {args.check}" if args.check else "total"
+        if args.clear:
+            gone = book.clear_override(args.student, args.unit, args.check)
+            print(f"removed the override of {args.student}'s {what} in {args.unit}" if gone else
+                  f"{args.student} has no override of the {what} in {args.unit}")
+            return 0
+        if args.score is None:
+            raise ValueError("give --score (and --comment), or --clear")
+        if args.check:
+            names = {c.name: c.points for c in load_suite(args.unit).checks}
+            if args.check not in names:
+                raise ValueError(f"{args.unit} has no check named {args.check!r} (see `autograder list --checks "
+                                 f"--unit {args.unit}`)")
+            if not 0 <= args.score <= names[args.check]:
+                raise ValueError(f"{args.check} is worth {names[args.check]:g} points; --score must be within 0 .. "
+                                 f"{names[args.check]:g}")
+        if not any(s.student_id == args.student for s in book.current(args.unit)):
+            print(f"note: {args.student} has no submission of {args.unit} yet; the override applies once graded",
+                  file=sys.stderr)
+        book.set_override(args.student, args.unit, args.check, args.score, args.comment)
+        print(f"{args.student}, {args.unit}: {what} set to {args.score:g} ({args.comment.strip()})")
+    return 0
+
+
+def cmd_late(args) -> int:
+    from . import gradebook as gb, late
+
+    with gb.Gradebook(args.gradebook) as book:
+        if args.clear:
+            book.set_policy(args.unit, None)
+            print(f"{args.unit}: no late policy")
+            return 0
+        if not args.due:
+            policy = book.policy(args.unit)
+            print(f"{args.unit}: {policy.describe() if policy else 'no late policy'}")
+            return 0
+        due = late.iso(late.parse_time(args.due))
+        extensions = late.read_extensions(args.extensions, due) if args.extensions else {}
+        policy = late.Policy(due, args.grace, args.per_day, args.zero_after, extensions)
+        book.set_policy(args.unit, policy)
+        print(f"{args.unit}: {policy.describe()}")
     return 0
 
 

@@ -15,6 +15,13 @@ grader failure, a time-out) is never exported as a plain 0: its score is left em
 its status column (nbgrader, otter) and Gradescope's output say "not gradable" with the reason,
 and ``OUT/not_gradable.csv`` lists every such row (Canvas's import has no place for a reason).
 Every file is written as UTF-8; rosters are read as UTF-8 (a BOM is fine), else Windows-1252.
+
+Every export shows the grade after the instructor's overrides (``autograder override``) and the
+unit's late policy (``autograder late``), with the reasons: Gradescope's results.json in its
+output, tests and ``extra_data``; nbgrader's ``late_submission_penalty`` and ``adjustments``
+columns; otter's ``late_penalty``/``adjustments`` columns; the summary's ``adjustments``; and
+``OUT/adjustments.csv`` lists every override and late penalty (Canvas's import takes the final
+score only).
 """
 from __future__ import annotations
 
@@ -28,7 +35,8 @@ from . import gradebook as gb
 
 FORMATS = ("gradescope", "nbgrader", "otter", "canvas", "summary")
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
-                    "raw_score", "late_submission_penalty", "score", "max_score", "status"]
+                    "raw_score", "late_submission_penalty", "score", "max_score", "status", "adjustments"]
+ADJUSTMENT_COLUMNS = ["unit", "student_id", "kind", "check", "points", "reason"]
 NOT_GRADABLE_COLUMNS = ["unit", "student_id", "status", "reason"]
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 SUMMARY_COLUMNS = ["check", "exercise", "points", "graded", "passed", "pass_rate", "mean_score",
@@ -56,6 +64,10 @@ def export(gradebook: Path, out: Path, formats: list[str] | None = None, unit: s
         if broken:
             written.append(_write_csv(out / "not_gradable.csv", [NOT_GRADABLE_COLUMNS] + [
                 [u, sub.student_id, sub.status, reason(sub)] for u, sub in broken]))
+        adjustments = [[u, sub.student_id, *row] for u in units for sub in book.current(u)
+                       for row in adjustment_rows(book, sub)]
+        if adjustments:
+            written.append(_write_csv(out / "adjustments.csv", [ADJUSTMENT_COLUMNS] + adjustments))
         if "nbgrader" in formats:
             written.append(nbgrader_csv(book, units, out / "nbgrader_grades.csv", duedate))
         if "canvas" in formats:
@@ -85,8 +97,18 @@ def status_text(sub: gb.Submission) -> str:
     return "graded" if sub.status == gb.GRADED else f"not gradable ({sub.status}): {reason(sub)}"
 
 
-def score_text(sub: gb.Submission) -> str:
-    return _fmt(sub.score) if sub.status == gb.GRADED else ""
+def score_text(book: gb.Gradebook, sub: gb.Submission) -> str:
+    """The final score (overrides and late penalty applied); empty when there is none to give."""
+    return _fmt(book.grade(sub).final) if book.gradable(sub) else ""
+
+
+def adjustment_rows(book: gb.Gradebook, sub: gb.Submission) -> list[list]:
+    """``[kind, check, points, reason]`` for each override and the late penalty of a submission."""
+    grade = book.grade(sub)
+    rows = [["override", o.check or "(total)", _fmt(o.score), o.comment] for o in grade.overrides]
+    if grade.late_reason and book.gradable(sub):
+        rows.append(["late", "", _fmt(-grade.penalty), grade.late_reason])
+    return rows
 
 
 def read_roster(path: Path) -> list[dict]:
@@ -121,9 +143,19 @@ def gradescope_json(book: gb.Gradebook, unit: str, folder: Path) -> list[Path]:
     paths = []
     for sub in book.current(unit):
         data = book.report(sub).gradescope()
+        grade = book.grade(sub)
         if sub.status != gb.GRADED:
             data["output"] = f"{unit}: not gradable ({sub.status}): {sub.output}"
             data.setdefault("extra_data", {})["status"] = sub.status
+        data["score"] = grade.final if book.gradable(sub) else 0.0
+        said = [f"Instructor override of the {o.check or 'total'}: {o.score:g} ({o.comment})" for o in grade.overrides]
+        if grade.late_reason:
+            said.append(f"Late penalty: -{grade.penalty:g} ({grade.late_reason})")
+        if said:
+            data["output"] = "\n".join([data["output"], *said, f"Final score: {data['score']:g}"])
+        data.setdefault("extra_data", {}).update(
+            raw_score=grade.raw, score_after_overrides=grade.score, late_penalty=grade.penalty,
+            late_reason=grade.late_reason, overrides=[o.__dict__ for o in grade.overrides])
         path = folder / _safe_name(sub.student_id) / "results.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -135,26 +167,37 @@ def nbgrader_csv(book: gb.Gradebook, units: list[str], path: Path, duedate: str 
     rows = [NBGRADER_COLUMNS]
     for unit in units:
         for sub in book.current(unit):
-            who = book.student(sub.student_id)
-            rows.append([unit, duedate, sub.submitted_at, sub.student_id, who["last_name"], who["first_name"],
-                         who["email"], score_text(sub), "0", score_text(sub), _fmt(sub.max_score), status_text(sub)])
+            who, grade, policy = book.student(sub.student_id), book.grade(sub), book.policy(unit)
+            ok = book.gradable(sub)
+            due = duedate or (policy.extensions.get(sub.student_id, policy.due) if policy else "")
+            rows.append([unit, due, sub.submitted_at, sub.student_id, who["last_name"], who["first_name"],
+                         who["email"], _fmt(grade.score) if ok else "", _fmt(grade.penalty) if ok else "",
+                         score_text(book, sub), _fmt(sub.max_score), status_text(sub),
+                         "; ".join(f"{kind} {check}: {points} ({why})".replace("  ", " ")
+                                   for kind, check, points, why in adjustment_rows(book, sub))])
     return _write_csv(path, rows)
 
 
 def otter_csv(book: gb.Gradebook, unit: str, path: Path) -> Path:
     subs = book.current(unit)
-    per_sub = {sub.id: {r.name: r for r in book.results(sub.id)} for sub in subs}
+    per_sub = {sub.id: {r.name: r for r in book.overridden_results(sub)} for sub in subs}
     checks = _check_order(book, unit, subs)
-    rows = [["file", *checks, "total_points_earned", "percent_correct", "grading_status"],
-            ["points-per-question", *(_fmt(points) for points in checks.values()), _fmt(sum(checks.values())), "", ""]]
+    rows = [["file", *checks, "total_points_earned", "percent_correct", "grading_status", "late_penalty",
+             "adjustments"],
+            ["points-per-question", *(_fmt(points) for points in checks.values()), _fmt(sum(checks.values())), "", "",
+             "", ""]]
     for sub in subs:
         results = per_sub[sub.id]
-        if sub.status != gb.GRADED:
-            rows.append([sub.student_id, *("" for _ in checks), "", "", status_text(sub)])
+        grade = book.grade(sub)
+        notes = "; ".join(f"{kind} {check}: {points} ({why})".replace("  ", " ")
+                          for kind, check, points, why in adjustment_rows(book, sub))
+        if not book.gradable(sub):
+            rows.append([sub.student_id, *("" for _ in checks), "", "", status_text(sub), "", notes])
             continue
         cells = [("" if results[c].skipped else _fmt(results[c].score)) if c in results else "0" for c in checks]
-        percent = 100 * sub.score / sub.max_score if sub.max_score else 0.0
-        rows.append([sub.student_id, *cells, _fmt(sub.score), f"{percent:.2f}", "completed"])
+        percent = 100 * grade.final / sub.max_score if sub.max_score else 0.0
+        rows.append([sub.student_id, *cells, _fmt(grade.final), f"{percent:.2f}",
+                     "completed" if sub.status == gb.GRADED else status_text(sub), _fmt(grade.penalty), notes])
     return _write_csv(path, rows)
 
 
@@ -185,7 +228,7 @@ def canvas_csv(book: gb.Gradebook, units: list[str], path: Path) -> Path:
         except ValueError:
             possible[unit] = max((s.max_score for s in subs), default=0.0)
         for sub in subs:
-            scores.setdefault(sub.student_id, {})[unit] = score_text(sub)  # empty: not gradable, never 0
+            scores.setdefault(sub.student_id, {})[unit] = score_text(book, sub)  # empty: not gradable, never 0
     rows = [[*CANVAS_COLUMNS, *units], ["Points Possible", "", "", "", "", *(_fmt(possible[u]) for u in units)]]
     for sid in sorted(scores):
         who = book.student(sid)
@@ -223,10 +266,15 @@ def check_summary(book: gb.Gradebook, unit: str) -> dict:
                      "mean_seconds": round(sum(seconds) / n, 4) if n else None,
                      "max_seconds": round(max(seconds), 4) if n else None})
     graded = [s for s in subs if s.status == gb.GRADED]
+    finals = [book.grade(s).final for s in subs if book.gradable(s)]
+    adjustments = [{"student_id": s.student_id, "kind": kind, "check": check, "points": points, "reason": why}
+                   for s in subs for kind, check, points, why in adjustment_rows(book, s)]
     slowest = sorted((r for r in rows if r["mean_seconds"] is not None), key=lambda r: -r["mean_seconds"])[:SLOWEST]
     return {"unit": unit, "submissions": len(subs), "statuses": statuses,
             "mean_score": round(sum(s.score for s in graded) / len(graded), 4) if graded else None,
             "max_score": max((s.max_score for s in subs), default=0.0),
+            "mean_final_score": round(sum(finals) / len(finals), 4) if finals else None,
+            "adjustments": adjustments,
             "checks": rows, "slowest": [r["check"] for r in slowest]}
 
 

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import late
 from .report import CheckResult, Report
 
 SCHEMA = """
@@ -72,6 +73,19 @@ CREATE TABLE IF NOT EXISTS results (
     PRIMARY KEY (submission_id, check_name)
 );
 CREATE INDEX IF NOT EXISTS submissions_current ON submissions (unit, student_id, seq);
+CREATE TABLE IF NOT EXISTS overrides (
+    student_id TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    check_name TEXT NOT NULL,   -- '' overrides the total
+    score REAL NOT NULL,
+    comment TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (student_id, unit, check_name)
+);
+CREATE TABLE IF NOT EXISTS late_policies (
+    unit TEXT PRIMARY KEY,
+    policy TEXT NOT NULL        -- late.Policy as JSON
+);
 """
 
 # Submission statuses. GRADED and INVALID are final for that content; the others are retried.
@@ -107,6 +121,40 @@ class Submission:
     workers_started: int
     output: str
     run_id: int | None
+
+
+@dataclass
+class Override:
+    """An instructor's score for one check (``check`` names it) or for the total (``check == ""``)."""
+
+    student_id: str
+    unit: str
+    check: str
+    score: float
+    comment: str
+    created_at: str
+
+    def describe(self) -> str:
+        what = self.check or "total"
+        return f"{what} set to {self.score:g} by the instructor: {self.comment}"
+
+
+@dataclass
+class Grade:
+    """A current submission's grade as shown and exported: the graded score, the instructor's
+    overrides applied (a check's, then the total's), then the late penalty."""
+
+    raw: float                  # what the checks gave
+    score: float                # after overrides
+    penalty: float              # late penalty, points
+    late_reason: str
+    final: float                # score - penalty
+    overrides: list[Override]
+
+    @property
+    def notes(self) -> str:
+        """Every adjustment on one line, for exports' status columns."""
+        return "; ".join([o.describe() for o in self.overrides] + ([self.late_reason] if self.penalty else []))
 
 
 class Gradebook:
@@ -200,6 +248,37 @@ class Gradebook:
                 self.db.execute("DELETE FROM students WHERE id = ?", (student_id,))
         return gone
 
+    def set_override(self, student_id: str, unit: str, check: str, score: float, comment: str):
+        """Set (or replace) the instructor's score of one check, or of the total (``check=""``).
+        Kept in its own table: a regrade replaces the results, never the overrides."""
+        if not comment.strip():
+            raise ValueError("an override needs a comment (the student and the next grader read it)")
+        with self._transaction():
+            self.db.execute("INSERT OR REPLACE INTO overrides VALUES (?, ?, ?, ?, ?, ?)",
+                            (student_id, unit, check, float(score), comment.strip(), now()))
+
+    def clear_override(self, student_id: str, unit: str, check: str) -> int:
+        with self._transaction():
+            return self.db.execute("DELETE FROM overrides WHERE student_id = ? AND unit = ? AND check_name = ?",
+                                   (student_id, unit, check)).rowcount
+
+    def overrides(self, student_id: str, unit: str) -> list[Override]:
+        rows = self.db.execute("SELECT * FROM overrides WHERE student_id = ? AND unit = ? ORDER BY check_name",
+                               (student_id, unit))
+        return [Override(r["student_id"], r["unit"], r["check_name"], r["score"], r["comment"], r["created_at"])
+                for r in rows]
+
+    def set_policy(self, unit: str, policy: late.Policy | None):
+        with self._transaction():
+            if policy is None:
+                self.db.execute("DELETE FROM late_policies WHERE unit = ?", (unit,))
+            else:
+                self.db.execute("INSERT OR REPLACE INTO late_policies VALUES (?, ?)", (unit, policy.to_json()))
+
+    def policy(self, unit: str) -> late.Policy | None:
+        row = self.db.execute("SELECT policy FROM late_policies WHERE unit = ?", (unit,)).fetchone()
+        return late.Policy.from_json(row[0]) if row else None
+
     # ---------------------------------------------------------------- reads
     def is_done(self, student_id: str, unit: str, content_hash: str) -> bool:
         """This content was graded to a final status (graded or invalid) already."""
@@ -225,9 +304,41 @@ class Gradebook:
         return [CheckResult(r["check_name"], r["number"], r["exercise"], r["score"], r["max_score"], r["feedback"],
                             r["visibility"], json.loads(r["tags"]), r["duration"], bool(r["skipped"])) for r in rows]
 
+    def overridden_results(self, sub: Submission) -> list[CheckResult]:
+        """The check results with the instructor's check overrides applied (the comment appended)."""
+        by_check = {o.check: o for o in self.overrides(sub.student_id, sub.unit) if o.check}
+        out = []
+        for r in self.results(sub.id):
+            o = by_check.get(r.name)
+            if o is not None:
+                r.output = (r.output + "\n" if r.output else "") + \
+                    f"Instructor override: {r.score:g} -> {o.score:g} / {r.max_score:g}: {o.comment}"
+                r.score, r.skipped = o.score, False
+            out.append(r)
+        return out
+
+    def grade(self, sub: Submission) -> Grade:
+        """The submission's grade after overrides and the unit's late policy (see :class:`Grade`)."""
+        overrides = self.overrides(sub.student_id, sub.unit)
+        if sub.status != GRADED:  # only an override of the total gives a not-gradable submission a score
+            total = [o for o in overrides if not o.check]
+            score = total[0].score if total else 0.0
+            overrides = total
+        else:
+            score = round(sum(r.score for r in self.overridden_results(sub)), 6)
+            for o in overrides:
+                if not o.check:
+                    score = o.score
+        pen = late.penalty(self.policy(sub.unit), sub.student_id, sub.submitted_at, score)
+        return Grade(sub.score, score, pen.points, pen.reason, round(score - pen.points, 6), overrides)
+
+    def gradable(self, sub: Submission) -> bool:
+        """Graded, or given a total by the instructor: such a row has a score to export."""
+        return sub.status == GRADED or any(not o.check for o in self.overrides(sub.student_id, sub.unit))
+
     def report(self, sub: Submission) -> Report:
-        """The submission rebuilt as a :class:`Report` (for Gradescope's results.json)."""
-        return Report(sub.unit, sub.student_id, sub.isolation, self.results(sub.id), sub.execution_time,
+        """The submission rebuilt as a :class:`Report` (for Gradescope's results.json), overrides applied."""
+        return Report(sub.unit, sub.student_id, sub.isolation, self.overridden_results(sub), sub.execution_time,
                       sub.round_trips, sub.workers_started, sub.output)
 
     def student(self, student_id: str) -> dict:

@@ -53,7 +53,7 @@ def test_every_format(book_path, tmp_path):
 
     nb = read(out / "nbgrader_grades.csv")
     assert nb[0] == ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
-                     "raw_score", "late_submission_penalty", "score", "max_score", "status"]
+                     "raw_score", "late_submission_penalty", "score", "max_score", "status", "adjustments"]
     rows = {r[3]: dict(zip(nb[0], r)) for r in nb[1:]}
     assert rows["alice"]["last_name"] == "Liddell" and float(rows["alice"]["score"]) == top
     assert rows["alice"]["status"] == "graded"
@@ -64,8 +64,9 @@ def test_every_format(book_path, tmp_path):
 
     otter = read(out / UNIT / "final_grades.csv")
     names = [c.name for c in suite.checks]
-    assert otter[0] == ["file", *names, "total_points_earned", "percent_correct", "grading_status"]
-    assert otter[1][0] == "points-per-question" and [float(x) for x in otter[1][1:-3]] == [c.points for c in suite.checks]
+    assert otter[0] == ["file", *names, "total_points_earned", "percent_correct", "grading_status", "late_penalty",
+                        "adjustments"]
+    assert otter[1][0] == "points-per-question" and [float(x) for x in otter[1][1:-5]] == [c.points for c in suite.checks]
     bob = dict(zip(otter[0], next(r for r in otter if r[0] == "bob")))
     lost = sum(c.points for c in suite.checks[:3])
     assert float(bob["total_points_earned"]) == top - lost and bob["grading_status"] == "completed"

@@ -1,0 +1,96 @@
+"""What the instructor reads in the terminal: the class table after ``batch``, and one student's
+checks (``autograder show GRADEBOOK STUDENT``), both with overrides and late penalties applied
+the way the exports apply them (:meth:`Gradebook.grade`)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import gradebook as gb
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def class_table(book: gb.Gradebook, unit: str, console, students: list[str] | None = None):
+    """One row per student: status, score / max, overrides, late penalty, final."""
+    from rich.table import Table
+    from rich.text import Text
+
+    policy = book.policy(unit)
+    title = f"{unit}: grades" + (f" (late policy: {policy.describe()})" if policy else " (no late policy)")
+    table = Table(title=title, title_justify="left")
+    for col, kw in (("student", {}), ("status", {}), ("score", {"justify": "right"}),
+                    ("late penalty", {"justify": "right"}), ("final", {"justify": "right"}),
+                    ("notes", {"overflow": "fold"})):
+        table.add_column(col, **kw)
+    for sub in book.current(unit):
+        if students and sub.student_id not in students:
+            continue
+        grade = book.grade(sub)
+        ok = book.gradable(sub)
+        status = sub.status if sub.status == gb.GRADED else f"[red]{sub.status}[/red]"
+        score = f"{_fmt(grade.score)} / {_fmt(sub.max_score)}" if ok else "-"
+        if grade.overrides:
+            score += " *"
+        notes = [o.describe() for o in grade.overrides]
+        if grade.late_reason and ok:
+            notes.append(grade.late_reason)
+        if sub.status != gb.GRADED:
+            from .exports import reason
+
+            notes.insert(0, reason(sub))
+        table.add_row(sub.student_id, status, score, f"-{_fmt(grade.penalty)}" if grade.penalty else "0" if ok else "",
+                      f"[b]{_fmt(grade.final)}[/b]" if ok else "", Text("; ".join(notes)))
+    console.print(table)
+    if any(o for sub in book.current(unit) for o in book.overrides(sub.student_id, unit)):
+        console.print("* includes the instructor's overrides")
+
+
+def student_view(gradebook: Path, student: str, unit: str | None, console) -> int:
+    """One student's current submission(s): every check with its score and message, then the grade."""
+    from rich.table import Table
+    from rich.text import Text
+
+    if not Path(gradebook).is_file():
+        raise ValueError(f"no gradebook at {gradebook}")
+    with gb.Gradebook(gradebook) as book:
+        units = [unit] if unit else book.units()
+        shown = 0
+        for name in units:
+            sub = next((s for s in book.current(name) if s.student_id == student), None)
+            if sub is None:
+                continue
+            shown += 1
+            grade = book.grade(sub)
+            by_check = {o.check: o for o in grade.overrides if o.check}
+            head = (f"{student}, {name}: {sub.status}; submitted {sub.submitted_at or 'at an unknown time'}; "
+                    f"graded {sub.graded_at}")
+            console.rule(head)
+            if sub.status != gb.GRADED:
+                console.print(sub.output, markup=False, highlight=False)
+            else:
+                table = Table(title_justify="left")
+                for col, kw in (("#", {"justify": "right"}), ("check", {}), ("score", {"justify": "right"}),
+                                ("feedback", {"overflow": "fold"})):
+                    table.add_column(col, **kw)
+                for r in book.overridden_results(sub):
+                    mark = "skipped" if r.skipped else f"{r.score:g}/{r.max_score:g}"
+                    style = "dim" if r.skipped else ("green" if r.status == "passed" else "red")
+                    if r.name in by_check:
+                        mark += " *"
+                    table.add_row(r.number, f"{r.exercise}: {r.name}", f"[{style}]{mark}[/]", Text(r.output))
+                console.print(table)
+                for line in sub.output.splitlines()[1:]:
+                    console.print(line, markup=False, highlight=False)
+            lines = [f"graded score: {_fmt(grade.raw)} / {_fmt(sub.max_score)}"]
+            lines += [f"override: {o.describe()}" for o in grade.overrides]
+            if grade.late_reason:
+                lines.append(f"late penalty: -{_fmt(grade.penalty)} ({grade.late_reason})")
+            ok = book.gradable(sub)
+            lines.append(f"final: {_fmt(grade.final)} / {_fmt(sub.max_score)}" if ok else "final: none (not gradable)")
+            for line in lines:
+                console.print(line, markup=False, highlight=False)
+        if not shown:
+            raise ValueError(f"{student} has no submission{' of ' + unit if unit else ''} in {gradebook}")
+    return 0

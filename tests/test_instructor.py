@@ -1,0 +1,156 @@
+"""The instructor's grading day: overrides kept across regrades and shown in every export, late
+penalties from recorded submission times (never mtimes), one student's view, one student regraded."""
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from autograder import batch, gradebook as gb, late
+from autograder.cli import main
+from autograder.report import CheckResult, Report
+from autograder.suite import load_suite
+
+from .support import ROOT, make_submission
+
+UNIT = "unit01_foundations"
+
+
+def results(lose: int):
+    return [CheckResult(c.name, str(i + 1), c.exercise, 0.0 if i < lose else c.points, c.points,
+                        "wrong" if i < lose else "passed", c.visibility, [], 0.01)
+            for i, c in enumerate(load_suite(UNIT).checks)]
+
+
+@pytest.fixture
+def book_path(tmp_path):
+    """alice full marks on time, bob loses the first check and is 30 h late, dan has no time, carol invalid."""
+    path = tmp_path / "g.sqlite"
+    with gb.Gradebook(path) as book:
+        for sid, lose, when in (("alice", 0, "2026-03-01T10:00:00+00:00"), ("bob", 1, "2026-03-02T18:00:00+00:00"),
+                                ("dan", 0, "")):
+            book.record(sid, UNIT, f"hash-{sid}", when, None, gb.GRADED, Report(UNIT, sid, "bubblewrap", results(lose)))
+        book.record("carol", UNIT, "hash-carol", "", None, gb.INVALID, max_score=load_suite(UNIT).max_score,
+                    output="carol.zip is not a readable zip file")
+    return path
+
+
+def read(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_penalty_policy():
+    policy = late.Policy("2026-03-01T12:00:00+00:00", grace_minutes=30, per_day=10, zero_after=3,
+                         extensions={"erin": "2026-03-03T12:00:00+00:00"})
+    assert late.penalty(policy, "x", "2026-03-01T12:29:00Z", 50).points == 0  # within the grace
+    one = late.penalty(policy, "x", "2026-03-01T12:31:00+00:00", 50)
+    assert one.points == 5 and "1 day(s) late x 10 % = 10 % off" in one.reason
+    assert late.penalty(policy, "x", "2026-03-03 13:00:00.123 UTC", 50).points == 15  # nbgrader's format
+    zero = late.penalty(policy, "x", "2026-03-05T13:00:00+00:00", 50)
+    assert zero.points == 50 and "score 0" in zero.reason
+    assert late.penalty(policy, "erin", "2026-03-03T12:00:00+00:00", 50).points == 0  # her extension
+    assert late.penalty(policy, "x", "2026-03-01T14:00:00+02:00", 50).points == 0  # zones count
+    none = late.penalty(policy, "x", "", 50)
+    assert none.points == 0 and none.reason == late.NO_TIME
+    assert late.penalty(None, "x", "2026-09-01T00:00:00Z", 50).points == 0
+
+
+def test_submission_times_come_from_the_submission_system_never_mtime(tmp_path):
+    gs = tmp_path / "gs"
+    gs.mkdir()
+    (gs / "submission_metadata.json").write_text(json.dumps({"created_at": "2026-03-01T23:59:59.5-05:00"}))
+    nb = tmp_path / "nb" / UNIT
+    nb.mkdir(parents=True)
+    (nb / "timestamp.txt").write_text("2026-03-02 08:00:00.000000 UTC")
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "tensors.py").write_text("x = 1")
+    assert batch.submitted_at(gs) == "2026-03-01T23:59:59-05:00"
+    assert batch.submitted_at(tmp_path / "nb") == "2026-03-02T08:00:00+00:00"
+    assert batch.submitted_at(bare) == ""  # no mtime
+    times = tmp_path / "times.csv"
+    times.write_text("student_id,submitted_at\nbare,2026-03-01T09:00:00Z\n")
+    assert batch.submitted_at(bare, late.read_submitted_at(times), "bare") == "2026-03-01T09:00:00+00:00"
+
+
+def test_overrides_and_late_penalties_in_every_export(book_path, tmp_path, capsys):
+    top = load_suite(UNIT).max_score
+    first = load_suite(UNIT).checks[0]
+    assert main(["late", str(book_path), "--unit", UNIT, "--due", "2026-03-01T12:00:00Z", "--per-day", "10"]) == 0
+    assert main(["override", str(book_path), "bob", "--unit", UNIT, "--check", first.name,
+                 "--score", f"{first.points:g}", "--comment", "right answer, wrong dtype"]) == 0
+    assert main(["override", str(book_path), "carol", "--unit", UNIT, "--score", "7",
+                 "--comment", "graded by hand from the email"]) == 0
+    assert main(["override", str(book_path), "bob", "--unit", UNIT, "--check", "nope", "--score", "1",
+                 "--comment", "x"]) == 2
+    assert main(["override", str(book_path), "bob", "--unit", UNIT, "--score", "1"]) == 2  # no comment
+    out = tmp_path / "out"
+    assert main(["export", str(book_path), str(out)]) == 0
+    bob_final = round(top - 0.2 * top, 6)  # full after the override, 30 h late: 2 days x 10 %
+
+    nb = {r["student_id"]: r for r in read(out / "nbgrader_grades.csv")}
+    assert float(nb["bob"]["raw_score"]) == top and float(nb["bob"]["late_submission_penalty"]) == pytest.approx(0.2 * top)
+    assert float(nb["bob"]["score"]) == pytest.approx(bob_final)
+    assert "right answer, wrong dtype" in nb["bob"]["adjustments"] and "2 day(s) late" in nb["bob"]["adjustments"]
+    assert nb["bob"]["duedate"] == "2026-03-01T12:00:00+00:00"
+    assert float(nb["alice"]["score"]) == top and nb["alice"]["late_submission_penalty"] == "0"
+    assert float(nb["dan"]["late_submission_penalty"]) == 0 and "no submission time" in nb["dan"]["adjustments"]
+    assert nb["carol"]["score"] == "7" and "graded by hand" in nb["carol"]["adjustments"]
+
+    gs = json.loads((out / UNIT / "gradescope" / "bob" / "results.json").read_text())
+    assert gs["score"] == pytest.approx(bob_final) and "Late penalty" in gs["output"]
+    assert gs["extra_data"]["late_penalty"] == pytest.approx(0.2 * top)
+    test = next(t for t in gs["tests"] if t["name"].endswith(first.name))
+    assert test["score"] == first.points and "right answer, wrong dtype" in test["output"]
+
+    otter = {r["file"]: r for r in read(out / UNIT / "final_grades.csv")}
+    assert float(otter["bob"][first.name]) == first.points
+    assert float(otter["bob"]["total_points_earned"]) == pytest.approx(bob_final)
+    assert float(otter["bob"]["late_penalty"]) == pytest.approx(0.2 * top)
+
+    canvas = {r["Student"]: r for r in read(out / "canvas_import.csv")}
+    assert float(canvas["bob"][UNIT]) == pytest.approx(bob_final) and canvas["carol"][UNIT] == "7"
+    adjustments = read(out / "adjustments.csv")
+    assert {(r["student_id"], r["kind"]) for r in adjustments} >= {("bob", "override"), ("bob", "late"),
+                                                                   ("carol", "override"), ("dan", "late")}
+    summary = json.loads((out / UNIT / "summary.json").read_text())
+    assert any(a["student_id"] == "bob" and a["kind"] == "late" for a in summary["adjustments"])
+
+    capsys.readouterr()
+    assert main(["show", str(book_path), "bob"]) == 0
+    shown = capsys.readouterr().out
+    assert "right answer, wrong dtype" in shown and "late penalty: -" in shown and f"final: {bob_final:g}" in shown
+    assert main(["show", str(book_path), "nobody"]) == 2
+
+
+def test_regrade_one_student_keeps_overrides(tmp_path):
+    """``batch --only``: one student graded again into the gradebook; their override survives."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for sid in ("ann", "ben"):
+        shutil.copytree(make_submission(tmp_path / sid, UNIT, base="assignments"), subs / sid)
+    (subs / "ann" / "submission_metadata.json").write_text('{"created_at": "2026-03-01T10:00:00Z"}')
+    book = tmp_path / "g.sqlite"
+    env = {**os.environ, "DEEPGRADE_SALT": "instructor-test-salt"}
+    argv = [sys.executable, "-m", "autograder.cli", "batch", str(subs), "--unit", UNIT, "--workers", "1",
+            "--gradebook", str(book), "--no-progress", "--no-sandbox", "--only", "ann"]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=240, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "ann" in done.stderr and "grades" in done.stderr  # the per-student table
+    with gb.Gradebook(book) as g:
+        assert [s.student_id for s in g.current(UNIT)] == ["ann"]
+        assert g.current(UNIT)[0].submitted_at == "2026-03-01T10:00:00+00:00"
+        g.set_override("ann", UNIT, "", 3.0, "oral exam")
+        first_run = g.current(UNIT)[0].run_id
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=240, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "1 to grade" in done.stderr  # graded again although unchanged
+    with gb.Gradebook(book) as g:
+        sub = g.current(UNIT)[0]
+        assert sub.run_id != first_run and g.grade(sub).final == 3.0 and g.grade(sub).raw == 0.0
+    bad = subprocess.run(argv[:-1] + ["zed"], env=env, capture_output=True, text=True, timeout=240, cwd=ROOT)
+    assert bad.returncode == 2 and "no submission for zed" in bad.stderr
