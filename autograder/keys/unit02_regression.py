@@ -234,7 +234,8 @@ def key_logistic_gd(X, targets, lr, steps):
 def converging_blobs(ctx, converged):
     """Blobs on which the exact algorithm reaches the minimum within TRAIN_STEPS (``converged(X, labels)``);
     others are redrawn, so a correct solution, which repeats the key's iterates up to rounding, passes on
-    every draw (on the reference, 1 draw in about 100 is redrawn for softmax regression)."""
+    every draw (measured over 2,000 draws: softmax regression redraws 4, the worst key gradient being 2.2e-8;
+    one-vs-rest redraws none, worst 5.8e-11)."""
     for _ in range(50):
         X, labels = blobs(ctx)
         if converged(X, labels):
@@ -267,7 +268,7 @@ def one_vs_rest_converges(ctx):
 
     Not statistical for a correct solution: data on which the key's gradient descent does not reach a
     gradient of 1e-10 for every column within the steps are redrawn (measured before the redraw on the
-    reference over 1,000 draws at 600 steps: see the unit 2 report)."""
+    reference over 1,000 draws at 600 steps: worst gradient 8.0e-10, 99.9 % below 1.1e-10, against 1e-6)."""
     def converged(X, y):
         lr = 4 / curvature_bound(X)
         return all(key_logistic_gd(X, (y == k).astype(float), lr, TRAIN_STEPS) <= KEY_CONVERGED for k in range(CLASSES))
