@@ -174,3 +174,21 @@ def test_float32_results_name_their_dtype_only_where_float64_is_due():
     with pytest.raises(CheckFailure) as err:
         compare.close(exact.astype(np.float32) + 1, exact, "f(x)", tolerances.FLOAT32)
     assert "compute in float64" not in str(err.value)
+
+
+def test_property_draws_do_not_depend_on_what_else_the_process_imported(tmp_path, monkeypatch):
+    """Hypothesis mixes literals from every imported local module into its draws; grading turns that
+    off, so a CLI grading, a batch worker and a notebook draw the same examples for one seed."""
+    import importlib
+
+    def draws():
+        seen = []
+        properties.run(Context(None, None, seed=11), lambda x: seen.append(x.tolist()), max_examples=100,
+                       x=properties.arrays((3,), -50, 50))
+        return seen
+
+    before = draws()
+    (tmp_path / "deepgrade_literals_probe.py").write_text("VALUES = [12.345678, -33.25, 7.5e-3, 41.0625]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("deepgrade_literals_probe")
+    assert draws() == before
