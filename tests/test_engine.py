@@ -148,7 +148,7 @@ def test_float32_results_are_named_and_zero_one_answers_compared_as_equal(tmp_pa
         "activations.step": "def step(z):\n    return (z > 0) * 1.0\n",
     })
     out = outputs(grade(path, UNIT, only=["sigmoid_values", "step_values"]))
-    assert "sigmoid(z) is float32; compute in float64" in out["sigmoid_values"], out["sigmoid_values"]
+    assert "sigmoid(z): returned float32; compute in float64" in out["sigmoid_values"], out["sigmoid_values"]
     assert "rounding to float32" in out["sigmoid_values"]
     assert "within STRICT: rtol 1e-9, atol 1e-12" in out["sigmoid_values"]
     step = out["step_values"]

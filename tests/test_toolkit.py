@@ -168,7 +168,7 @@ def test_float32_results_name_their_dtype_only_where_float64_is_due():
     from autograder.checks import tolerances
 
     exact = np.linspace(0.1, 1, 5) / 3
-    with pytest.raises(CheckFailure, match="f\\(x\\) is float32; compute in float64 .*rounding to float32"):
+    with pytest.raises(CheckFailure, match="f\\(x\\): returned float32; compute in float64 .*rounding to float32"):
         compare.close(exact.astype(np.float32), exact, "f(x)", tolerances.STRICT)
     compare.close(exact.astype(np.float32), exact, "f(x)", tolerances.FLOAT32)
     with pytest.raises(CheckFailure) as err:

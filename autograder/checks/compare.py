@@ -129,7 +129,7 @@ def close(actual, expected, name: str, level: tolerances.Tolerance | str | None 
     hint = "" if hidden else (misconceptions.diagnose(actual, expected, name, **context) or "")
     lines = []
     if low and tol.rtol < tolerances.FLOAT32.rtol:
-        lines.append(f"{name} is {low}; compute in float64 ({low} keeps about "
+        lines.append(f"{name}: returned {low}; compute in float64 ({low} keeps about "
                      f"{7 if low == 'float32' else 3} significant digits)")
         if np.all(tolerances.FLOAT32.allows(diff, expected)):
             lines[-1] += ": the differences below are rounding to " + low
