@@ -239,7 +239,8 @@ def _list_checks(units: list[str]) -> int:
     from rich.table import Table
 
     table = Table(title="deepgrade checks")
-    for col, kw in (("unit", {}), ("exercise", {}), ("check", {}), ("points", {"justify": "right"}),
+    fold = {"overflow": "fold"}  # names are shown whole, wrapped if need be
+    for col, kw in (("unit", {}), ("exercise", fold), ("check", fold), ("points", {"justify": "right"}),
                     ("visibility", {}), ("reference", {}), ("ships", {}), ("false failure", {"overflow": "fold"})):
         table.add_column(col, **kw)
     for unit in units:
