@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", help="unit package name (default: the folder's, zip's or notebook's name, "
                                   "or the notebook's metadata)")
     p.add_argument("--json", type=Path, help="write Gradescope results.json here")
+    p.add_argument("--html", type=Path, metavar="OUT",
+                   help="write the feedback report (one self-contained HTML page with plots) here")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--submission-id", help="seed inputs from this id (a regrade with the same id is identical)")
     p.add_argument("--only", nargs="+", help="run only these checks, exercises or modules")
@@ -190,6 +192,10 @@ def cmd_grade(args) -> int:
                               launcher=launchers.choose(args.no_sandbox))
     if args.json:
         report.write_json(args.json)
+    if args.html:
+        from . import report_html
+
+        report_html.write(report, args.html)
     if args.format == "json":
         print(json.dumps(report.gradescope(), indent=2))
     else:

@@ -50,6 +50,7 @@ class CheckFailure(AssertionError):
                  hint: str = ""):
         self.message, self.expected, self.after, self.instead = str(message), expected, after, instead
         self.hint = hint
+        self.figures: list[dict] = []  # plot data for the HTML report (make_figure), e.g. the error per entry
         super().__init__(self.message)
 
     def render(self, show_expected: bool) -> str:
@@ -61,8 +62,10 @@ class CheckFailure(AssertionError):
 
     def wrapped(self, before: str = "", after: str = "") -> "CheckFailure":
         """The same failure with text around it; the expected part stays a part."""
-        return CheckFailure(before + self.message, expected=self.expected, instead=self.instead,
-                            after=self.after + after, hint=self.hint)
+        failure = CheckFailure(before + self.message, expected=self.expected, instead=self.instead,
+                               after=self.after + after, hint=self.hint)
+        failure.figures = list(self.figures)
+        return failure
 
 
 def render(error: BaseException, show_expected: bool) -> str:
@@ -73,6 +76,22 @@ def render(error: BaseException, show_expected: bool) -> str:
     text = str(error)
     hint = misconceptions.error_hint(text) if show_expected and isinstance(error, StudentError) else None
     return f"{text}\n{hint}" if hint else text
+
+
+FIGURE_VALUES = 4096  # numbers kept per array of a figure (larger arrays are subsampled)
+
+
+def make_figure(kind: str, title: str = "", reveals: bool = True, **arrays) -> dict:
+    """A figure's data, bounded: ``{"kind", "title", "reveals", "arrays": {name: list or float}}``."""
+    kept = {}
+    for name, value in arrays.items():
+        a = np.asarray(value, dtype=np.float64) if not isinstance(value, (str, type(None))) else value
+        if isinstance(a, np.ndarray):
+            while a.size > FIGURE_VALUES and a.ndim:
+                a = a[tuple(slice(None, None, 2) if n > 1 else slice(None) for n in a.shape)]
+            a = a.tolist()
+        kept[name] = a
+    return {"kind": kind, "title": title, "reveals": bool(reveals), "arrays": kept}
 
 
 class ReferenceMissing(Exception):
@@ -88,6 +107,7 @@ class Context:
     notes: list[str] = field(default_factory=list)
     cases: list[tuple[str, BaseException | None]] = field(default_factory=list)  # (label, failure or None)
     trivial: set[int] = field(default_factory=set)  # indices into cases
+    figures: list[dict] = field(default_factory=list)  # plot data for the HTML report (see figure)
 
     def __post_init__(self):
         self.rng = np.random.default_rng(self.seed)
@@ -101,6 +121,12 @@ class Context:
 
     def fail(self, message: str, *, expected: str = ""):
         raise CheckFailure(message, expected=expected)
+
+    def figure(self, kind: str, *, title: str = "", reveals: bool = True, **arrays):
+        """Data for a plot in the HTML report (:mod:`autograder.report_html` draws ``kind``: "error",
+        "curve", "training", "boundary", "samples"). ``reveals``: whether it shows expected values
+        (then the runner drops it for a hidden check)."""
+        self.figures.append(make_figure(kind, title, reveals, **arrays))
 
     def note(self, message: str):
         """A line of feedback shown whatever the outcome."""

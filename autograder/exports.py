@@ -31,9 +31,9 @@ import json
 import re
 from pathlib import Path
 
-from . import gradebook as gb
+from . import gradebook as gb, report_html
 
-FORMATS = ("gradescope", "nbgrader", "otter", "canvas", "summary")
+FORMATS = ("gradescope", "nbgrader", "otter", "canvas", "summary", "html")
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                     "raw_score", "late_submission_penalty", "score", "max_score", "status", "adjustments"]
 ADJUSTMENT_COLUMNS = ["unit", "student_id", "kind", "check", "points", "reason"]
@@ -77,6 +77,8 @@ def export(gradebook: Path, out: Path, formats: list[str] | None = None, unit: s
                 written += gradescope_json(book, name, out / name / "gradescope")
             if "otter" in formats:
                 written.append(otter_csv(book, name, out / name / "final_grades.csv"))
+            if "html" in formats:  # one feedback page per student (autograder/report_html.py)
+                written += report_html.export_reports(book, name, out / name / "html")
             if "summary" in formats:
                 written += summary_files(book, name, out / name)
                 if console is not None:

@@ -289,6 +289,7 @@ def run(unit: str, root: Path) -> dict:
     _watchdog(results, unit, limit - MARGIN / 2, latest)
     salt = key_file.read_text(encoding="utf-8").strip()
     student = student_of(root / "submission_metadata.json")
+    report = None
     with tempfile.TemporaryDirectory(prefix="deepgrade-") as work:
         try:
             found = locate(root / "submission", unit)
@@ -315,6 +316,10 @@ def run(unit: str, root: Path) -> dict:
                     log(f"removed {len(left)} file(s) the submission left behind: {', '.join(left[:5])}"
                         + (" ..." if len(left) > 5 else ""))
     log_attempts(data)
+    if report is not None:  # a test with plots or printed output is offered as HTML (output_format)
+        from . import report_html
+
+        report_html.gradescope_html(data, report)
     try:
         if json.loads(results.read_text(encoding="utf-8")) != first:
             log("results.json was changed during grading by something other than the grader; overwritten")

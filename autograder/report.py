@@ -24,10 +24,21 @@ class CheckResult:
     duration: float = 0.0
     skipped: bool = False
     calls: list[str] = field(default_factory=list)  # the student exercises the check called
+    printed: str = ""  # what the student's code printed during the check (visible checks only, 2 KiB)
+    figures: list[dict] = field(default_factory=list)  # plot data for the HTML report (report_html.py)
 
     @property
     def status(self) -> str:
         return "passed" if self.score >= self.max_score and not self.skipped else "failed"
+
+
+def feedback(result: CheckResult) -> str:
+    """A check's message followed by what the student's code printed during it (visible checks only;
+    the runner keeps it empty for the others)."""
+    if not result.printed:
+        return result.output
+    printed = "\n".join("    " + line for line in result.printed.rstrip("\n").splitlines())
+    return f"{result.output}\nYour code printed:\n{printed}"
 
 
 @dataclass
@@ -54,7 +65,7 @@ class Report:
 
     def gradescope(self) -> dict:
         tests = [{"name": f"{r.exercise}: {r.name}", "number": r.number, "score": round(r.score, 6),
-                  "max_score": r.max_score, "status": r.status, "output": r.output,
+                  "max_score": r.max_score, "status": r.status, "output": feedback(r),
                   "visibility": r.visibility, "tags": r.tags} for r in self.results if not r.skipped]
         return {
             "score": self.score,
@@ -73,6 +84,7 @@ class Report:
 
     def table(self, console=None):
         from rich.console import Console
+        from rich.markup import escape as rich_escape
         from rich.table import Table
 
         console = console or Console()
@@ -83,7 +95,7 @@ class Report:
         for r in self.results:
             mark = "skipped" if r.skipped else f"{r.score:g}/{r.max_score:g}"
             style = "dim" if r.skipped else ("green" if r.status == "passed" else "red")
-            table.add_row(r.number, f"{r.exercise}: {r.name}", f"[{style}]{mark}[/]", r.output)
+            table.add_row(r.number, f"{r.exercise}: {r.name}", f"[{style}]{mark}[/]", rich_escape(feedback(r)))
         console.print(table)
         console.print(f"isolation: {self.isolation}; {self.execution_time:.2f} s; "
                       f"{self.round_trips} round trips; {self.workers_started} worker(s)")

@@ -114,6 +114,7 @@ def run_check(check: Check, number: str, session: Session, reference, seed: int,
             check.fn(ctx)
     except (CheckFailure, StudentError) as exc:
         fraction, message = 0.0, render(exc, show)
+        ctx.figures += getattr(exc, "figures", [])
     except ReferenceMissing:
         return _skipped(result, SKIP_REFERENCE)
     except Exception as exc:  # a bug in the check, never blamed on the student silently
@@ -122,16 +123,31 @@ def run_check(check: Check, number: str, session: Session, reference, seed: int,
         result.tags.append("internal-error")
     finally:
         result.calls = sorted(session.calls)
+        result.printed = session.printed if show else ""  # hidden checks' inputs stay hidden
         session.begin_check(None)
     if check.exercise in session.violations:  # seen while it ran
         fraction, message, ctx.cases = 0.0, session.violations[check.exercise], []
     if ctx.cases and fraction:
         fraction, message = case_credit(ctx.case_errors(), ctx.trivial)
+    result.figures = check_figures(ctx, show)
     result.score = round(check.points * fraction, 6)
     text = "\n".join(filter(None, [message or ("passed" if fraction == 1 else ""), *ctx.notes]))
     result.output = explain_missing(text)
     result.duration = time.monotonic() - began
     return result
+
+
+MAX_FIGURES = 4  # plots kept per check
+
+
+def check_figures(ctx: Context, show: bool) -> list[dict]:
+    """The check's plots and those its failed cases attached (compare.close attaches the error of a
+    wrong array); for a hidden check only those that show no expected values."""
+    figures = list(ctx.figures)
+    for label, error in ctx.cases:
+        for figure in getattr(error, "figures", []):
+            figures.append({**figure, "title": f"{label}: {figure['title']}" if figure["title"] else label})
+    return [f for f in figures if show or not f["reveals"]][:MAX_FIGURES]
 
 
 def case_credit(cases: list[tuple[str, str | None]], trivial: set[int] = frozenset()) -> tuple[float, str]:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from . import seeds, vectors
-from .report import Report
+from .report import Report, feedback
 from .runner import open_session, run_check
 from .sandbox.launchers import self_check_launcher
 from .sandbox.session import Session
@@ -81,6 +81,8 @@ def make_tests(unit: str, folder: str | Path | None = None):
         if result.skipped:
             pytest.skip(result.output)
         if result.status != "passed":
-            pytest.fail(f"{check.exercise}: {result.output}", pytrace=False)
+            pytest.fail(f"{check.exercise}: {feedback(result)}", pytrace=False)
+        if result.printed:  # shown by pytest -rP (or -s)
+            print(f"{check.exercise}: {feedback(result)}")
 
     return test_check

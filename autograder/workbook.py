@@ -35,6 +35,7 @@ from pathlib import Path
 from . import runner, seeds
 from .notebooks import (assemble, describe, exercise_sources, grade_sources, kernel_source, module_source,
                         read_notebook)
+from .report import feedback as check_feedback
 from .submission import same_code
 from .sandbox.launchers import self_check_launcher
 from .sandbox.pool import Pool
@@ -218,7 +219,7 @@ class ResultTable:
     def __repr__(self) -> str:
         lines = [self.summary]
         for r, name, mark in self.rows():
-            feedback = r.output.replace("\n", "\n        ")
+            feedback = check_feedback(r).replace("\n", "\n        ")
             lines.append(f"  {mark:>8}  {name}: {feedback}")
         return "\n".join(lines)
 
@@ -227,7 +228,7 @@ class ResultTable:
         body = "".join(
             f"<tr><td style='text-align:left'>{html.escape(name)}</td>"
             f"<td style='color:{'#777' if r.skipped else colour[r.status]}'>{mark}</td>"
-            f"<td style='text-align:left'><pre style='margin:0;white-space:pre-wrap'>{html.escape(r.output)}</pre></td></tr>"
+            f"<td style='text-align:left'><pre style='margin:0;white-space:pre-wrap'>{html.escape(check_feedback(r))}</pre></td></tr>"
             for r, name, mark in self.rows())
         return (f"<p><b>{html.escape(self.summary)}</b></p><table><thead><tr><th>check</th><th>score</th>"
                 f"<th>feedback</th></tr></thead><tbody>{body}</tbody></table>")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..context import CheckFailure
+from ..context import CheckFailure, make_figure
 from ..sandbox.worker_process import StudentError
 from ..sandbox.wire import Handle, Tensor
 from . import misconceptions, tolerances
@@ -127,6 +127,7 @@ def close(actual, expected, name: str, level: tolerances.Tolerance | str | None 
     if not bad.any():
         return actual
     hint = "" if hidden else (misconceptions.diagnose(actual, expected, name, **context) or "")
+    figure = make_figure("error", name, True, actual=actual, expected=expected)
     lines = []
     if low and tol.rtol < tolerances.FLOAT32.rtol:
         lines.append(f"{name}: returned {low}; compute in float64 ({low} keeps about "
@@ -140,8 +141,11 @@ def close(actual, expected, name: str, level: tolerances.Tolerance | str | None 
         both = " (every correct value here is 0 or 1)" if 0 < expected.sum() < expected.size else ""
         lines.append(f"{name} is wrong in {int(bad.sum())} of {bad.size} entries{both}; "
                      f"first at index {first}: you returned {actual[first]:.10g}")
-        raise CheckFailure("\n".join(lines), expected="" if hidden else f", expected {expected[first]:g}",
-                           after=_quote(inputs, first, diff.shape), hint=hint)
+        failure = CheckFailure("\n".join(lines), expected="" if hidden else f", expected {expected[first]:g}",
+                               after=_quote(inputs, first, diff.shape), hint=hint)
+        if not hidden:
+            failure.figures.append(figure)
+        raise failure
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         rel = np.where(expected != 0, diff / np.abs(expected), np.inf)
     worst_rel = np.unravel_index(int(np.argmax(np.where(bad, rel, -1))), rel.shape) if rel.ndim else ()
@@ -150,8 +154,11 @@ def close(actual, expected, name: str, level: tolerances.Tolerance | str | None 
               f"Greatest absolute difference: {diff[worst]:.3g} at index {idx}",
               f"Greatest relative difference: {rel[worst_rel]:.3g} at index {tuple(int(i) for i in worst_rel)}",
               f"At index {idx}: you returned {actual[worst]:.10g}"]
-    raise CheckFailure("\n".join(lines), expected="" if hidden else f", expected {expected[worst]:.10g}",
-                       after=_quote(inputs, idx, diff.shape), hint=hint)
+    failure = CheckFailure("\n".join(lines), expected="" if hidden else f", expected {expected[worst]:.10g}",
+                           after=_quote(inputs, idx, diff.shape), hint=hint)
+    if not hidden:
+        failure.figures.append(figure)
+    raise failure
 
 
 def _quote(inputs: dict | None, idx: tuple, shape: tuple) -> str:

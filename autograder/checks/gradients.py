@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..context import CheckFailure
+from ..context import CheckFailure, make_figure
 from . import compare
 
 EPS = np.finfo(np.float64).eps
@@ -70,13 +70,18 @@ def directional(forward: Forward, inputs: dict[str, np.ndarray], grads: dict[str
         lines = [f"{name}: the gradient does not match finite differences of the forward pass.",
                  f"Along {len(failures)} of {k} random directions the directional derivative is off "
                  f"(worst relative error {max(failures):.2g}; allowed {rtol:g})."]
-        lines += localize(forward, inputs, grads, upstream, rng)
-        raise CheckFailure("\n".join(lines))
+        figures: list[dict] = []
+        lines += localize(forward, inputs, grads, upstream, rng, figures=figures)
+        failure = CheckFailure("\n".join(lines))
+        failure.figures += figures
+        raise failure
 
 
-def localize(forward: Forward, inputs, grads, upstream, rng, budget: int = 64) -> list[str]:
+def localize(forward: Forward, inputs, grads, upstream, rng, budget: int = 64,
+             figures: list | None = None) -> list[str]:
     """Per-entry central differences on every entry (or a sample of ``budget`` entries when
-    there are more); the worst few, as feedback lines."""
+    there are more); the worst few, as feedback lines. ``figures`` receives, per input, the error
+    per checked entry (for the HTML report's heat map; entries not checked are blank)."""
     picks = [(key, i) for key in grads for i in range(inputs[key].size)]
     if len(picks) > budget:
         picks = [picks[int(j)] for j in sorted(rng.choice(len(picks), budget, replace=False))]
@@ -89,14 +94,19 @@ def localize(forward: Forward, inputs, grads, upstream, rng, budget: int = 64) -
             points.append({**inputs, key: x})
     outs = forward(points)
     rows = []
+    finite = {key: np.full(inputs[key].shape, np.nan) for key in grads}
     for j, (key, i) in enumerate(picks):
         h = float(steps(inputs[key]).flat[i])
         numeric = float(np.sum(upstream * outs[2 * j]) - np.sum(upstream * outs[2 * j + 1])) / (2 * h)
+        finite[key].flat[i] = numeric
         claimed = float(grads[key].flat[i])
         err = abs(numeric - claimed)
         if err > 1e-5 * max(abs(numeric), abs(claimed), 1e-8):
             index = tuple(int(v) for v in np.unravel_index(i, inputs[key].shape))
             rows.append((err, f"  d{key}{list(index)}: yours {claimed:.6g}, finite differences {numeric:.6g}"))
+    if figures is not None:
+        figures += [make_figure("error", f"d{key}: yours against finite differences of your forward", True,
+                                actual=grads[key], expected=finite[key]) for key in grads]
     if not rows:
         return [f"None of {len(picks)} sampled entries was off by itself; the error may be spread thinly."]
     rows.sort(reverse=True)

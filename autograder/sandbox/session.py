@@ -12,6 +12,7 @@ from . import wire
 from .plain import Launcher
 from .worker_process import Limits, StudentError, Worker
 
+PRINTED_LIMIT = 2048  # characters of what the student printed kept per check
 STRIKES = 2  # crashes (or time-outs) in a row after which a module's remaining calls fail at once
 
 
@@ -33,6 +34,7 @@ class Session:
         self.workers_started = 0
         self.broken_modules: dict[str, str] = {}  # module -> why calls into it fail at once
         self.calls: set[str] = set()  # student exercises the running check called (see begin_check)
+        self.printed = ""  # what the student's code printed during the running check (bounded)
         self.violations: dict[str, str] = {}  # exercise -> why it used a forbidden API (scores 0)
         self.strikes: dict[str, tuple[str, int]] = {}  # module -> (crash or timeout, calls in a row)
         self.given_up: dict[str, str] = {}  # "crash" or "timeout" -> the first module given up on for it
@@ -94,6 +96,7 @@ class Session:
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self.stopped = None
         self.calls = set()
+        self.printed = ""
 
     def close(self):
         if self.worker is not None:
@@ -166,6 +169,10 @@ class Session:
 
     def _note(self, header: dict):
         """Take what the worker reports beside an answer: exercises called, forbidden APIs used."""
+        printed = header.get("printed")
+        if type(printed) is str and printed and len(self.printed) < PRINTED_LIMIT:
+            room = PRINTED_LIMIT - len(self.printed)
+            self.printed += printed[:room] + ("\n[... more output left out]" if len(printed) > room else "")
         calls = header.get("calls")
         if type(calls) is list:
             self.calls.update(c[:200] for c in calls[:1000] if type(c) is str)

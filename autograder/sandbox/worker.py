@@ -2,7 +2,8 @@
 
 Started as ``python -I -S worker.py CODE WORK SITE...`` with a private copy of this file and
 ``wire.py`` in CODE, a writable WORK folder, and nothing of the project on its path. It reads requests and writes answers on the two
-pipes named in ``DEEPGRADE_FDS``; whatever the student prints goes to stderr. Requests:
+pipes named in ``DEEPGRADE_FDS``; what the student prints during a ``call`` or ``batch`` comes back
+in the answer's ``printed`` (bounded), anything else printed goes to stderr. Requests:
 
 - ``load``: write the submission's files under WORK/pkg/<package>/, apply resource limits.
 - ``import``: import one of the submission's modules (hangs and errors stay per module).
@@ -89,8 +90,15 @@ class Server:
             except EOFError:
                 os._exit(0)
             self.request_id = header.get("id")
-            reply = self.handle(header, blobs)
+            printed = Printed() if header.get("op") in ("call", "batch") else None
+            try:
+                reply = self.handle(header, blobs)
+            finally:
+                if printed is not None:
+                    printed.stop()
             reply["id"] = header.get("id")
+            if printed is not None and printed.text:
+                reply["printed"] = printed.text
             sightings = self.rules.take()
             if sightings:
                 reply["forbidden"] = sightings
@@ -209,6 +217,43 @@ def _jupyter_stand_ins():
     shell = Shell()
     builtins.display = lambda *objs, **kwargs: print(*objs) if objs else None
     builtins.get_ipython = lambda: shell
+
+
+PRINTED_LIMIT = 2048  # characters of what the student prints kept per request (the grader keeps 2 KiB a check)
+
+
+class Printed:
+    """What the student's code prints to stdout during one request, kept (bounded) to answer with it."""
+
+    encoding, errors = "utf-8", "backslashreplace"
+
+    def __init__(self):
+        self.parts, self.size, self.more = [], 0, False
+        self.saved, sys.stdout = sys.stdout, self
+
+    def write(self, text):
+        text = str(text)
+        room = PRINTED_LIMIT - self.size
+        if len(text) > room:
+            self.more = True
+            text = text[:max(room, 0)]
+        if text:
+            self.parts.append(text)
+            self.size += len(text)
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+    def writable(self):
+        return True
+
+    def stop(self):
+        sys.stdout = self.saved
+        self.text = "".join(self.parts) + ("\n[... more output left out]" if self.more else "")
 
 
 class ModuleBroken(Exception):

@@ -1,0 +1,199 @@
+"""The per-submission HTML report: one self-contained page (plots inline as base64 PNG) from one
+Jinja2 template, ``autograder/templates/report.html.j2``.
+
+It shows the score by exercise, each check's message, what the student's code printed (visible
+checks only, bounded by the runner) and the plots the checks attached (:meth:`Context.figure
+<autograder.context.Context.figure>`; ``compare.close`` attaches the error per entry of a wrong
+array). The runner already dropped the plots of hidden checks that show expected values; this
+module draws what it is given. Everything the student wrote is escaped (Jinja2 autoescape); the
+page has no script.
+
+Written by ``autograder grade --html OUT``, by ``autograder export`` for every student, and offered
+to Gradescope as each test's ``output_format: "html"`` (:func:`test_html`).
+"""
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import numpy as np
+
+from .report import CheckResult, Report
+
+TEMPLATE = "report.html.j2"
+
+
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.PackageLoader("autograder", "templates"),
+                              autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def render(report: Report, student: str = "", title: str = "") -> str:
+    """The whole page for one graded submission."""
+    exercises: dict[str, dict] = {}
+    for r in report.results:
+        row = exercises.setdefault(r.exercise, {"name": r.exercise, "score": 0.0, "max_score": 0.0, "skipped": 0})
+        row["score"] += r.score
+        row["max_score"] += r.max_score
+        row["skipped"] += r.skipped
+    checks = [check_view(r) for r in report.results]
+    return _environment().get_template(TEMPLATE).render(
+        report=report, student=student, title=title or f"{report.unit}: feedback", exercises=list(exercises.values()),
+        checks=checks, fragment=False)
+
+
+def write(report: Report, path: Path, student: str = "") -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(report, student), encoding="utf-8")
+    return path
+
+
+def test_html(result: CheckResult) -> str:
+    """One check as an HTML fragment (Gradescope's per-test ``output`` with ``output_format: "html"``)."""
+    return _environment().get_template(TEMPLATE).render(checks=[check_view(result)], fragment=True)
+
+
+def check_view(r: CheckResult) -> dict:
+    images = []
+    for figure in r.figures:
+        try:
+            png = draw(figure)
+        except Exception as exc:  # a plot that cannot be drawn must not cost the report
+            images.append({"title": figure.get("title", ""), "png": None, "error": f"{type(exc).__name__}: {exc}"})
+            continue
+        if png:
+            images.append({"title": figure.get("title", ""), "png": png, "error": ""})
+    status = "skipped" if r.skipped else r.status
+    return {"number": r.number, "name": r.name, "exercise": r.exercise, "status": status,
+            "score": r.score, "max_score": r.max_score, "output": r.output, "printed": r.printed,
+            "visibility": r.visibility, "images": images}
+
+
+# ---------------------------------------------------------------- plots
+def draw(figure: dict) -> str | None:
+    """A figure's data as a base64 PNG (None for a kind this module does not draw)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False) if matplotlib.get_backend().lower() != "agg" else None
+    from matplotlib.figure import Figure
+
+    painter = PAINTERS.get(figure["kind"])
+    if painter is None:
+        return None
+    fig = Figure(figsize=(5.2, 3.4), dpi=80)
+    painter(fig, {k: (np.asarray(v, dtype=np.float64) if isinstance(v, list) else v)
+                  for k, v in figure["arrays"].items()}, figure.get("title", ""))
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _as_2d(a: np.ndarray) -> np.ndarray:
+    if a.ndim == 0:
+        return a.reshape(1, 1)
+    if a.ndim == 1:
+        return a.reshape(1, -1)
+    return a.reshape(-1, a.shape[-1])
+
+
+def _error(fig, arrays, title):
+    """The error per entry of a wrong array, as a heat map."""
+    diff = _as_2d(np.abs(arrays["actual"] - arrays["expected"]))
+    ax = fig.add_subplot()
+    image = ax.imshow(diff, cmap="magma", aspect="auto", interpolation="nearest")
+    fig.colorbar(image, ax=ax, label="|yours - correct|")
+    ax.set_title(f"error per entry: {title}"[:90], fontsize=9)
+    ax.set_xlabel("index" if diff.shape[0] == 1 else "last axis")
+    if diff.shape[0] == 1:
+        ax.set_yticks([])
+    else:
+        ax.set_ylabel("other axes (flattened)")
+
+
+def _curve(fig, arrays, title):
+    """A student's curve (ROC, PR) against the expected one."""
+    ax = fig.add_subplot()
+    ax.plot(arrays["x"], arrays["y"], label="yours", lw=2)
+    if "x_expected" in arrays:
+        ax.plot(arrays["x_expected"], arrays["y_expected"], "--", label="expected", lw=1.5)
+    ax.set_xlabel(arrays.get("xlabel", "x") if isinstance(arrays.get("xlabel"), str) else "x")
+    ax.set_ylabel(arrays.get("ylabel", "y") if isinstance(arrays.get("ylabel"), str) else "y")
+    ax.legend(fontsize=8)
+    ax.set_title(title[:90], fontsize=9)
+
+
+def _training(fig, arrays, title):
+    """Loss (and accuracy) curves of a training outcome against the bar."""
+    ax = fig.add_subplot()
+    for key in ("loss", "accuracy"):
+        if key in arrays:
+            ax.plot(np.arange(len(arrays[key])), arrays[key], label=key)
+    if "bar" in arrays:
+        ax.axhline(float(arrays["bar"]), color="red", ls="--", label="the bar")
+    ax.set_xlabel("step")
+    ax.legend(fontsize=8)
+    ax.set_title(title[:90], fontsize=9)
+
+
+def _boundary(fig, arrays, title):
+    """A 2-D classifier's decision regions with the data."""
+    ax = fig.add_subplot()
+    ax.contourf(arrays["grid_x"], arrays["grid_y"], arrays["pred"], alpha=0.3, cmap="coolwarm")
+    X, y = arrays["X"], arrays["y"]
+    ax.scatter(X[:, 0], X[:, 1], c=y, s=12, cmap="coolwarm", edgecolors="k", linewidths=0.3)
+    ax.set_title(title[:90], fontsize=9)
+
+
+def _samples(fig, arrays, title):
+    """Generated samples (GAN, VAE) as a grid of images."""
+    images = arrays["images"]
+    if images.ndim == 4:  # (n, c, h, w) -> (n, h, w) first channel, or RGB
+        images = images.transpose(0, 2, 3, 1) if images.shape[1] == 3 else images[:, 0]
+    n = min(len(images), 16)
+    cols = min(n, 8)
+    rows = (n + cols - 1) // cols
+    for i in range(n):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        ax.imshow(images[i], cmap="gray")
+        ax.axis("off")
+    fig.suptitle(title[:90], fontsize=9)
+
+
+PAINTERS = {"error": _error, "curve": _curve, "training": _training, "boundary": _boundary, "samples": _samples}
+
+
+def gradescope_html(data: dict, report: Report) -> dict:
+    """Gradescope's results: each test whose check has plots or printed output becomes an HTML
+    fragment (``output_format: "html"``) of its text (as it stands in ``data``) and its plots; the
+    others stay text."""
+    by_name = {f"{r.exercise}: {r.name}": r for r in report.results if not r.skipped}
+    for test in data.get("tests", []):
+        r = by_name.get(test.get("name"))
+        if r is None or not (r.figures or r.printed):
+            continue
+        view = check_view(r)
+        view.update(output=test.get("output", ""), printed="")  # the text already ends with the printed output
+        test["output"] = _environment().get_template(TEMPLATE).render(checks=[view], fragment=True)
+        test["output_format"] = "html"
+    return data
+
+
+def export_reports(book, unit: str, folder: Path) -> list[Path]:
+    """One page per student of ``unit`` in the gradebook (``autograder export``): scores and messages
+    as recorded (the gradebook keeps no plots or printed output)."""
+    from .exports import _safe_name
+    from .gradebook import GRADED
+
+    paths = []
+    for sub in book.current(unit):
+        report = book.report(sub)
+        if sub.status != GRADED:
+            report.output = f"{unit}: not gradable ({sub.status}): {sub.output}"
+        paths.append(write(report, folder / f"{_safe_name(sub.student_id)}.html", student=sub.student_id))
+    return paths

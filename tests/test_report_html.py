@@ -1,0 +1,177 @@
+"""The per-submission HTML report (autograder/report_html.py), opened in a real browser.
+
+Correct, partial, stub and hostile submissions of units 1 and 2 are graded (a few checks each),
+their reports written, and each page opened in Debian's headless chromium (driven by Selenium
+through /usr/bin/chromedriver): no console errors, every image renders (naturalWidth > 0), no
+script on the page (the hostile student's ``<script>`` is text), and a screenshot is saved under
+pytest's tmp dir (its path is printed). Skipped only where chromium is not installed
+(``scripts/setup.sh`` installs it as root).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograder import report_html
+
+from .support import ROOT, grade, make_submission
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+HOSTILE = '<script>alert("owned")</script><img src=x onerror=alert(1)><b>bold</b> & </pre>'
+
+# unit -> (checks graded, the function a partial submission gets wrong and its wrong source, hostile function)
+UNITS = {
+    "unit01_foundations": (["sigmoid_values", "sigmoid_derivative_key", "tanh_values"],
+                           ("activations.sigmoid_derivative", """
+                               def sigmoid_derivative(z):
+                                   s = sigmoid(sigmoid(z))
+                                   return s * (1.0 - s)
+                           """),
+                           ("activations.sigmoid", f"""
+                               def sigmoid(z):
+                                   print({HOSTILE!r})
+                                   return np.where(z >= 0, 1.0 / (1.0 + np.exp(-np.abs(z))),
+                                                   np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z))))
+                           """)),
+    "unit02_regression": (["mse_gradient_key", "softmax_regression_loss_key"],
+                          ("linear.mse_gradient", """
+                              def mse_gradient(y_pred, y):
+                                  y_pred, y = np.asarray(y_pred, dtype=np.float64), np.asarray(y, dtype=np.float64)
+                                  if y_pred.ndim != 1 or y_pred.shape != y.shape:
+                                      raise ValueError("shapes")
+                                  print("y_pred has", len(y_pred), "entries")
+                                  return 2.0 * (y_pred - y)
+                          """),
+                          ("linear.mse_gradient", f"""
+                              def mse_gradient(y_pred, y):
+                                  print({HOSTILE!r})
+                                  y_pred, y = np.asarray(y_pred, dtype=np.float64), np.asarray(y, dtype=np.float64)
+                                  if y_pred.ndim != 1 or y_pred.shape != y.shape:
+                                      raise ValueError("shapes")
+                                  return -2.0 * (y_pred - y) / y.shape[0]
+                          """)),
+}
+
+
+def submission(tmp: Path, unit: str, kind: str) -> Path:
+    _, partial, hostile = UNITS[unit]
+    if kind == "stub":
+        path = tmp / kind / unit
+        shutil.copytree(ROOT / "assignments" / unit, path, ignore=shutil.ignore_patterns("__pycache__", "test_*"))
+        return path
+    changes = {"correct": {}, "partial": dict([partial]), "hostile": dict([hostile])}[kind]
+    (tmp / kind).mkdir(exist_ok=True)
+    return make_submission(tmp / kind, unit, changes)
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> dict[tuple[str, str], Path]:
+    """(unit, kind) -> the report page of that submission."""
+    tmp = tmp_path_factory.mktemp("reports")
+    out = {}
+    for unit, (only, _, _) in UNITS.items():
+        for kind in ("correct", "partial", "stub", "hostile"):
+            report = grade(submission(tmp, unit, kind), unit, only=only)
+            out[unit, kind] = report_html.write(report, tmp / f"{unit}-{kind}.html", student=f"student <{kind}>")
+    return out
+
+
+def test_pages_are_escaped_and_plot_what_failed(pages):
+    for (unit, kind), path in pages.items():
+        text = path.read_text(encoding="utf-8")
+        assert "<script" not in text.lower(), f"{path}: a script on the page"
+        assert "student &lt;" in text
+        if kind == "hostile":
+            assert "&lt;script&gt;alert(&#34;owned&#34;)&lt;/script&gt;" in text, "the student's print is not shown escaped"
+            assert "onerror=" not in text.replace("onerror=alert(1)&gt;", ""), "an attribute escaped the text"
+        if kind == "partial":
+            assert "data:image/png;base64," in text, f"{path}: the failing comparison has no plot"
+            assert "Hint: this looks like" in text
+        if kind == "correct":
+            assert "data:image/png" not in text and "Hint:" not in text
+    assert "y_pred has 6 entries" in pages["unit02_regression", "partial"].read_text(encoding="utf-8")
+
+
+def test_hidden_checks_show_no_expected_values_or_plots(tmp_path):
+    unit = "unit02_regression"
+    import dataclasses
+
+    from autograder import runner
+    from autograder.suite import load_suite
+
+    suite = load_suite(unit)
+    check = next(c for c in suite.checks if c.name == "mse_gradient_key")
+    hidden = dataclasses.replace(check, visibility="hidden")
+    path = make_submission(tmp_path, unit, dict([UNITS[unit][1]]))
+    session = runner.open_session(path, suite)
+    try:
+        result = runner.run_check(hidden, "1", session, None, 1234)
+    finally:
+        session.close()
+    assert result.status == "failed"
+    assert not result.figures and not result.printed
+    assert ", expected" not in result.output and "Hint:" not in result.output
+    page = report_html.render(_report(unit, [result]))
+    assert "data:image/png" not in page and "y_pred has" not in page
+
+
+def _report(unit, results):
+    from autograder.report import Report
+
+    report = Report(unit, "test", "subprocess")
+    report.results = results
+    return report
+
+
+def test_gradescope_offers_html_for_tests_with_plots(pages, tmp_path):
+    unit = "unit02_regression"
+    report = grade(make_submission(tmp_path, unit, dict([UNITS[unit][1]])), unit, only=["mse_gradient_key"])
+    data = report_html.gradescope_html(report.gradescope(), report)
+    test = data["tests"][0]
+    assert test["output_format"] == "html" and "data:image/png;base64," in test["output"]
+    assert "y_pred has 6 entries" in test["output"]
+    json.dumps(data)  # still a results.json
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        pytest.skip("chromium is not installed (scripts/setup.sh installs chromium and chromium-driver as root)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}", "--window-size=1100,1400"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_pages_render_in_chromium(pages, browser, tmp_path_factory):
+    shots = tmp_path_factory.mktemp("screenshots")
+    for (unit, kind), path in pages.items():
+        browser.get(path.as_uri())
+        errors = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
+        assert not errors, f"{path}: console errors {errors}"
+        images = browser.execute_script(
+            "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.alt]);")
+        broken = [alt for complete, width, alt in images if not complete or width <= 0]
+        assert not broken, f"{path}: images that did not render: {broken}"
+        if kind == "partial":
+            assert images, f"{path}: no plot on the page of a failing submission"
+        assert browser.execute_script("return document.scripts.length;") == 0
+        if kind == "hostile":
+            printed = browser.execute_script(
+                "return Array.from(document.querySelectorAll('pre.printed')).map(p => p.textContent).join('');")
+            assert '<script>alert("owned")</script>' in printed, "the student's print is not shown as text"
+        shot = shots / f"{unit}-{kind}.png"
+        assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 0
+        print(f"screenshot: {shot}")
