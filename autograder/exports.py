@@ -78,7 +78,7 @@ def export(gradebook: Path, out: Path, formats: list[str] | None = None, unit: s
             if "otter" in formats:
                 written.append(otter_csv(book, name, out / name / "final_grades.csv"))
             if "html" in formats:  # one feedback page per student (autograder/report_html.py)
-                written += report_html.export_reports(book, name, out / name / "html")
+                written += report_html.export_reports(book, name, out / name / "html", _safe_name)
             if "summary" in formats:
                 written += summary_files(book, name, out / name)
                 if console is not None:

@@ -184,10 +184,10 @@ def gradescope_html(data: dict, report: Report) -> dict:
     return data
 
 
-def export_reports(book, unit: str, folder: Path) -> list[Path]:
-    """One page per student of ``unit`` in the gradebook (``autograder export``): scores and messages
-    as recorded (the gradebook keeps no plots or printed output)."""
-    from .exports import _safe_name
+def export_reports(book, unit: str, folder: Path, file_name) -> list[Path]:
+    """One page per student of ``unit`` in the gradebook (``autograder export``), named
+    ``file_name(student_id) + ".html"``: scores and messages as recorded (the gradebook keeps no
+    plots or printed output)."""
     from .gradebook import GRADED
 
     paths = []
@@ -195,5 +195,5 @@ def export_reports(book, unit: str, folder: Path) -> list[Path]:
         report = book.report(sub)
         if sub.status != GRADED:
             report.output = f"{unit}: not gradable ({sub.status}): {sub.output}"
-        paths.append(write(report, folder / f"{_safe_name(sub.student_id)}.html", student=sub.student_id))
+        paths.append(write(report, folder / f"{file_name(sub.student_id)}.html", student=sub.student_id))
     return paths
