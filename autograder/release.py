@@ -44,6 +44,7 @@ IDIOMS = tuple(re.compile(p) for p in (
     r"for _ in range\(\w+\):",  # repeat a given number of times
     r"for \w+ in range\(len\(\w+\)\):",  # every index of a sequence
     r"if \w+:",  # a branch on one flag (its meaning is in the docstring)
+    r"(\w+) = np\.asarray\(\1, dtype=(np\.)?float64\)",  # an argument as a float64 array, in place
 ))
 
 

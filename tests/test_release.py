@@ -19,7 +19,7 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
 @pytest.fixture(scope="module")
 def out(tmp_path_factory):
-    return release.build(tmp_path_factory.mktemp("release") / "course")
+    return release.build(tmp_path_factory.mktemp("release") / "course", vector_units=["unit01_foundations"])
 
 
 def reference_solution_lines() -> set[str]:
@@ -51,6 +51,13 @@ def test_no_reference_line_anywhere_in_the_release(out):
     assert not any((out / name).exists() for name in ("reference", "tests", ".deepgrade"))
     assert {p.name for p in out.iterdir()} == {"assignments", "autograder", "README.md", "pyproject.toml"}
     assert not release.leaks(out)
+
+
+def test_release_ships_public_vectors_as_data(out):
+    from autograder import vectors
+    shipped = vectors.read(out / "autograder" / "public", "unit01_foundations")
+    assert shipped and sum(len(e["calls"]) for e in shipped["functions"].values()) >= 10
+    assert {p.suffix for p in (out / "autograder" / "public").iterdir()} == {".py", ".json", ".npz"}
 
 
 def test_release_holds_no_instructor_only_code_and_lists_those_checks(out):
@@ -112,6 +119,7 @@ def test_the_self_check_names_instructor_only_checks(tmp_path, monkeypatch):
     ("losses.append(float(loss.item()))", True), ("return losses", True), ("if freeze_bn:", True),
     ("for _ in range(n_iters):", True), ("for t in range(len(x)):", True),
     ("rng = np.random.default_rng(seed)", True), ("optimizer = torch.optim.Adam(model.parameters(), lr=lr)", True),
+    ("z = np.asarray(z, dtype=np.float64)", True), ("z = np.asarray(x, dtype=np.float64)", False),
     ("model.load_state_dict(weights)", False), ("loss = loss.backward() * 2", False),
     ("return b, c, 0.0, 1.0", False), ("if loss < best - min_delta:", False), ("return x @ W + b", False),
     ("for _ in range(len(x) - 1):", False), ("for t in range(1, len(x)):", False),
@@ -170,4 +178,5 @@ def test_student_installs_release_and_runs_the_self_check(out):
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
     assert " failed" in summary and "error" not in summary, summary
     assert "not implemented" in done.stdout
+    assert "public test vectors" in done.stdout  # replayed from the shipped data, no reference needed
     assert "exited" not in done.stdout  # workers started: failures come from the stubs, not the setup
