@@ -83,12 +83,17 @@ class Pair:
         return forward
 
 
-def outputs_match(ctx, pair: Pair, values: dict, expected: dict[str, np.ndarray], **tol) -> None:
-    """Each output of the forward equals the grader's value (one case per output)."""
+def outputs_match(ctx, pair: Pair, values: dict, expected: dict[str, np.ndarray],
+                  mistakes: dict[str, dict[str, np.ndarray]] | None = None, **tol) -> None:
+    """Each output of the forward equals the grader's value (one case per output).
+
+    ``mistakes``: output -> {named mistake: the value it produces} (see checks.misconceptions).
+    """
     outs, _ = pair.unpack(pair.forward(*(values[k] for k in pair.inputs)))
     for key, got in zip(pair.outputs, outs):
         with ctx.case(f"{key} from {pair.fname}"):
-            compare.close(got, expected[key], f"{key} from {pair.fname}", hidden=ctx.hidden, **tol)
+            named = {"mistakes": mistakes[key]} if mistakes and key in mistakes else {}
+            compare.close(got, expected[key], f"{key} from {pair.fname}", hidden=ctx.hidden, **tol, **named)
 
 
 def gradient_check(pair: Pair, values: dict, *, rng: np.random.Generator, k: int = 8) -> None:

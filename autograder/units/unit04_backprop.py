@@ -326,7 +326,7 @@ def backward_matches_sympy(ctx):
             _, key = loss_key(X, y, params)
             grads = student_grads(ctx, X, y, params)
             for k in KEYS:
-                compare.close(grads[k], key[k], f"the gradient {k!r} from backward", hidden=ctx.hidden)
+                compare.close(grads[k], key[k], f"the gradient {k!r} from backward", hidden=ctx.hidden, batch=n)
 
 
 @suite.check("network.backward", points=2, name="backward_matches_finite_differences")

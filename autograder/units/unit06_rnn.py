@@ -1,6 +1,8 @@
 """Unit 6 checks: RNN, LSTM and GRU cells with BPTT, vanishing gradients, clipping, training."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import sympy as sp
 
@@ -92,6 +94,25 @@ def expected_outputs(spec, pair, values):
     return dict(zip(pair.outputs, outs))
 
 
+def gate_order_mistakes(spec, pair, values) -> dict | None:
+    """For an LSTM: the outputs of a forward that reads the four gate blocks in another order than
+    the docstring's i, f, g, o (named by checks.misconceptions when a student's output matches one)."""
+    if spec[0] != "lstm":
+        return None
+    mistakes: dict[str, dict] = {}
+    for order in ("".join(p) for p in itertools.permutations("ifgo")):
+        if order == "ifgo":
+            continue
+        # block k is read as gate order[k]: the docstring's cell on blocks moved to where it reads them
+        moved = {k: np.concatenate([np.split(v, 4, axis=-1)[order.index(gate)] for gate in "ifgo"], axis=-1)
+                 if k in ("Wx", "Wh", "b") else v for k, v in values.items()}
+        description = (f"gates in another order: your code reads the four blocks as {','.join(order)}; "
+                       "the docstring's order is i,f,g,o")
+        for key, value in expected_outputs(spec, pair, moved).items():
+            mistakes.setdefault(key, {})[description] = value
+    return mistakes
+
+
 def register(spec):
     kind, fwd, bwd = spec[:3]
 
@@ -100,7 +121,8 @@ def register(spec):
         """Outputs against the equations in the docstring, on two sets of sizes (one with T = 1)."""
         for sizes in SEQ_SIZES:
             pair, values = setup(ctx, spec, sizes)
-            layer_pairs.outputs_match(ctx, pair, values, expected_outputs(spec, pair, values))
+            layer_pairs.outputs_match(ctx, pair, values, expected_outputs(spec, pair, values),
+                                      mistakes=gate_order_mistakes(spec, pair, values))
 
     @suite.check(f"{kind}.{bwd}", points=3, name=f"{bwd}_gradient_check")
     def gradient_check(ctx):

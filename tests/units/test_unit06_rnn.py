@@ -426,3 +426,30 @@ def test_reference_gru_matches_torch(seq):
 def test_param_count_matches_torch(cell, cls):
     for D, H in ((3, 5), (10, 20)):
         assert gru.param_count(cell, D, H) == sum(p.numel() for p in cls(D, H).parameters())
+
+
+# one mutant per named mistake (autograder/checks/misconceptions.py) that applies to this unit
+MISCONCEPTIONS = {
+    "lstm_step_forward: gates read as i, f, o, g": ("lstm.lstm_step_forward", """
+        def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
+            H = h_prev.shape[1]
+            a = x @ Wx + h_prev @ Wh + b
+            i, f, o = (0.5 * (1 + np.tanh(a[:, k * H:(k + 1) * H] / 2)) for k in (0, 1, 2))
+            g = np.tanh(a[:, 3 * H:4 * H])
+            c_next = f * c_prev + i * g
+            tanh_c = np.tanh(c_next)
+            h_next = o * tanh_c
+            return h_next, c_next, (x.copy(), h_prev.copy(), c_prev.copy(), Wx.copy(), Wh.copy(), i, f, g, o, tanh_c)
+    """, "your code reads the four blocks as i,f,o,g"),
+    "lstm_step_forward: gates read as f, i, g, o": ("lstm.lstm_step_forward", """
+        def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
+            H = h_prev.shape[1]
+            a = x @ Wx + h_prev @ Wh + b
+            f, i, o = (0.5 * (1 + np.tanh(a[:, k * H:(k + 1) * H] / 2)) for k in (0, 1, 3))
+            g = np.tanh(a[:, 2 * H:3 * H])
+            c_next = f * c_prev + i * g
+            tanh_c = np.tanh(c_next)
+            h_next = o * tanh_c
+            return h_next, c_next, (x.copy(), h_prev.copy(), c_prev.copy(), Wx.copy(), Wh.copy(), i, f, g, o, tanh_c)
+    """, "your code reads the four blocks as f,i,g,o"),
+}
