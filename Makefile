@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 WORKERS ?= 2
 
-.PHONY: setup grade test stubs bench lab clean
+.PHONY: setup grade test stubs bench lab nbgrader clean
 
 setup: $(STAMP)
 
@@ -26,8 +26,16 @@ stubs: setup
 bench: setup
 	$(BIN)/python -m tests.bench
 
+# JupyterLab on the unit notebooks; as root (a container) it needs --allow-root
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=assignments
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --notebook-dir=assignments $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# nbgrader's own commands in an nbgrader course folder, the venv's tools on PATH (nbgrader runs
+# `alembic` by name), no venv to activate:
+#   make nbgrader COURSE=course ARGS="generate_assignment unit01_foundations"
+COURSE ?= course
+nbgrader: setup
+	cd $(COURSE) && PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/nbgrader $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

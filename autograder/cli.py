@@ -209,7 +209,13 @@ def cmd_grade(args) -> int:
 def cmd_check(args) -> int:
     from . import selfcheck
 
-    load_suite(args.unit)
+    suite = load_suite(args.unit)
+    if "torch" in suite.preload.split(","):
+        import importlib.util
+
+        if importlib.util.find_spec("torch") is None:
+            raise ValueError(f"{args.unit} runs on torch, which is not installed here: "
+                             "`.venv/bin/pip install -e '.[torch]'` in the course folder")
     path = args.path or Path("assignments") / args.unit
     report = selfcheck.run(path, args.unit)
     report.table(Console())

@@ -10,7 +10,9 @@ are written once. Its cells, each with a fixed cell id and nbgrader metadata:
   ``%%module`` (see :mod:`autograder.workbook`) runs the cell as that module, so relative imports
   (``from .activations import relu``) work in the notebook as they do in the sandbox;
 - ``provided-<module>``: read-only cells for reference modules that have nothing to implement;
-- ``try-<module>-<n>``: editable try-it cells with plots, from ``autograder/notebook_cells/<unit>.py``;
+- ``try-<module>-<n>``: editable try-it cells with plots, from ``autograder/notebook_cells/<unit>.py``,
+  each run by ``%%try_it`` (a function not written yet prints "implement `f` first", so "Run All"
+  on a fresh notebook runs to the end);
 - ``check-<module>``: read-only self-check cells (the module's public checks, in the sandbox);
 - ``test-<exercise>``: nbgrader's graded test cells, one per exercise with its points.
 
@@ -43,12 +45,15 @@ CELLS_DIR = Path(__file__).resolve().parent / "notebook_cells"
 MAX_CELLS = 10000             # cells in one submitted notebook
 MAX_NOTEBOOK_CODE = 16 << 20  # text of all its cells (outputs are not counted: they are dropped)
 MAGIC = "%%module"
+TRY_IT = "%%try_it"  # a try-it cell whose function is not written yet says so instead of raising
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 INSTRUCTIONS = """\
 **How to work.** Run the setup cell first. Each exercise cell starts with `%%module NAME`: it holds the
 whole module `NAME.py`, runs it as that module, and makes its functions available in the notebook.
 Replace each `raise NotImplementedError` with your code, rerun the cell, try your functions in the
-cells below it, then run the self-check cell. Read-only cells are part of the assignment.
+cells below it (each starts with `%%try_it`: until the functions it calls are written it says which
+one to write first, so "Run All" always runs to the end), then run the self-check cell. Read-only
+cells are part of the assignment.
 
 **What is graded.** Only the exercise cells (`%%module ...`) are graded, each as the module it names,
 in a sandbox, against the checks your instructor runs (plus hidden ones). Other cells, outputs and
@@ -165,7 +170,7 @@ def build(unit_dir: Path) -> dict:
         else:
             cells.append(read_only("code", body, f"provided-{module}"))
         for n, demo in enumerate(demos.get(module, []), 1):
-            cells.append(cell("code", demo, f"try-{module}-{n}"))
+            cells.append(cell("code", f"{TRY_IT}\n{demo}", f"try-{module}-{n}"))
         if module in suite.modules and todo:
             cells.append(read_only("code", f'workbook.self_check("{module}")', f"check-{module}"))
     cells.append(read_only("markdown", GRADING_TEXT, "grading"))
@@ -620,15 +625,15 @@ c.ExecutePreprocessor.timeout = {timeout}
 '''
 
 
-def export_nbgrader(course: Path, root: Path = ROOT) -> list[str]:
-    """Lay out an nbgrader course: ``source/<unit>/<unit>.ipynb`` (+ data files) and its config."""
-    course = Path(course)
+def export_nbgrader(folder: Path, root: Path = ROOT) -> list[str]:
+    """Lay out an nbgrader course in ``folder``: ``source/<unit>/<unit>.ipynb`` (+ data files) and its config."""
+    folder = Path(folder)
     units = []
     for unit_dir in course.reference_units(root):
         notebook = notebook_path(unit_dir)
         if not notebook.is_file():
             continue
-        target = course / "source" / unit_dir.name
+        target = folder / "source" / unit_dir.name
         if target.exists():
             shutil.rmtree(target)
         target.mkdir(parents=True)
@@ -637,7 +642,7 @@ def export_nbgrader(course: Path, root: Path = ROOT) -> list[str]:
             if data.is_file() and data.suffix not in (".py", ".ipynb", ".pyc"):
                 shutil.copyfile(data, target / data.name)
         units.append(unit_dir.name)
-    config = course / "nbgrader_config.py"
+    config = folder / "nbgrader_config.py"
     if not config.exists():
         config.write_text(NBGRADER_CONFIG.format(timeout=600), encoding="utf-8")
     return units

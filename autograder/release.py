@@ -60,7 +60,12 @@ Each unit is a package under `assignments/`: fill in every function that says
 ## Install (once)
 
     python3 -m venv .venv
-    .venv/bin/pip install -e .            # add '.[notebooks]' for JupyterLab
+    .venv/bin/pip install -e .                 # numpy units: {numpy_units}
+    .venv/bin/pip install -e '.[torch]'        # also needed for {torch_units} (torch, about 750 MB)
+    .venv/bin/pip install -e '.[notebooks]'    # JupyterLab, to work in the units' notebooks
+
+Everything is run from this folder with the venv's own programs (`.venv/bin/...`): no need to
+activate the venv.
 
 ## Check your work
 
@@ -72,10 +77,20 @@ here: hidden checks, and checks that compare with the instructor's solution. The
 work is graded, on inputs you cannot predict, so make every function right, not only the ones
 the self-check exercises.
 
+## Modules or notebook
+
+Each unit comes twice: as modules (`assignments/unit01_foundations/*.py`, for an editor) and as a
+notebook (`assignments/unit01_foundations/unit01_foundations.ipynb`, for JupyterLab:
+`.venv/bin/jupyter lab --notebook-dir=assignments`) whose exercise cells, each starting with
+`%%module NAME`, hold the same modules. Work in one of them. The notebook's self-check cells
+check its cells; `pytest` and `autograder check` check the `.py` files.
+
 ## Hand in
 
-Submit the unit's folder (for example `assignments/unit01_foundations/`, or a zip of it) as
-your instructor tells you. Only the unit's modules are graded.
+Submit the unit's folder (for example `assignments/unit01_foundations/`, or a zip of it) or the
+unit's notebook, as your instructor tells you. What is graded: the unit's modules, and only they;
+if they are the unchanged stubs, the notebook's exercise cells instead. If both hold work, the
+modules are graded and the notebook is not (the feedback says so), so hand in the one you worked in.
 """
 
 PYPROJECT = """[build-system]
@@ -90,6 +105,7 @@ requires-python = "{python}"
 dependencies = {dependencies}
 
 [project.optional-dependencies]
+torch = {torch}
 notebooks = {notebooks}
 
 [project.scripts]
@@ -134,7 +150,7 @@ def build(out: Path, root: Path = ROOT, vector_units: list[str] | None = ()) -> 
         shutil.copytree(root / name, out / name, ignore=_ignore(root))
     write_instructor_manifests(out, root)
     write_vectors(out, root, vector_units)
-    (out / "README.md").write_text(README, encoding="utf-8")
+    (out / "README.md").write_text(student_readme(), encoding="utf-8")
     (out / "pyproject.toml").write_text(student_pyproject(root), encoding="utf-8")
     return out
 
@@ -208,11 +224,34 @@ def write_instructor_manifests(out: Path, root: Path = ROOT):
                                                            encoding="utf-8")
 
 
+def torch_units() -> list[str]:
+    """The units whose exercises run on torch (their suite preloads it in the worker)."""
+    from .suite import load_suite, unit_names
+
+    return [u for u in unit_names() if "torch" in load_suite(u).preload.split(",")]
+
+
+def is_torch(requirement: str) -> bool:
+    return re.match(r"torch\b(?![-_.\w])", requirement.strip()) is not None
+
+
 def student_pyproject(root: Path = ROOT) -> str:
+    """The release's pyproject: the project's dependencies without torch (a numpy unit installs
+    without it), torch as the extra ``torch``, JupyterLab and nbgrader as ``notebooks``."""
     project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    deps = project["dependencies"]
     return PYPROJECT.format(version=__version__, python=project.get("requires-python", ">=3.11"),
-                            dependencies=json.dumps(project["dependencies"]),
+                            dependencies=json.dumps([d for d in deps if not is_torch(d)]),
+                            torch=json.dumps([d for d in deps if is_torch(d)] or ["torch"]),
                             notebooks=json.dumps(project.get("optional-dependencies", {}).get("notebooks", [])))
+
+
+def student_readme() -> str:
+    from .suite import unit_names
+
+    heavy = torch_units()
+    return README.format(numpy_units=", ".join(u for u in unit_names() if u not in heavy),
+                         torch_units=", ".join(heavy) or "no unit")
 
 
 def _region_lines(root: Path) -> tuple[set[str], set[str]]:

@@ -42,6 +42,15 @@ from .sandbox.pool import Pool
 from .suite import load_suite
 
 
+def unwritten(exc: BaseException) -> str:
+    """The function that raised ``exc`` (the innermost frame of its traceback), or ``""``."""
+    tb, name = exc.__traceback__, ""
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_name
+        tb = tb.tb_next
+    return "" if name.startswith("<") else name
+
+
 class Workbook:
     """The kept sources of one unit's notebook and the results of grading them."""
 
@@ -60,6 +69,7 @@ class Workbook:
         sys.modules[unit] = self.package
         if self.shell is not None:
             self.shell.register_magic_function(self.module_magic, "cell", "module")
+            self.shell.register_magic_function(self.try_it_magic, "cell", "try_it")
 
     # ---------------------------------------------------------------- %%module
     def module_magic(self, line: str, cell: str):
@@ -67,6 +77,21 @@ class Workbook:
         if not name.isidentifier():
             raise ValueError(f"%%module needs a module name, got {line!r}")
         self.define(name, cell, self.cell_id())
+
+    def try_it_magic(self, line: str, cell: str):
+        """``%%try_it``: run a try-it cell; a function still unwritten (``NotImplementedError``) says
+        "implement `f` first" instead of stopping "Run All" (other errors are raised as usual)."""
+        try:
+            code = compile(self.shell.transform_cell(cell), "<try-it cell>", "exec")
+            exec(code, self.shell.user_ns)  # noqa: S102 (the student's own kernel)
+        except NotImplementedError as exc:
+            name = unwritten(exc)
+            with contextlib.suppress(Exception):
+                import matplotlib.pyplot as plt  # noqa: PLC0415
+
+                plt.close("all")  # a half-drawn figure would only confuse
+            print(f"implement `{name}` first, then run this cell again" if name else
+                  f"a function this cell calls is not written yet ({exc}); write it, then run this cell again")
 
     def cell_id(self) -> str:
         """The id of the cell running now, where the front end sends it (JupyterLab, Notebook 7)."""
