@@ -109,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("gradebook", type=Path)
     p.add_argument("student")
     p.add_argument("--unit", help="only this unit (default: every unit the student has)")
+    p.add_argument("--html", type=Path, metavar="OUT", help="also write the HTML report (scores, messages, "
+                   "overrides, late penalty; the gradebook keeps no plots)")
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("override", help="set a student's score of one check, or of the total, with a comment "
@@ -362,7 +364,7 @@ def cmd_batch(args) -> int:
 def cmd_show(args) -> int:
     from . import views
 
-    return views.student_view(args.gradebook, args.student, args.unit, Console())
+    return views.student_view(args.gradebook, args.student, args.unit, Console(), html=args.html)
 
 
 def cmd_override(args) -> int:

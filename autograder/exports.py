@@ -147,14 +147,9 @@ def gradescope_json(book: gb.Gradebook, unit: str, folder: Path) -> list[Path]:
         data = book.report(sub).gradescope()
         grade = book.grade(sub)
         if sub.status != gb.GRADED:
-            data["output"] = f"{unit}: not gradable ({sub.status}): {sub.output}"
+            data["output"] = "\n".join([f"{unit}: not gradable ({sub.status}): {sub.output}", *book.grade_lines(sub)])
             data.setdefault("extra_data", {})["status"] = sub.status
         data["score"] = grade.final if book.gradable(sub) else 0.0
-        said = [f"Instructor override of the {o.check or 'total'}: {o.score:g} ({o.comment})" for o in grade.overrides]
-        if grade.late_reason:
-            said.append(f"Late penalty: -{grade.penalty:g} ({grade.late_reason})")
-        if said:
-            data["output"] = "\n".join([data["output"], *said, f"Final score: {data['score']:g}"])
         data.setdefault("extra_data", {}).update(
             raw_score=grade.raw, score_after_overrides=grade.score, late_penalty=grade.penalty,
             late_reason=grade.late_reason, overrides=[o.__dict__ for o in grade.overrides])

@@ -336,10 +336,23 @@ class Gradebook:
         """Graded, or given a total by the instructor: such a row has a score to export."""
         return sub.status == GRADED or any(not o.check for o in self.overrides(sub.student_id, sub.unit))
 
+    def grade_lines(self, sub: Submission) -> list[str]:
+        """The overrides and the late penalty of a submission as lines for the student, then the
+        final score; nothing when there is neither."""
+        grade = self.grade(sub)
+        lines = [f"Instructor override of the {o.check or 'total'}: {o.score:g} ({o.comment})" for o in grade.overrides]
+        if grade.late_reason:
+            lines.append(f"Late penalty: -{grade.penalty:g} ({grade.late_reason})")
+        if lines and self.gradable(sub):
+            lines.append(f"Final score: {grade.final:g} / {sub.max_score:g}")
+        return lines
+
     def report(self, sub: Submission) -> Report:
-        """The submission rebuilt as a :class:`Report` (for Gradescope's results.json), overrides applied."""
+        """The submission rebuilt as a :class:`Report` (Gradescope's results.json, the HTML report):
+        check overrides applied, and the adjustments and final score (:meth:`grade_lines`) in its output."""
+        output = "\n".join(filter(None, [sub.output, *self.grade_lines(sub)])) if sub.status == GRADED else sub.output
         return Report(sub.unit, sub.student_id, sub.isolation, self.overridden_results(sub), sub.execution_time,
-                      sub.round_trips, sub.workers_started, sub.output)
+                      sub.round_trips, sub.workers_started, output)
 
     def student(self, student_id: str) -> dict:
         row = self.db.execute("SELECT * FROM students WHERE id = ?", (student_id,)).fetchone()

@@ -194,6 +194,6 @@ def export_reports(book, unit: str, folder: Path, file_name) -> list[Path]:
     for sub in book.current(unit):
         report = book.report(sub)
         if sub.status != GRADED:
-            report.output = f"{unit}: not gradable ({sub.status}): {sub.output}"
+            report.output = "\n".join([f"{unit}: not gradable ({sub.status}): {sub.output}", *book.grade_lines(sub)])
         paths.append(write(report, folder / f"{file_name(sub.student_id)}.html", student=sub.student_id))
     return paths

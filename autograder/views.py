@@ -47,8 +47,10 @@ def class_table(book: gb.Gradebook, unit: str, console, students: list[str] | No
         console.print("* includes the instructor's overrides")
 
 
-def student_view(gradebook: Path, student: str, unit: str | None, console) -> int:
-    """One student's current submission(s): every check with its score and message, then the grade."""
+def student_view(gradebook: Path, student: str, unit: str | None, console, html: Path | None = None) -> int:
+    """One student's current submission(s): every check with its score and message, then the grade;
+    with ``html``, also the HTML report (:mod:`autograder.report_html`) of each, as recorded (the
+    gradebook keeps no plots or printed output): ``html`` itself for one unit, else ``<stem>-<unit>.html``."""
     from rich.table import Table
     from rich.text import Text
 
@@ -91,6 +93,17 @@ def student_view(gradebook: Path, student: str, unit: str | None, console) -> in
             lines.append(f"final: {_fmt(grade.final)} / {_fmt(sub.max_score)}" if ok else "final: none (not gradable)")
             for line in lines:
                 console.print(line, markup=False, highlight=False)
+            if html is not None:
+                from . import report_html
+
+                many = len(units) > 1
+                path = Path(html).with_name(f"{Path(html).stem}-{name}.html") if many else Path(html)
+                report = book.report(sub)
+                if sub.status != gb.GRADED:
+                    report.output = "\n".join([f"{name}: not gradable ({sub.status}): {sub.output}",
+                                                *book.grade_lines(sub)])
+                report_html.write(report, path, student=student)
+                console.print(f"wrote {path}", markup=False, highlight=False)
         if not shown:
             raise ValueError(f"{student} has no submission{' of ' + unit if unit else ''} in {gradebook}")
     return 0

@@ -103,6 +103,9 @@ def test_overrides_and_late_penalties_in_every_export(book_path, tmp_path, capsy
 
     gs = json.loads((out / UNIT / "gradescope" / "bob" / "results.json").read_text())
     assert gs["score"] == pytest.approx(bob_final) and "Late penalty" in gs["output"]
+    assert gs["output"].count("Late penalty") == 1
+    carol = json.loads((out / UNIT / "gradescope" / "carol" / "results.json").read_text())
+    assert carol["score"] == 7 and "graded by hand" in carol["output"] and "not gradable" in carol["output"]
     assert gs["extra_data"]["late_penalty"] == pytest.approx(0.2 * top)
     test = next(t for t in gs["tests"] if t["name"].endswith(first.name))
     assert test["score"] == first.points and "right answer, wrong dtype" in test["output"]
@@ -125,6 +128,10 @@ def test_overrides_and_late_penalties_in_every_export(book_path, tmp_path, capsy
     shown = capsys.readouterr().out
     assert "right answer, wrong dtype" in shown and "late penalty: -" in shown and f"final: {bob_final:g}" in shown
     assert main(["show", str(book_path), "nobody"]) == 2
+    page = tmp_path / "bob.html"
+    assert main(["show", str(book_path), "bob", "--unit", UNIT, "--html", str(page)]) == 0
+    text = page.read_text()
+    assert "right answer, wrong dtype" in text and "Late penalty" in text and f"Final score: {bob_final:g}" in text
 
 
 def test_regrade_one_student_keeps_overrides(tmp_path):
