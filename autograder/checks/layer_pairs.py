@@ -1,19 +1,35 @@
 """Checks for a layer written as a forward/backward pair that passes a cache (CS231n style).
 
-``forward(*inputs) -> (out_1, ..., out_k, cache)`` and ``backward(d_out_1, ..., d_out_k, cache)
--> (d_input_1, ...)``, one gradient per differentiated input, in order. The loss the backward
-differentiates is ``sum_j sum(d_out_j * out_j)``; the checks flatten and concatenate the outputs
-so one upstream vector covers all of them::
+``forward(*args) -> (out_1, ..., out_k, cache)`` (or ``(out, cache)``) and ``backward(d_out_1, ...,
+d_out_k, cache) -> gradients``. The loss the backward differentiates is ``sum_j sum(d_out_j *
+out_j)``; the checks flatten and concatenate the outputs so one upstream vector covers all of them.
 
-    pair = Pair(ctx.student.lstm.lstm_forward, ctx.student.lstm.lstm_backward,
-                inputs=["x", "h0", "c0", "Wx", "Wh", "b"], outputs={"h": (N, T, H), "c": (N, T, H)})
-    layer_pairs.gradient_check(pair, values, rng=ctx.rng)
+A :class:`Pair` names every input (``values`` is a dict of them) and says how they are laid out:
+``args`` is the layout of the forward's positional arguments and ``grads`` the layout of what the
+backward returns, each a structure of input names -- a name (one array), a tuple/list (a sequence)
+or a dict (a dict with those keys), nested as deep as needed::
 
-A student's cache can be large; with ``drop_cache`` (a driver function ``(target, count, *args)``
-that calls the forward inside the worker and returns its outputs followed by None, e.g.
-``drivers/unit06_rnn.py``'s ``without_cache``) the many perturbed forwards send no caches back.
-Every check costs a few round trips: one forward for the cache, one batch of backward calls, one
-batch of perturbed forwards.
+    Pair(lstm.lstm_forward, lstm.lstm_backward, inputs=["x", "h0", "c0", "Wx", "Wh", "b"],
+         outputs={"h": (N, T, H), "c": (N, T, H)})                      # tuples in input order
+    Pair(cnn.cnn_forward, cnn.cnn_backward, inputs=["x", "W1", "b1", "W2", "b2"],
+         args=("x", {"W1": "W1", "b1": "b1", "W2": "W2", "b2": "b2"}),
+         grads={k: k for k in ("x", "W1", "b1", "W2", "b2")}, outputs={"scores": (N, M)})
+    Pair(layers.max_pool_forward, layers.max_pool_backward, inputs=["x", "pool_size", "stride"],
+         wrt=["x"], grads="x", outputs={"out": (N, C, Ho, Wo)})          # dx returned bare
+
+Each grading check is then one line per exercise, over a table ``{label: (pair, values)}`` of the
+configurations the docstring names (one case each, the label in every failure):
+
+- :func:`outputs_match`: the forward's outputs against values the grader computed (keys only);
+- :func:`gradients`: the backward against central differences of the student's own forward,
+  plus the backward contract (zero upstream gives zeros, linear in the upstream gradient,
+  repeatable, inputs untouched) as trivial cases;
+- :func:`adjoint`: for a forward linear in some inputs, the exact adjoint test;
+- :func:`gradients_match_reference`: the backward against the reference's.
+
+When the suite loads the ``layer_pairs`` driver, the student's functions are called on copies of
+their arguments (so an in-place slip costs the "inputs untouched" case only, which calls them
+directly), and perturbed forwards send no caches back.
 """
 from __future__ import annotations
 
@@ -21,104 +37,285 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import compare, gradients
+from ..context import CheckFailure
+from ..sandbox.proxy import Function
+from ..sandbox.session import StudentError
+from . import compare
+from . import gradients as grad_checks
+
+DRIVER = "layer_pairs"
 
 
+# ---------------------------------------------------------------- layouts
+def fill(layout, values: dict):
+    """The structure ``layout`` with each name replaced by its value."""
+    if isinstance(layout, str):
+        return values[layout]
+    if isinstance(layout, dict):
+        return {key: fill(sub, values) for key, sub in layout.items()}
+    return tuple(fill(sub, values) for sub in layout)
+
+
+def leaves(layout, path: str = "") -> list[tuple[str, str]]:
+    """``(name, how the student sees it)`` for each name in ``layout``: ``dx``, ``grads['W1']``."""
+    if isinstance(layout, str):
+        return [(layout, path or f"d{layout}")]
+    if isinstance(layout, dict):
+        return [leaf for key, sub in layout.items() for leaf in leaves(sub, f"{path or 'grads'}[{key!r}]")]
+    return [leaf for sub in layout for leaf in leaves(sub, path and f"{path}[...]")]
+
+
+def read(layout, value, what: str) -> dict:
+    """``{name: value}`` from a result laid out as ``layout``; CheckFailure when it is not."""
+    if isinstance(layout, str):
+        return {layout: value}
+    if isinstance(layout, dict):
+        if type(value) is not dict or set(value) != set(layout):
+            keys = f" with keys {sorted(map(str, value))}" if type(value) is dict else ""
+            raise CheckFailure(f"{what} should be a dict with keys {sorted(layout)}, but it is "
+                               f"{compare.describe(value)}{keys}")
+        return {k: v for key, sub in layout.items() for k, v in read(sub, value[key], f"{what}[{key!r}]").items()}
+    parts = compare.sequence(value, what, len(layout))
+    return {k: v for sub, part in zip(layout, parts) for k, v in read(sub, part, what).items()}
+
+
+# ---------------------------------------------------------------- the pair
 @dataclass
 class Pair:
     """A student's forward/backward pair; ``wrt`` (default: every input) names the gradients.
 
-    ``drop_cache``: optional driver function, see the module docstring.
+    ``args`` (default: ``inputs`` in order) and ``grads`` (default: ``wrt`` in order) are layouts,
+    see the module docstring. ``label`` names the configuration in failure messages.
+    ``drop_cache`` is accepted for older callers and no longer needed.
     """
 
-    forward: object
-    backward: object
+    forward: Function
+    backward: Function
     inputs: list[str]
     outputs: dict[str, tuple]
     wrt: list[str] | None = None
+    args: object = None
+    grads: object = None
+    label: str = ""
     drop_cache: object = None
 
     def __post_init__(self):
         self.wrt = list(self.wrt or self.inputs)
+        self.args = tuple(self.inputs) if self.args is None else self.args
+        self.grads = tuple(self.wrt) if self.grads is None else self.grads
         self.fname = self.forward.target.split(".")[-1]
         self.bname = self.backward.target.split(".")[-1]
+        self.names = dict(leaves(self.grads))
+        self.copies = DRIVER in getattr(self.forward.session, "drivers", {})
 
     @property
     def size(self) -> int:
         return sum(int(np.prod(shape)) for shape in self.outputs.values())
 
+    def where(self) -> str:
+        return f" ({self.label})" if self.label else ""
+
+    def forward_args(self, values: dict) -> tuple:
+        args = fill(self.args, values)
+        return args if isinstance(args, tuple) else (args,)
+
+    # -------------------------------------------------------- calls (on copies where possible)
+    def _map(self, fn: Function, arg_lists: list, drop_cache: bool = False) -> list:
+        if not self.copies:
+            return fn.map(arg_lists)
+        helper = "call_without_cache" if drop_cache else "call"
+        driver = Function(fn.session, f"driver:{DRIVER}.{helper}")
+        extra = (len(self.outputs),) if drop_cache else ()
+        try:
+            return driver.map([(fn.target, *extra, *a) for a in arg_lists])
+        except StudentError as exc:  # name the student's function, not the helper
+            raise StudentError(str(exc).replace(f"driver:{DRIVER}.{helper}", fn.target), exc.kind,
+                               exc.error_type) from None
+
     def unpack(self, result) -> tuple[list[np.ndarray], object]:
         """Validated outputs and the cache from what the forward returned."""
-        parts = compare.sequence(result, f"the result of {self.fname}", len(self.outputs) + 1)
-        outs = [compare.array(v, f"{key} from {self.fname}", shape)
+        parts = compare.sequence(result, f"the result of {self.fname}{self.where()}", len(self.outputs) + 1)
+        outs = [compare.array(v, f"{key} from {self.fname}{self.where()}", shape)
                 for v, (key, shape) in zip(parts, self.outputs.items())]
         return outs, parts[-1]
+
+    def run(self, values: dict) -> tuple[list[np.ndarray], object]:
+        """The forward's validated outputs and its cache at ``values``."""
+        (result,) = self._map(self.forward, [self.forward_args(values)])
+        return self.unpack(result)
+
+    def outputs_at(self, points: list[dict]) -> list[list[np.ndarray]]:
+        """The forward's outputs at each point (one round trip, no caches sent back)."""
+        return [self.unpack(r)[0] for r in self._map(self.forward, [self.forward_args(p) for p in points], True)]
 
     def split(self, flat: np.ndarray) -> list[np.ndarray]:
         """A flat upstream vector cut into one upstream gradient per output."""
         cuts = np.cumsum([int(np.prod(s)) for s in self.outputs.values()])[:-1]
         return [part.reshape(shape) for part, shape in zip(np.split(flat, cuts), self.outputs.values())]
 
-    def grads(self, values: dict, flat_upstreams: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
+    def read_grads(self, answer, values: dict) -> dict[str, np.ndarray]:
+        got = read(self.grads, answer, f"the result of {self.bname}{self.where()}")
+        return {k: compare.array(got[k], f"{self.names[k]} from {self.bname}{self.where()}", np.shape(values[k]))
+                for k in self.wrt}
+
+    def grads_at(self, values: dict, flat_upstreams: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
         """The student's gradients for each flat upstream (one forward, one batch of backwards)."""
-        _, cache = self.unpack(self.forward(*(values[k] for k in self.inputs)))
-        answers = self.backward.map([(*self.split(g), cache) for g in flat_upstreams])
-        out = []
-        for answer in answers:
-            parts = compare.sequence(answer, f"the result of {self.bname}", len(self.wrt))
-            out.append({k: compare.array(v, f"d{k} from {self.bname}", values[k].shape)
-                        for k, v in zip(self.wrt, parts)})
-        return out
+        _, cache = self.run(values)
+        answers = self._map(self.backward, [(*self.split(g), cache) for g in flat_upstreams])
+        return [self.read_grads(answer, values) for answer in answers]
 
-    def flat_forward(self) -> gradients.Forward:
+    grads_for = grads_at
+
+    def flat_forward(self) -> grad_checks.Forward:
         """The batched forward of :mod:`gradients`, returning the outputs flattened and joined."""
-        def forward(points: list[dict]) -> list[np.ndarray]:
-            args = [tuple(p[k] for k in self.inputs) for p in points]
-            if self.drop_cache is None:
-                results = self.forward.map(args)
-            else:
-                results = self.drop_cache.map([(self.forward.target, len(self.outputs), *a) for a in args])
-            return [np.concatenate([o.ravel() for o in self.unpack(r)[0]]) for r in results]
-
-        return forward
+        return lambda points: [np.concatenate([o.ravel() for o in outs]) for outs in self.outputs_at(points)]
 
 
-def outputs_match(ctx, pair: Pair, values: dict, expected: dict[str, np.ndarray],
-                  mistakes: dict[str, dict[str, np.ndarray]] | None = None, **tol) -> None:
-    """Each output of the forward equals the grader's value (one case per output).
+Configs = dict  # {label: (Pair, values)}
 
-    ``mistakes``: output -> {named mistake: the value it produces} (see checks.misconceptions).
+
+class OnCopies:
+    """A student function called on copies of its arguments (when the suite loads the driver), so
+    that a check other than "inputs untouched" does not fail on an argument modified in place."""
+
+    def __init__(self, fn: Function):
+        self.fn, self.target = fn, fn.target
+        self.copies = DRIVER in getattr(fn.session, "drivers", {})
+
+    def map(self, arg_lists, **kwargs) -> list:
+        if not self.copies or kwargs:
+            return self.fn.map(arg_lists, **kwargs)
+        driver = Function(self.fn.session, f"driver:{DRIVER}.call")
+        try:
+            return driver.map([(self.target, *a) for a in arg_lists])
+        except StudentError as exc:
+            raise StudentError(str(exc).replace(f"driver:{DRIVER}.call", self.target), exc.kind,
+                               exc.error_type) from None
+
+    def __call__(self, *args):
+        return self.map([args])[0]
+
+
+def _attempt(fn):
+    """``(result, None)``, or ``(None, the failure)`` to re-raise inside each case it decides."""
+    try:
+        return fn(), None
+    except (CheckFailure, StudentError) as exc:
+        return None, exc
+
+
+# ---------------------------------------------------------------- checks over a table of configurations
+def outputs_match(ctx, configs: Configs, expected, **tol) -> None:
+    """Each configuration's outputs against ``expected(pair, values) -> {output: array}``."""
+    for label, (pair, values) in configs.items():
+        with ctx.case(label):
+            outs, _ = pair.run(values)
+            want = expected(pair, values)
+            for key, got in zip(pair.outputs, outs):
+                compare.close(got, want[key], f"{key} from {pair.fname} ({label})", hidden=ctx.hidden, **tol)
+
+
+def gradients(ctx, configs: Configs, *, k: int = 8, contract: str | None = None) -> None:
+    """Finite differences of the student's own forward along ``k`` Gaussian directions, one case per
+    configuration; then the backward contract at configuration ``contract`` (default: the first)
+    as trivial cases, which count only beside a passed finite-difference case."""
+    for label, (pair, values) in configs.items():
+        upstream = ctx.rng.standard_normal(pair.size)
+        answer, failure = _attempt(lambda: pair.grads_at(values, [upstream])[0])
+        # all-zero gradients agree with a constant forward: trivial, like the answer of a constant
+        zero = failure is None and all(not np.any(g) for g in answer.values())
+        with ctx.case(f"finite differences, {label}", trivial=zero):
+            if failure:
+                raise failure
+            grad_checks.directional(pair.flat_forward(), values, answer, upstream, rng=ctx.rng,
+                                    name=f"{pair.bname} ({label})", k=k)
+    label = contract or next(iter(configs))
+    backward_contract_cases(ctx, *configs[label], label)
+
+
+def backward_contract_cases(ctx, pair: Pair, values: dict, label: str) -> None:
+    """Zero upstream gives zeros; linear in the upstream gradient; repeatable; inputs untouched."""
+    rng, n = ctx.rng, pair.size
+    g1, g2, a, b = rng.standard_normal(n), rng.standard_normal(n), 0.7, -1.3
+    answers, failure = _attempt(lambda: pair.grads_at(values, [np.zeros(n), g1, g2, a * g1 + b * g2, g1]))
+    name = f"{pair.bname} ({label})"
+    with ctx.case(f"zero upstream gives zero gradients, {label}", trivial=True):
+        if failure:
+            raise failure
+        for key, z in answers[0].items():
+            if np.any(z != 0):
+                ctx.fail(f"{name}: with a zero upstream gradient, {pair.names[key]} should be all zeros, but its "
+                         f"largest entry is {np.max(np.abs(z)):.3g}")
+    with ctx.case(f"linear in the upstream gradient, {label}", trivial=True):
+        if failure:
+            raise failure
+        for key in pair.wrt:
+            x1, x2, m = answers[1][key], answers[2][key], answers[3][key]
+            if np.any(np.abs(m - (a * x1 + b * x2)) > 1e-9 * (np.abs(a * x1) + np.abs(b * x2)) + 1e-12):
+                ctx.fail(f"{name}: {pair.names[key]} is not linear in the upstream gradient "
+                         "(backward(a*g1 + b*g2) != a*backward(g1) + b*backward(g2))")
+    with ctx.case(f"two calls agree, {label}", trivial=True):
+        if failure:
+            raise failure
+        for key in pair.wrt:
+            if not np.array_equal(answers[1][key], answers[4][key]):
+                ctx.fail(f"{name}: two calls with the same arguments returned different {pair.names[key]}")
+    with ctx.case(f"inputs untouched, {label}", trivial=True):
+        # called directly: the worker reports an argument modified in place
+        _, cache = pair.unpack(pair.forward(*pair.forward_args(values)))
+        pair.backward(*pair.split(g1), cache)
+
+
+def adjoint(ctx, configs: Configs, linear: dict[str, tuple[str, ...]]) -> None:
+    """For a forward linear in input ``key`` once the inputs ``linear[key]`` are zero (e.g.
+    ``{"x": ("b",), "w": ("b",), "b": ("x",)}`` for a convolution): ``<F u, y> == <u, F^T y>``
+    exactly, with ``F^T y`` the student's gradient. One case per configuration and input."""
+    for label, (pair, values) in configs.items():
+        y = ctx.rng.standard_normal(pair.size)
+        points = {key: ctx.rng.standard_normal(np.shape(values[key])) for key in linear}
+        answers, failure = _attempt(lambda: (pair.grads_at(values, [y])[0], pair.flat_forward()(
+            [{**values, **{z: np.zeros(np.shape(values[z])) for z in zeroed}, key: points[key]}
+             for key, zeroed in linear.items()])))
+        for i, key in enumerate(linear):
+            with ctx.case(f"{pair.names[key]}, {label}"):
+                if failure:
+                    raise failure
+                grads, outs = answers
+                grad_checks.adjoint(lambda _: outs[i], lambda _: grads[key], points[key], y,
+                                    name=f"{pair.bname} ({pair.names[key]}, {label})")
+
+
+def gradients_match_reference(ctx, configs, ref_forward, ref_backward, values: dict | None = None, **tol) -> None:
+    """The backward against the reference's on the same inputs: one case per configuration and
+    gradient. Catches a forward and backward that are wrong in the same way (self-consistent).
+
+    (Older form: ``gradients_match_reference(ctx, pair, ref_forward, ref_backward, values)``.)
     """
-    outs, _ = pair.unpack(pair.forward(*(values[k] for k in pair.inputs)))
-    for key, got in zip(pair.outputs, outs):
-        with ctx.case(f"{key} from {pair.fname}"):
-            named = {"mistakes": mistakes[key]} if mistakes and key in mistakes else {}
-            compare.close(got, expected[key], f"{key} from {pair.fname}", hidden=ctx.hidden, **tol, **named)
+    if isinstance(configs, Pair):
+        configs = {configs.label or "inputs": (configs, values)}
+    for label, (pair, vals) in configs.items():
+        upstream = ctx.rng.standard_normal(pair.size)
+        *_, cache = ref_forward(*pair.forward_args(vals))
+        expected = read(pair.grads, ref_backward(*pair.split(upstream), cache), "the reference")
+        got, failure = _attempt(lambda: pair.grads_at(vals, [upstream])[0])
+        for key in pair.wrt:
+            with ctx.case(f"{pair.names[key]}, {label}"):
+                if failure:
+                    raise failure
+                compare.close(got[key], np.asarray(expected[key], dtype=np.float64),
+                              f"{pair.names[key]} from {pair.bname} ({label})", hidden=ctx.hidden, **tol)
 
 
+# ---------------------------------------------------------------- the single-configuration forms (older callers)
 def gradient_check(pair: Pair, values: dict, *, rng: np.random.Generator, k: int = 8) -> None:
     """The backward against central differences of the student's own forward, k directions."""
     upstream = rng.standard_normal(pair.size)
-    (grads,) = pair.grads(values, [upstream])
-    gradients.directional(pair.flat_forward(), values, grads, upstream, rng=rng, name=pair.bname, k=k)
+    (grads,) = pair.grads_at(values, [upstream])
+    grad_checks.directional(pair.flat_forward(), values, grads, upstream, rng=rng, name=pair.bname, k=k)
 
 
 def backward_contract(pair: Pair, values: dict, *, rng: np.random.Generator) -> None:
-    """Zero upstream gives zeros, linear in the upstream gradients, repeatable."""
-    gradients.backward_contract(
-        lambda gs: [tuple(g[k] for k in pair.wrt) for g in pair.grads(values, gs)],
+    """Zero upstream gives zeros, linear in the upstream gradients, repeatable (raises)."""
+    grad_checks.backward_contract(
+        lambda gs: [tuple(g[k] for k in pair.wrt) for g in pair.grads_at(values, gs)],
         (pair.size,), rng=rng, name=pair.bname)
-
-
-def gradients_match_reference(ctx, pair: Pair, ref_forward, ref_backward, values: dict, **tol) -> None:
-    """The backward against the reference's backward on the same inputs (one case per gradient).
-
-    Catches a forward and backward that are wrong in the same way (self-consistent).
-    """
-    upstream = ctx.rng.standard_normal(pair.size)
-    *_, cache = ref_forward(*(values[k] for k in pair.inputs))
-    expected = ref_backward(*pair.split(upstream), cache)
-    (grads,) = pair.grads(values, [upstream])
-    for key, want in zip(pair.wrt, expected):
-        with ctx.case(f"d{key}"):
-            compare.close(grads[key], want, f"d{key} from {pair.bname}", hidden=ctx.hidden, **tol)

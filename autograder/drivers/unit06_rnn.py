@@ -1,23 +1,16 @@
 """Driver: the student's numpy recurrent cells, run inside the worker.
 
-``without_cache`` calls a forward and drops its cache (gradient checks send many forwards).
-``train_classifier`` trains a small recurrent classifier: the model is the student's rnn_forward or lstm_forward (zero initial states), a dense head on the
-last hidden state and softmax cross-entropy; its gradients come from the student's backward,
-pass through the student's clip_grad_norm and update the parameters with Adam. Only data comes
-back: predictions on held-out inputs and the gradient norms seen at each step.
+``train_classifier`` trains a small recurrent classifier: the model is the student's rnn_forward or
+lstm_forward (zero initial states), a dense head on the last hidden state and softmax
+cross-entropy; its gradients come from the student's backward and update the parameters with Adam.
+With ``max_norm`` the gradients first pass through the student's clip_grad_norm; the "linear"
+model (a softmax regression on the first step's features, gradients computed here) grades
+clip_grad_norm alone. Only data comes back: predictions on held-out inputs and the gradient norms
+seen at each step.
 """
 import numpy as np
 
 CELLS = {"rnn": ("rnn.rnn_forward", "rnn.rnn_backward", 1), "lstm": ("lstm.lstm_forward", "lstm.lstm_backward", 4)}
-
-
-def without_cache(target, count, *args):
-    """``student(target)(*args)`` with its last item (the cache) replaced by None, so that many
-    perturbed forwards travel back without their caches; other results are returned as they are."""
-    result = student(target)(*args)  # noqa: F821
-    if isinstance(result, (tuple, list)) and len(result) == count + 1:
-        return (*result[:count], None)
-    return result
 
 
 def _array(value, shape, what):
@@ -43,44 +36,57 @@ def train_classifier(cell, x_train, y_train, x_test, classes, hidden_size, lr, m
 
     Returns {"predictions": (M,) int labels for x_test (M, T, D), "reported_norms": (S,) the
     total_norm clip_grad_norm returned, "raw_norms": (S,) the global gradient norm measured here,
-    "clipped_norms": (S,) the global norm of the gradients clip_grad_norm returned}.
+    "clipped_norms": (S,) the global norm of the gradients applied}.
     """
-    fname, bname, gates = CELLS[cell]
-    forward, backward, clip = student(fname), student(bname), student("clipping.clip_grad_norm")  # noqa: F821
     rng = np.random.default_rng(int(seed))
     D, H = x_train.shape[-1], int(hidden_size)
-    params = {"Wx": rng.standard_normal((D, gates * H)) / np.sqrt(D),
-              "Wh": rng.standard_normal((H, gates * H)) / np.sqrt(H), "b": np.zeros(gates * H),
-              "Wy": rng.standard_normal((H, classes)) / np.sqrt(H), "by": np.zeros(classes)}
-    if cell == "lstm":
-        params["b"][H:2 * H] = forget_bias
+    if cell == "linear":
+        params = {"Wy": rng.standard_normal((D, classes)) / np.sqrt(D), "by": np.zeros(classes)}
+    else:
+        fname, bname, gates = CELLS[cell]
+        forward, backward = student(fname), student(bname)  # noqa: F821
+        params = {"Wx": rng.standard_normal((D, gates * H)) / np.sqrt(D),
+                  "Wh": rng.standard_normal((H, gates * H)) / np.sqrt(H), "b": np.zeros(gates * H),
+                  "Wy": rng.standard_normal((H, classes)) / np.sqrt(H), "by": np.zeros(classes)}
+        if cell == "lstm":
+            params["b"][H:2 * H] = forget_bias
+    clip = None if max_norm is None else student("clipping.clip_grad_norm")  # noqa: F821
+
+    def features(x):
+        if cell == "linear":
+            return x[:, 0], None
+        return _hidden(cell, forward, x, params, H)
+
     keys = list(params)
     moment = {k: np.zeros_like(v) for k, v in params.items()}
     second = {k: np.zeros_like(v) for k, v in params.items()}
     norms = np.zeros((3, len(x_train)))
     for step, (x, y) in enumerate(zip(x_train, y_train), 1):
-        h, cache = _hidden(cell, forward, x, params, H)
-        scores = h[:, -1] @ params["Wy"] + params["by"]
+        h, cache = features(x)
+        last = h if cell == "linear" else h[:, -1]
+        scores = last @ params["Wy"] + params["by"]
         p = np.exp(scores - scores.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
         dscores = (p - np.eye(classes)[y]) / len(y)
-        dh = np.zeros_like(h)
-        dh[:, -1] = dscores @ params["Wy"].T
-        grads = {"Wy": h[:, -1].T @ dscores, "by": dscores.sum(axis=0)}
-        if cell == "lstm":
-            parts = backward(dh, np.zeros_like(h), cache)[3:]
+        grads = {"Wy": last.T @ dscores, "by": dscores.sum(axis=0)}
+        if cell != "linear":
+            dh = np.zeros_like(h)
+            dh[:, -1] = dscores @ params["Wy"].T
+            parts = backward(dh, np.zeros_like(h), cache)[3:] if cell == "lstm" else backward(dh, cache)[2:]
+            for key, part in zip(("Wx", "Wh", "b"), parts):
+                grads[key] = _array(part, params[key].shape, f"d{key} from {bname.split('.')[1]}")
+        raw = np.sqrt(sum(np.sum(grads[k] ** 2) for k in keys))
+        if clip is None:
+            applied, total = [grads[k] for k in keys], raw
         else:
-            parts = backward(dh, cache)[2:]
-        for key, part in zip(("Wx", "Wh", "b"), parts):
-            grads[key] = _array(part, params[key].shape, f"d{key} from {bname.split('.')[1]}")
-        clipped, total = clip([grads[k] for k in keys], max_norm)
-        clipped = [_array(g, params[k].shape, f"the clipped d{k} from clip_grad_norm") for k, g in zip(keys, clipped)]
-        norms[:, step - 1] = (float(total), np.sqrt(sum(np.sum(grads[k] ** 2) for k in keys)),
-                              np.sqrt(sum(np.sum(g ** 2) for g in clipped)))
-        for key, g in zip(keys, clipped):
+            applied, total = clip([grads[k] for k in keys], max_norm)
+            applied = [_array(g, params[k].shape, f"the clipped d{k} from clip_grad_norm") for k, g in zip(keys, applied)]
+        norms[:, step - 1] = (float(total), raw, np.sqrt(sum(np.sum(g ** 2) for g in applied)))
+        for key, g in zip(keys, applied):
             moment[key] = 0.9 * moment[key] + 0.1 * g
             second[key] = 0.999 * second[key] + 0.001 * g**2
             params[key] -= lr * (moment[key] / (1 - 0.9**step)) / (np.sqrt(second[key] / (1 - 0.999**step)) + 1e-8)
-    h, _ = _hidden(cell, forward, x_test, params, H)
-    predictions = np.argmax(h[:, -1] @ params["Wy"] + params["by"], axis=1)
+    h, _ = features(x_test)
+    last = h if cell == "linear" else h[:, -1]
+    predictions = np.argmax(last @ params["Wy"] + params["by"], axis=1)
     return {"predictions": predictions, "reported_norms": norms[0], "raw_norms": norms[1], "clipped_norms": norms[2]}

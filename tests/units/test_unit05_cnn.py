@@ -330,6 +330,99 @@ ALTERNATIVES = {
 }
 
 
+NARROWING = {  # each mishandles one case the docstrings name
+    "convolution for square kernels only": ("layers.conv_forward", """
+        def conv_forward(x, w, b, stride=1, pad=0):
+            if x.ndim != 4 or w.ndim != 4 or x.shape[1] != w.shape[1] or b.shape != (w.shape[0],):
+                raise ValueError("bad shapes")
+            if w.shape[2] != w.shape[3]:
+                raise ValueError("kernels must be square")
+            _, _, H, W = x.shape
+            F, _, KH, KW = w.shape
+            Ho, Wo = conv_output_size(H, KH, stride, pad), conv_output_size(W, KW, stride, pad)
+            xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+            out = np.zeros((x.shape[0], F, Ho, Wo)) + b[None, :, None, None]
+            for p in range(KH):
+                for q in range(KW):
+                    patch = xp[:, :, p:p + stride * (Ho - 1) + 1:stride, q:q + stride * (Wo - 1) + 1:stride]
+                    out += np.einsum("nchw,fc->nfhw", patch, w[:, :, p, q])
+            return out, (x, w, stride, pad)
+    """),
+    "conv backward that crashes at pad = 0": ("layers.conv_backward", """
+        def conv_backward(dout, cache):
+            x, w, stride, pad = cache
+            xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+            inner = xp[:, :, pad:-pad, pad:-pad]   # empty when pad = 0
+            if inner.size == 0:
+                raise IndexError("nothing left to crop")
+            N, _, H, W = x.shape
+            F, _, KH, KW = w.shape
+            Ho, Wo = conv_output_size(H, KH, stride, pad), conv_output_size(W, KW, stride, pad)
+            if dout.shape != (N, F, Ho, Wo):
+                raise ValueError("dout has the wrong shape")
+            xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+            dxp, dw = np.zeros_like(xp), np.zeros_like(w)
+            for p in range(KH):
+                for q in range(KW):
+                    win = (slice(None), slice(None), slice(p, p + stride * (Ho - 1) + 1, stride),
+                           slice(q, q + stride * (Wo - 1) + 1, stride))
+                    dw[:, :, p, q] = np.einsum("nchw,nfhw->fc", xp[win], dout)
+                    dxp[win] += np.einsum("nfhw,fc->nchw", dout, w[:, :, p, q])
+            return dxp[:, :, pad:pad + H, pad:pad + W].copy(), dw, dout.sum(axis=(0, 2, 3))
+    """),
+    "conv backward for stride 1 only": ("layers.conv_backward", """
+        def conv_backward(dout, cache):
+            x, w, stride, pad = cache
+            if stride != 1:
+                raise NotImplementedError("strided convolutions")
+            N, _, H, W = x.shape
+            F, _, KH, KW = w.shape
+            Ho, Wo = conv_output_size(H, KH, stride, pad), conv_output_size(W, KW, stride, pad)
+            if dout.shape != (N, F, Ho, Wo):
+                raise ValueError("dout has the wrong shape")
+            xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+            dxp, dw = np.zeros_like(xp), np.zeros_like(w)
+            for p in range(KH):
+                for q in range(KW):
+                    win = (slice(None), slice(None), slice(p, p + stride * (Ho - 1) + 1, stride),
+                           slice(q, q + stride * (Wo - 1) + 1, stride))
+                    dw[:, :, p, q] = np.einsum("nchw,nfhw->fc", xp[win], dout)
+                    dxp[win] += np.einsum("nfhw,fc->nchw", dout, w[:, :, p, q])
+            return dxp[:, :, pad:pad + H, pad:pad + W].copy(), dw, dout.sum(axis=(0, 2, 3))
+    """),
+    "max pool backward for non-overlapping windows only": ("layers.max_pool_backward", """
+        def max_pool_backward(dout, cache):
+            x, pool_size, stride = cache
+            if stride < pool_size:
+                raise ValueError("overlapping windows are not supported")
+            windows = _windows(x, pool_size, stride)
+            if dout.shape != windows.shape[:4]:
+                raise ValueError("dout has the wrong shape")
+            best = windows.argmax(axis=-1)
+            n, c, i, j = np.indices(best.shape)
+            dx = np.zeros_like(x)
+            np.add.at(dx, (n, c, i * stride + best // pool_size, j * stride + best % pool_size), dout)
+            return dx
+    """),
+    "average pooling for square inputs only": ("layers.avg_pool_forward", """
+        def avg_pool_forward(x, pool_size=2, stride=2):
+            x = np.asarray(x, dtype=np.float64)
+            if x.ndim == 4 and x.shape[2] != x.shape[3]:
+                raise ValueError("images must be square")
+            return _windows(x, pool_size, stride).mean(axis=-1), (np.array(x.shape), pool_size, stride)
+    """),
+    "cnn forward for 3x3 kernels only (pad 1 hard-coded)": ("cnn.cnn_forward", """
+        def cnn_forward(x, params):
+            W1, b1, W2, b2 = (np.asarray(params[k], dtype=np.float64) for k in ("W1", "b1", "W2", "b2"))
+            a, conv_cache = conv_forward(x, W1, b1, stride=1, pad=1)
+            m, pool_cache = max_pool_forward(np.maximum(a, 0.0), pool_size=2, stride=2)
+            flat = m.reshape(m.shape[0], -1)
+            if W2.shape[0] != flat.shape[1] or b2.shape != (W2.shape[1],):
+                raise ValueError("W2 and b2 do not chain")
+            return flat @ W2 + b2, (conv_cache, a, pool_cache, flat, W2)
+    """),
+}
+
 def test_reference_matches_torch():
     """The reference layers agree with torch's conv2d, pooling and pixel shuffle, forward and backward."""
     torch = pytest.importorskip("torch")

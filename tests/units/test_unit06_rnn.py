@@ -351,6 +351,79 @@ ALTERNATIVES = {
 }
 
 
+NARROWING = {  # each mishandles one case the docstrings name
+    "rnn_forward for T > 1 only": ("rnn.rnn_forward", """
+        def rnn_forward(x, h0, Wx, Wh, b):
+            N, T, _ = x.shape
+            if T == 1:
+                raise ValueError("a sequence needs at least two steps")
+            h = np.empty((N, T, Wh.shape[0]))
+            caches, h_t = [], h0
+            for t in range(T):
+                h_t, step_cache = rnn_step_forward(x[:, t], h_t, Wx, Wh, b)
+                h[:, t] = h_t
+                caches.append(step_cache)
+            return h, caches
+    """),
+    "rnn_backward for T > 1 only": ("rnn.rnn_backward", """
+        def rnn_backward(dh, cache):
+            N, T, H = dh.shape
+            if T == 1:
+                raise ValueError("a sequence needs at least two steps")
+            D = cache[0][0].shape[1]
+            dx = np.empty((N, T, D))
+            dWx, dWh, db = np.zeros((D, H)), np.zeros((H, H)), np.zeros(H)
+            dh_t = np.zeros((N, H))
+            for t in reversed(range(T)):
+                dx[:, t], dh_t, a, b_, c = rnn_step_backward(dh[:, t] + dh_t, cache[t])
+                dWx += a; dWh += b_; db += c
+            return dx, dh_t, dWx, dWh, db
+    """),
+    "lstm_backward exact, but adds the carried gradient into dh in place": ("lstm.lstm_backward", """
+        def lstm_backward(dh, dc, cache):
+            N, T, H = dh.shape
+            D = cache[0][0].shape[1]
+            dx = np.empty((N, T, D))
+            dWx, dWh, db = np.zeros((D, 4 * H)), np.zeros((H, 4 * H)), np.zeros(4 * H)
+            dh_t, dc_t = np.zeros((N, H)), np.zeros((N, H))
+            for t in reversed(range(T)):
+                dh[:, t] += dh_t
+                dx[:, t], dh_t, dc_t, a, b_, c = lstm_step_backward(dh[:, t], dc[:, t] + dc_t, cache[t])
+                dWx += a; dWh += b_; db += c
+            return dx, dh_t, dc_t, dWx, dWh, db
+    """),
+    "gru_backward for T > 1 only": ("gru.gru_backward", """
+        def gru_backward(dh, cache):
+            N, T, H = dh.shape
+            if T == 1:
+                raise ValueError("a sequence needs at least two steps")
+            D = cache[0][0].shape[1]
+            dx = np.empty((N, T, D))
+            grads = [np.zeros((D, 3 * H)), np.zeros((H, 3 * H)), np.zeros(3 * H), np.zeros(3 * H)]
+            dh_t = np.zeros((N, H))
+            for t in reversed(range(T)):
+                dx[:, t], dh_t, *step = gru_step_backward(dh[:, t] + dh_t, cache[t])
+                for total, part in zip(grads, step):
+                    total += part
+            return (dx, dh_t, *grads)
+    """),
+    "jacobian_norms for T > 1 only": ("vanishing.jacobian_norms", """
+        def jacobian_norms(Wh, a, h0, activation):
+            if len(a) < 2:
+                raise ValueError("need at least two steps")
+            if activation not in ("tanh", "sigmoid"):
+                raise ValueError(activation)
+            f, df = (np.tanh, lambda h: 1 - h**2) if activation == "tanh" else (
+                (lambda z: 1 / (1 + np.exp(-z))), lambda h: h * (1 - h))
+            h, J, norms = h0, np.eye(len(h0)), []
+            for a_t in a:
+                h = f(h @ Wh + a_t)
+                J = (df(h)[:, None] * Wh.T) @ J
+                norms.append(np.linalg.norm(J, 2))
+            return np.array(norms)
+    """),
+}
+
 # ---------------------------------------------------------------- the reference against torch
 def torch_layer(cls, D, H, seed):
     torch.manual_seed(seed)

@@ -1,0 +1,94 @@
+"""Unit 6 answer keys (instructor-only): numpy RNN, LSTM and GRU cells unrolled over time, and the
+products of the step Jacobians, against which the student's forwards and jacobian_norms are graded."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..checks import compare, layer_pairs
+from ..units.unit06_rnn import PAIRS, VALUE_SIZES, configs, suite
+
+
+def sigmoid(u):
+    return 1 / (1 + np.exp(-u))
+
+
+def rnn_cell(x, h, Wx, Wh, b):
+    return (np.tanh(x @ Wx + h @ Wh + b),)
+
+
+def lstm_cell(x, h, c, Wx, Wh, b):
+    i, f, g, o = np.split(x @ Wx + h @ Wh + b, 4, axis=1)
+    c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+    return sigmoid(o) * np.tanh(c), c
+
+
+def gru_cell(x, h, Wx, Wh, bx, bh):
+    xr, xz, xn = np.split(x @ Wx + bx, 3, axis=1)
+    hr, hz, hn = np.split(h @ Wh + bh, 3, axis=1)
+    r, u = sigmoid(xr + hr), sigmoid(xz + hz)
+    return ((1 - u) * np.tanh(xn + r * hn) + u * h,)
+
+
+CELLS = {"rnn": rnn_cell, "lstm": lstm_cell, "gru": gru_cell}
+
+
+def unroll(cell, x, states, params):
+    """Run ``cell`` over x (N, T, D); each state stacked over time as (N, T, H)."""
+    history = []
+    for t in range(x.shape[1]):
+        states = cell(x[:, t], *states, *params)
+        history.append(states)
+    return [np.stack(s, axis=1) for s in zip(*history)]
+
+
+def expected_outputs(spec):
+    kind, _, _, states, is_seq = spec
+
+    def expected(pair, values):
+        params = [values[k] for k in pair.inputs[1 + len(states):]]
+        state = [values[s] for s in states]
+        outs = unroll(CELLS[kind], values["x"], state, params) if is_seq else CELLS[kind](values["x"], *state, *params)
+        return dict(zip(pair.outputs, outs))
+
+    return expected
+
+
+def register(spec):
+    kind, fwd = spec[:2]
+
+    @suite.check(f"{kind}.{fwd}", points=2, name=f"{fwd}_values")
+    def forward_values(ctx):
+        """Outputs against the equations in the docstring, for each configuration (T = 1 included)."""
+        layer_pairs.outputs_match(ctx, configs(ctx, spec, VALUE_SIZES), expected_outputs(spec))
+
+
+for _spec in PAIRS:
+    register(_spec)
+
+
+def step_jacobians(name, Wh, a, h0):
+    """Spectral norms of the products of the step Jacobians."""
+    f = np.tanh if name == "tanh" else sigmoid
+    h, J, out = h0, np.eye(len(h0)), []
+    for a_t in a:
+        h = f(h @ Wh + a_t)
+        slope = 1 - h**2 if name == "tanh" else h * (1 - h)
+        J = (slope[:, None] * Wh.T) @ J
+        out.append(np.linalg.norm(J, 2))
+    return np.array(out)
+
+
+@suite.check("vanishing.jacobian_norms", points=3, name="jacobian_norms_matrix")
+def jacobian_norms_matrix(ctx):
+    van = ctx.student.vanishing
+    for name, scale in (("tanh", 1.5), ("sigmoid", 4.0)):
+        for T in (8, 1):
+            with ctx.case(f"{name}, H = 4, T = {T}"):
+                H = 4
+                Wh = scale * ctx.rng.standard_normal((H, H)) / np.sqrt(H)
+                a, h0 = ctx.rng.standard_normal((T, H)), ctx.rng.standard_normal(H)
+                compare.close(van.jacobian_norms(Wh, a, h0, name), step_jacobians(name, Wh, a, h0),
+                              f"jacobian_norms (H = {H}, T = {T}, {name})", rtol=1e-8, atol=1e-300, hidden=ctx.hidden)
+    with ctx.case("an unknown activation raises ValueError", trivial=True):
+        compare.raises(lambda: van.jacobian_norms(np.eye(2), np.zeros((3, 2)), np.zeros(2), "relu"),
+                       ("ValueError",), "jacobian_norms", "for activation='relu'")
