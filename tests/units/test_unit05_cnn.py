@@ -247,6 +247,8 @@ ALTERNATIVES = {
 
         def max_pool_backward(dout, cache):
             x, k, s = cache
+            if dout.shape != (*x.shape[:2], conv_output_size(x.shape[2], k, s), conv_output_size(x.shape[3], k, s)):
+                raise ValueError("dout has the wrong shape")
             dx = np.zeros_like(x)
             for n in range(x.shape[0]):
                 for c in range(x.shape[1]):
@@ -268,6 +270,8 @@ ALTERNATIVES = {
 
         def avg_pool_backward(dout, cache):
             shape, k, s = cache
+            if dout.shape != (*shape[:2], conv_output_size(shape[2], k, s), conv_output_size(shape[3], k, s)):
+                raise ValueError("dout has the wrong shape")
             dx = np.zeros(shape)
             for i in range(dout.shape[2]):
                 for j in range(dout.shape[3]):
