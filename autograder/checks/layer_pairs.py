@@ -120,9 +120,15 @@ class Pair:
         return args if isinstance(args, tuple) else (args,)
 
     # -------------------------------------------------------- calls (on copies where possible)
-    def _map(self, fn: Function, arg_lists: list, drop_cache: bool = False) -> list:
-        if not self.copies:
-            return fn.map(arg_lists)
+    def _map(self, fn: Function, arg_lists: list, drop_cache: bool = False, direct: bool = False) -> list:
+        """``fn`` on each argument tuple, on copies of the arguments; ``direct``: called as it is
+        first (so the public test vectors record the call), on copies only if it modified an input."""
+        if direct or not self.copies:
+            try:
+                return fn.map(arg_lists)
+            except StudentError as exc:
+                if not self.copies or exc.kind != "mutation":
+                    raise
         helper = "call_without_cache" if drop_cache else "call"
         driver = Function(fn.session, f"driver:{DRIVER}.{helper}")
         extra = (len(self.outputs),) if drop_cache else ()
@@ -139,9 +145,9 @@ class Pair:
                 for v, (key, shape) in zip(parts, self.outputs.items())]
         return outs, parts[-1]
 
-    def run(self, values: dict) -> tuple[list[np.ndarray], object]:
+    def run(self, values: dict, direct: bool = False) -> tuple[list[np.ndarray], object]:
         """The forward's validated outputs and its cache at ``values``."""
-        (result,) = self._map(self.forward, [self.forward_args(values)])
+        (result,) = self._map(self.forward, [self.forward_args(values)], direct=direct)
         return self.unpack(result)
 
     def outputs_at(self, points: list[dict]) -> list[list[np.ndarray]]:
@@ -158,10 +164,10 @@ class Pair:
         return {k: compare.array(got[k], f"{self.names[k]} from {self.bname}{self.where()}", np.shape(values[k]))
                 for k in self.wrt}
 
-    def grads_at(self, values: dict, flat_upstreams: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
+    def grads_at(self, values: dict, flat_upstreams: list[np.ndarray], direct: bool = False) -> list[dict[str, np.ndarray]]:
         """The student's gradients for each flat upstream (one forward, one batch of backwards)."""
-        _, cache = self.run(values)
-        answers = self._map(self.backward, [(*self.split(g), cache) for g in flat_upstreams])
+        _, cache = self.run(values, direct)
+        answers = self._map(self.backward, [(*self.split(g), cache) for g in flat_upstreams], direct=direct)
         return [self.read_grads(answer, values) for answer in answers]
 
     grads_for = grads_at
@@ -209,7 +215,7 @@ def outputs_match(ctx, configs: Configs, expected, **tol) -> None:
     """Each configuration's outputs against ``expected(pair, values) -> {output: array}``."""
     for label, (pair, values) in configs.items():
         with ctx.case(label):
-            outs, _ = pair.run(values)
+            outs, _ = pair.run(values, direct=True)
             want = expected(pair, values)
             for key, got in zip(pair.outputs, outs):
                 compare.close(got, want[key], f"{key} from {pair.fname} ({label})", hidden=ctx.hidden, **tol)

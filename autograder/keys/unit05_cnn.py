@@ -52,7 +52,7 @@ def conv_forward_values(ctx):
     layer_pairs.outputs_match(ctx, conv_pool.conv_configs(ctx), conv)
     with ctx.case("default stride 1 and pad 0"):
         pair, v = conv_pool.conv_pair(ctx, "defaults", CONV_CASES["stride 1, pad 0, 3x3 kernel, 5x6 input"])
-        (out,), _ = pair.unpack(layer_pairs.OnCopies(pair.forward)(v["x"], v["w"], v["b"]))
+        (out,), _ = pair.unpack(pair.forward(v["x"], v["w"], v["b"]))
         compare.close(out, conv(pair, v)["out"], "out from conv_forward(x, w, b) (default stride 1, pad 0)",
                       hidden=ctx.hidden)
     conv_pool.conv_rejects_bad_shapes(ctx)
@@ -66,7 +66,7 @@ def _pool_forward_values(ctx, kind: str, reduce):
     with ctx.case("default pool_size 2 and stride 2, 6x5 input"):
         fn = getattr(ctx.student.layers, f"{kind}_pool_forward")
         x = ctx.rng.standard_normal((2, 2, 6, 5))
-        out = compare.array(compare.sequence(layer_pairs.OnCopies(fn)(x), f"{kind}_pool_forward(x)", 2)[0],
+        out = compare.array(compare.sequence(fn(x), f"{kind}_pool_forward(x)", 2)[0],
                             f"out from {kind}_pool_forward(x)", (2, 2, 3, 2))
         compare.close(out, reduce(pool_windows(x, 2, 2), axis=-1),
                       f"out from {kind}_pool_forward(x) (default pool_size 2, stride 2)", hidden=ctx.hidden)
@@ -101,7 +101,7 @@ def max_pool_routes_to_argmax(ctx):
         with ctx.case(label):
             pair, values = conv_pool.pool_pair(ctx, "max", label, x, k, s)
             dout = ctx.rng.standard_normal(pool_shape(x.shape, k, s))
-            (dx,) = pair.grads_at(values, [dout.ravel()])
+            (dx,) = pair.grads_at(values, [dout.ravel()], direct=True)
             compare.close(dx["x"], max_pool_gradient(x, k, s, dout), f"dx from max_pool_backward ({label})",
                           hidden=ctx.hidden, **TIGHT)
 
