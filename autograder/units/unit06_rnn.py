@@ -199,14 +199,14 @@ def rnn_gradient_vanishes(ctx):
                  f"{bound:.3g}]")
 
 
-@suite.check("lstm.lstm_backward", points=2, name="lstm_gradient_survives", false_failure=0.0,
-             false_failure_why="")
+@suite.check("lstm.lstm_backward", points=2, name="lstm_gradient_survives", false_failure=1e-12)
 def lstm_gradient_survives(ctx):
     """The same 40 steps through an LSTM with forget gates near 1 (bias 5) and input gates nearly shut
     (bias -3): the cell state carries well over a tenth of the gradient back to c0.
 
-    Not statistical: with these biases and weights of scale 0.1, f_t >= sigmoid(5 - 2.2) on every
-    step and |dc0| >= 0.29 |dh| for any draw (at least 2.9 times the bar)."""
+    Measured on the reference over 3000 submission ids: |dc0| / |dh| = 0.389 +- 0.035, smallest
+    0.285; the bar 0.1 is 8.3 standard deviations below the mean (a normal tail of 5e-17; 1e-12
+    declared for the shape of the tail)."""
     N, T, D, H = LONG
     x, dh = ctx.rng.standard_normal((N, T, D)), last_step_upstream(ctx)
     b = np.zeros(4 * H)
@@ -284,7 +284,7 @@ def accuracy(result, labels, minimum, name):
     return training.accuracy_at_least(predicted, labels, minimum, name)
 
 
-ATTEMPTS = 3  # independent trainings (fresh data and initialization); the check needs one to succeed
+ATTEMPTS = 4  # independent trainings (fresh data and initialization); the check needs one to succeed
 
 
 def learns(ctx, cell, length, minimum, name):
@@ -299,27 +299,38 @@ def learns(ctx, cell, length, minimum, name):
                 raise
 
 
-@suite.check("rnn.rnn_backward", points=3, timeout=60, name="rnn_learns_short_dependency",
-             false_failure=1e-7, false_failure_why="")
+@suite.check("rnn.rnn_backward", points=3, timeout=60, name="rnn_learns_short_dependency", false_failure=1e-7)
 def rnn_learns_short_dependency(ctx):
-    """A classifier on your rnn_forward / rnn_backward recalls the first of 5 symbols: >= 90% held out
-    (one of 3 trainings). Measured on the reference: 1 training in 2000 below 90%."""
+    """A classifier on your rnn_forward / rnn_backward recalls the first of 5 symbols: >= 90% held out,
+    in one of 4 trainings on fresh data.
+
+    Measured on the reference over 2000 submission ids (one training each): 1 training below 90%
+    (0.71; the others 0.975 or more). Four independent trainings all fail with probability about
+    (1/2000)^4 = 6e-14, below 3e-8 even at the 95% upper bound of one training's rate (2.4e-3)."""
     learns(ctx, "rnn", 5, 0.9, "the RNN classifier built from rnn_forward and rnn_backward (5 steps)")
 
 
-@suite.check("lstm.lstm_backward", points=4, timeout=60, name="lstm_learns_long_dependency",
-             false_failure=1e-7, false_failure_why="")
+@suite.check("lstm.lstm_backward", points=4, timeout=90, name="lstm_learns_long_dependency", false_failure=1e-7)
 def lstm_learns_long_dependency(ctx):
-    """20 steps, the data budget on which a vanilla RNN stays near chance: the LSTM reaches 90% held
-    out (one of 3 trainings)."""
+    """A classifier on your lstm_forward / lstm_backward recalls the first of 20 symbols: >= 90% held
+    out, in one of 4 trainings on fresh data.
+
+    Measured on the reference over 1000 submission ids (one training each): 4 trainings below 90%
+    (0.53 to 0.79; the others 0.9675 or more). Four independent trainings all fail with probability
+    about (4/1000)^4 = 3e-10, below 1e-8 even at the 95% upper bound of one training's rate (1e-2)."""
     learns(ctx, "lstm", 20, 0.9, "the LSTM classifier built from lstm_forward and lstm_backward (20 steps)")
 
 
 @suite.check("clipping.clip_grad_norm", points=2, timeout=60, name="clipping_in_training_loop",
-             false_failure=1e-6, false_failure_why="")
+             false_failure=1e-6)
 def clipping_in_training_loop(ctx):
     """Training with max_norm = 0.05: every applied gradient has norm min(raw norm, 0.05), and the
-    clipped steps still train the grader's classifier."""
+    clipped steps still train the grader's classifier (a softmax regression on the first step).
+
+    Measured on the reference over 2000 submission ids: held-out accuracy 1.0 every time (the bar
+    is 0.9). The held-out inputs at step 1 take two values, one per class, so a failure needs 50
+    clipped Adam steps to leave one of two separable points misclassified; 1e-6 is declared from
+    that argument (the measurement alone bounds it by 1.5e-3)."""
     result, labels = train(ctx, "linear", 5, max_norm=0.05)
     steps = TASK["steps"]
     raw = compare.array(result["raw_norms"], "raw gradient norms", (steps,))

@@ -10,6 +10,7 @@ from ...checks import architectures as arch
 from ...checks import compare
 from ...checks import super_resolution as sr
 from ...checks.symbolic import Key, symbols
+from ...context import CheckFailure
 from .architectures import build_cases
 from .common import conv_count, suite
 
@@ -72,15 +73,31 @@ def subpixel_counts_and_shapes(ctx):
                                                + conv_count(16, 4, 3), (2, 1, 6, 8))])
 
 
-@suite.check("subpixel.SubPixelNet", points=4, timeout=40, false_failure=1e-6, false_failure_why="")
+ATTEMPTS, MARGIN_DB = 3, 0.5
+
+
+@suite.check("subpixel.SubPixelNet", points=4, timeout=60, false_failure=1e-6)
 def subpixel_beats_nearest(ctx):
-    """Trained (in the worker, by the grader's loop) on 16 images, tested on 16 others."""
-    high = sr.blob_images(ctx.rng, 32, 24)
-    low = sr.downsample(high, 2)
-    prediction = ctx.student.driver("unit05_cnn", "fit_superres")(
-        low[:16], high[:16], low[16:], 2, 16, 150, 1e-2, int(ctx.rng.integers(2**31)))
-    sr.beats_baseline(prediction, high[16:], sr.upsample_nearest(low[16:], 2), 1.0,
-                      "SubPixelNet's upscaled held-out images")
+    """Trained (in the worker, by the grader's loop) on 16 images, tested on 16 others: PSNR at least
+    0.5 dB above nearest-neighbour upsampling, in one of 3 trainings on fresh images.
+
+    Measured on the reference over 300 submission ids (one training each): the gain over nearest
+    is 3.35 +- 0.76 dB, smallest 1.06 dB. A normal fit puts one training below 0.5 dB at 9e-5;
+    allowing ten times that for the skewed lower tail, three independent trainings all fail with
+    probability below 1e-9 (1e-6 declared). A wrong network fails every training; the usual
+    grading runs one."""
+    for attempt in range(ATTEMPTS):
+        high = sr.blob_images(ctx.rng, 32, 24)
+        low = sr.downsample(high, 2)
+        prediction = ctx.student.driver("unit05_cnn", "fit_superres")(
+            low[:16], high[:16], low[16:], 2, 16, 150, 1e-2, int(ctx.rng.integers(2**31)))
+        try:
+            sr.beats_baseline(prediction, high[16:], sr.upsample_nearest(low[16:], 2), MARGIN_DB,
+                              "SubPixelNet's upscaled held-out images")
+            return
+        except CheckFailure:
+            if attempt == ATTEMPTS - 1:
+                raise
 
 
 @suite.check("subpixel.SubPixelNet", points=2, needs_reference=True)
