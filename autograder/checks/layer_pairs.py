@@ -38,8 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..context import CheckFailure
-from ..sandbox.proxy import Function
-from ..sandbox.session import StudentError
+from ..sandbox.session import Function
+from ..sandbox.worker_process import StudentError
 from . import compare
 from . import gradients as grad_checks
 
