@@ -219,7 +219,7 @@ def write_instructor_manifests(out: Path, root: Path = ROOT):
     """``autograder/units/<unit>.instructor.json`` in the release, one per unit of the release."""
     units = out / "autograder" / "units"
     for unit, checks in instructor_only(root).items():
-        if (units / f"{unit}.py").is_file():
+        if (units / f"{unit}.py").is_file() or (units / unit / "__init__.py").is_file():  # a module or a package
             (units / f"{unit}.instructor.json").write_text(json.dumps({"unit": unit, "checks": checks}, indent=1) + "\n",
                                                            encoding="utf-8")
 
