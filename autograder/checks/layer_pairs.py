@@ -211,14 +211,20 @@ def _attempt(fn):
 
 
 # ---------------------------------------------------------------- checks over a table of configurations
-def outputs_match(ctx, configs: Configs, expected, **tol) -> None:
-    """Each configuration's outputs against ``expected(pair, values) -> {output: array}``."""
+def outputs_match(ctx, configs: Configs, expected, mistakes=None, **tol) -> None:
+    """Each configuration's outputs against ``expected(pair, values) -> {output: array}``.
+
+    ``mistakes(pair, values) -> {output: {named mistake: the value it produces}}`` (or None): a
+    wrong output that matches one is told so (see :mod:`checks.misconceptions`).
+    """
     for label, (pair, values) in configs.items():
         with ctx.case(label):
             outs, _ = pair.run(values, direct=True)
             want = expected(pair, values)
+            named = (mistakes(pair, values) if mistakes else None) or {}
             for key, got in zip(pair.outputs, outs):
-                compare.close(got, want[key], f"{key} from {pair.fname} ({label})", hidden=ctx.hidden, **tol)
+                hint = {"mistakes": named[key]} if key in named else {}
+                compare.close(got, want[key], f"{key} from {pair.fname} ({label})", hidden=ctx.hidden, **tol, **hint)
 
 
 def gradients(ctx, configs: Configs, *, k: int = 8, contract: str | None = None) -> None:

@@ -2,6 +2,8 @@
 products of the step Jacobians, against which the student's forwards and jacobian_norms are graded."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from ..checks import compare, layer_pairs
@@ -53,13 +55,38 @@ def expected_outputs(spec):
     return expected
 
 
+def gate_order_mistakes(spec):
+    """For an LSTM: the outputs of a forward that reads the four gate blocks in another order than
+    the docstring's i, f, g, o (named by checks.misconceptions when a student's output matches one)."""
+    if spec[0] != "lstm":
+        return None
+    expected = expected_outputs(spec)
+
+    def mistakes(pair, values):
+        named: dict[str, dict] = {}
+        for order in ("".join(p) for p in itertools.permutations("ifgo")):
+            if order == "ifgo":
+                continue
+            # block k is read as gate order[k]: the docstring's cell on blocks moved to where it reads them
+            moved = {k: np.concatenate([np.split(v, 4, axis=-1)[order.index(gate)] for gate in "ifgo"], axis=-1)
+                     if k in ("Wx", "Wh", "b") else v for k, v in values.items()}
+            description = (f"gates in another order: your code reads the four blocks as {','.join(order)}; "
+                           "the docstring's order is i,f,g,o")
+            for key, value in expected(pair, moved).items():
+                named.setdefault(key, {})[description] = value
+        return named
+
+    return mistakes
+
+
 def register(spec):
     kind, fwd = spec[:2]
 
     @suite.check(f"{kind}.{fwd}", points=2, name=f"{fwd}_values")
     def forward_values(ctx):
         """Outputs against the equations in the docstring, for each configuration (T = 1 included)."""
-        layer_pairs.outputs_match(ctx, configs(ctx, spec, VALUE_SIZES), expected_outputs(spec))
+        layer_pairs.outputs_match(ctx, configs(ctx, spec, VALUE_SIZES), expected_outputs(spec),
+                                  mistakes=gate_order_mistakes(spec))
 
 
 for _spec in PAIRS:
