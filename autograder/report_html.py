@@ -151,7 +151,17 @@ def _boundary(fig, arrays, title):
 
 
 def _samples(fig, arrays, title):
-    """Generated samples (GAN, VAE) as a grid of images."""
+    """Generated samples (GAN, VAE): 2-D points against the data's modes, or a grid of images."""
+    if "points" in arrays:
+        ax = fig.add_subplot()
+        points = arrays["points"]
+        ax.scatter(points[:, 0], points[:, 1], s=4, alpha=0.5, label="samples")
+        if "centers" in arrays:
+            ax.scatter(arrays["centers"][:, 0], arrays["centers"][:, 1], marker="x", s=60, c="red", label="modes")
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.legend(fontsize=8)
+        ax.set_title(title[:90], fontsize=9)
+        return
     images = arrays["images"]
     if images.ndim == 4:  # (n, c, h, w) -> (n, h, w) first channel, or RGB
         images = images.transpose(0, 2, 3, 1) if images.shape[1] == 3 else images[:, 0]

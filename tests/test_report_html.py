@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,16 @@ import pytest
 from autograder import report_html
 
 from .support import ROOT, grade, make_submission
+from .units.test_unit09_evaluation import MUTANTS as MUTANTS_09
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 HOSTILE = '<script>alert("owned")</script><img src=x onerror=alert(1)><b>bold</b> & </pre>'
+
+def with_print(source: str) -> str:
+    """``source`` (one def) printing the hostile text first."""
+    head, body = textwrap.dedent(source).strip().split("\n", 1)
+    return f"{head}\n    print({HOSTILE!r})\n{body}\n"
+
 
 # unit -> (checks graded, the function a partial submission gets wrong and its wrong source, hostile function)
 UNITS = {
@@ -53,6 +61,8 @@ UNITS = {
                                       raise ValueError("shapes")
                                   return -2.0 * (y_pred - y) / y.shape[0]
                           """)),
+    "unit09_evaluation": (["roc_curve_points"], ("curves.roc_curve", MUTANTS_09["ROC curve without the (0, 0) point"][1]),
+                          ("curves.roc_curve", with_print(MUTANTS_09["ROC curve without grouping ties"][1]))),
 }
 
 
@@ -89,7 +99,7 @@ def test_pages_are_escaped_and_plot_what_failed(pages):
             assert "onerror=" not in text.replace("onerror=alert(1)&gt;", ""), "an attribute escaped the text"
         if kind == "partial":
             assert "data:image/png;base64," in text, f"{path}: the failing comparison has no plot"
-            assert "Hint: this looks like" in text
+            assert "Hint: this looks like" in text or unit == "unit09_evaluation"
         if kind == "correct":
             assert "data:image/png" not in text and "Hint:" not in text
     assert "y_pred has 6 entries" in pages["unit02_regression", "partial"].read_text(encoding="utf-8")

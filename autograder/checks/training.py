@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..context import CheckFailure
+from ..context import CheckFailure, make_figure
 from . import compare
 
 
@@ -20,8 +20,10 @@ def decreasing(losses, name: str, length: int, *, rtol: float = 1e-12) -> np.nda
     rises = np.diff(losses) > rtol * np.abs(losses[:-1]) + 1e-300
     if rises.any():
         t = int(np.argmax(rises))
-        raise CheckFailure(f"{name} increased at step {t}: from {losses[t]:.10g} to {losses[t + 1]:.10g}; "
-                           "with this step size every step must decrease the loss")
+        failure = CheckFailure(f"{name} increased at step {t}: from {losses[t]:.10g} to {losses[t + 1]:.10g}; "
+                               "with this step size every step must decrease the loss")
+        failure.figures.append(make_figure("training", f"{name}: every step must decrease it", False, loss=losses))
+        raise failure
     return losses
 
 
@@ -42,3 +44,4 @@ def accuracy_at_least(predicted: np.ndarray, labels: np.ndarray, threshold: floa
         raise CheckFailure(f"{name}: accuracy {accuracy:.3f} ({hits} of {len(labels)} correct) on the "
                            f"held-out test set; at least {threshold:g} required")
     return accuracy
+

@@ -7,12 +7,14 @@ grading; random data, drawn so that it always contains the same situations, adds
 """
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
 
 from autograder.checks import compare, properties
 from autograder.checks.classification import scored_labels
+from autograder.context import CheckFailure, make_figure
 from autograder.units.unit09_evaluation import EXACT, raises_value_error, suite
 
 AVERAGES = (None, "binary", "macro", "micro", "weighted")
@@ -193,6 +195,18 @@ def counts_at_thresholds_values(ctx):
         "empty arrays": (np.zeros(0, np.int64), np.zeros(0))}))
 
 
+@contextlib.contextmanager
+def curve_figure(title, x, y, x_expected, y_expected, xlabel, ylabel):
+    """A failure inside gets the student's curve against the expected one, for the HTML report
+    (the runner shows it for visible checks only)."""
+    try:
+        yield
+    except CheckFailure as exc:
+        exc.figures.append(make_figure("curve", title, True, x=x, y=y, x_expected=x_expected,
+                                       y_expected=y_expected, xlabel=xlabel, ylabel=ylabel))
+        raise
+
+
 @suite.check("curves.roc_curve", points=3)
 def roc_curve_points(ctx):
     """Against tpr / fpr counted threshold by threshold, with ties, from (0, 0) to (1, 1)."""
@@ -201,14 +215,20 @@ def roc_curve_points(ctx):
         with ctx.case(label):
             thresholds, fps, tps = counts_at(y, scores)
             n = len(thresholds) + 1
-            fpr, tpr, got_t = (compare.array(v, f"{what} from roc_curve", (n,), finite=False)
+            fpr, tpr, got_t = (compare.array(v, f"{what} from roc_curve", finite=False)
                                for v, what in zip(compare.sequence(roc(y, scores), "roc_curve(y_true, scores)", 3),
                                                   ("fpr", "tpr", "thresholds")))
-            if got_t[0] != np.inf:
-                ctx.fail(f"thresholds[0] from roc_curve is {got_t[0]}; it must be inf (the point (0, 0))")
-            compare.equal(got_t[1:], thresholds, f"thresholds[1:] from roc_curve ({label}; the distinct scores, descending)")
-            compare.close(fpr, np.r_[0, fps / fps[-1]], f"fpr from roc_curve ({label})", **EXACT)
-            compare.close(tpr, np.r_[0, tps / tps[-1]], f"tpr from roc_curve ({label})", **EXACT)
+            want_fpr, want_tpr = np.r_[0, fps / fps[-1]], np.r_[0, tps / tps[-1]]
+            with curve_figure(f"ROC curve ({label})", fpr, tpr, want_fpr, want_tpr, "false positive rate",
+                              "true positive rate"):
+                for v, what in ((fpr, "fpr"), (tpr, "tpr"), (got_t, "thresholds")):
+                    compare.array(v, f"{what} from roc_curve", (n,), finite=False)
+                if got_t[0] != np.inf:
+                    ctx.fail(f"thresholds[0] from roc_curve is {got_t[0]}; it must be inf (the point (0, 0))")
+                compare.equal(got_t[1:], thresholds,
+                              f"thresholds[1:] from roc_curve ({label}; the distinct scores, descending)")
+                compare.close(fpr, want_fpr, f"fpr from roc_curve ({label})", **EXACT)
+                compare.close(tpr, want_tpr, f"tpr from roc_curve ({label})", **EXACT)
     raises_value_error(ctx, roc, "roc_curve", dict(CURVE_ERRORS, **{
         "y_true with no negative": (np.ones(6, np.int64), np.arange(6.0)),
         "y_true with no positive": (np.zeros(6, np.int64), np.arange(6.0))}))
@@ -255,12 +275,17 @@ def precision_recall_curve_points(ctx):
             thresholds, fps, tps = counts_at(y, scores)
             t = len(thresholds)
             got = compare.sequence(pr(y, scores), "precision_recall_curve(y_true, scores)", 3)
-            precision, recall, got_t = (compare.array(v, f"{what} from precision_recall_curve", (t,))
+            precision, recall, got_t = (compare.array(v, f"{what} from precision_recall_curve", finite=False)
                                         for v, what in zip(got, ("precision", "recall", "thresholds")))
-            compare.equal(got_t, thresholds, f"thresholds from precision_recall_curve ({label}; the distinct scores, "
-                          "descending)")
-            compare.close(precision, tps / (tps + fps), f"precision from precision_recall_curve ({label})", **EXACT)
-            compare.close(recall, tps / tps[-1], f"recall from precision_recall_curve ({label})", **EXACT)
+            with curve_figure(f"precision-recall curve ({label})", recall, precision, tps / tps[-1],
+                              tps / (tps + fps), "recall", "precision"):
+                for v, what in ((precision, "precision"), (recall, "recall"), (got_t, "thresholds")):
+                    compare.array(v, f"{what} from precision_recall_curve", (t,))
+                compare.equal(got_t, thresholds, f"thresholds from precision_recall_curve ({label}; the distinct "
+                              "scores, descending)")
+                compare.close(precision, tps / (tps + fps), f"precision from precision_recall_curve ({label})",
+                              **EXACT)
+                compare.close(recall, tps / tps[-1], f"recall from precision_recall_curve ({label})", **EXACT)
     raises_value_error(ctx, pr, "precision_recall_curve", dict(CURVE_ERRORS, **{
         "y_true with no positive": (np.zeros(6, np.int64), np.arange(6.0))}))
 

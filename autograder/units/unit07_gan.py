@@ -329,6 +329,9 @@ def gan_covers_all_modes(ctx):
             ctx.note(f"All {MODES} modes covered after {done} iterations ({100 * share:.0f}% of samples "
                      f"within 3 standard deviations of a mode).")
             return
+    if covered or share:  # the last samples against the modes, for the HTML report
+        ctx.figure("samples", title="your generator's samples (dots) and the 8 modes (crosses)", points=samples,
+                   centers=centers)
     ctx.fail(f"After {MAX_ITERATIONS} iterations of training with your discriminator_step and generator_step "
              f"the generator covered {covered} of {MODES} modes (a mode is covered when at least "
              f"{100 * MIN_SHARE:g}% of samples lie within 3 standard deviations of it); "
