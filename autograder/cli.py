@@ -145,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", help="only this unit (default: every unit in the gradebook)")
     p.add_argument("--roster", type=Path, help="CSV with student_id and any of first_name, last_name, email, "
                    "canvas_id, sis_user_id, sis_login_id, section")
-    p.add_argument("--duedate", default="", help="due date written to the nbgrader CSV")
+    p.add_argument("--duedate", default="", help="due date written to the nbgrader CSV's duedate column (it sets "
+                   "no penalty: `autograder late` does; without it the column shows the late policy's due date)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("remove", help="remove students (all their submissions) from a gradebook")
