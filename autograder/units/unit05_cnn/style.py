@@ -35,8 +35,8 @@ def gram_symmetric_psd(ctx):
         lowest = np.linalg.eigvalsh((G + G.transpose(0, 2, 1)) / 2).min()
         if lowest < -1e-9 * max(1.0, np.abs(G).max()):
             ctx.fail(f"gram_matrix(features) is not positive semi-definite: an eigenvalue is {lowest:.3g}")
-        if not np.any(G) and np.any(f):
-            ctx.fail("gram_matrix(features) is all zeros for features that are not")
+        if not np.any(G) and np.max(np.abs(f)) > 1e-3:  # (tiny features may square to zero)
+            ctx.fail("gram_matrix(features) is all zeros for features that are not small")
 
     properties.run(ctx, prop, max_examples=20, f=properties.arrays(properties.shapes(4, 4, 1, 4), -5, 5))
 
