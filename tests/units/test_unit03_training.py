@@ -604,3 +604,32 @@ NARROWING = {
             return loss, d / n
     """),
 }
+
+
+def mlp_backward_with(first: str = "dZ = np.array(dscores, dtype=np.float64)", db: str = "dZ.sum(axis=0)") -> str:
+    return f"""
+        def mlp_backward(dscores, cache):
+            inputs, pre, weights, activation = cache
+            {first}
+            grads = []
+            for l in reversed(range(len(weights))):
+                grads.append((inputs[l].T @ dZ, {db}))
+                if l > 0:
+                    dA = dZ @ weights[l].T
+                    if activation == "relu":
+                        dZ = dA * (pre[l - 1] > 0)
+                    else:
+                        dZ = dA * inputs[l] * (1.0 - inputs[l])
+            return grads[::-1]
+    """
+
+
+# one mutant per named mistake (autograder/checks/misconceptions.py) that applies to this unit
+MISCONCEPTIONS = {
+    "mlp_backward: the bias gradients left at zero": ("layers.mlp_backward", mlp_backward_with(db="np.zeros(dZ.shape[1])"),
+                                                      "a missing bias gradient"),
+    "mlp_backward: the upstream gradient's sign flipped": ("layers.mlp_backward", mlp_backward_with(
+        first="dZ = -np.array(dscores, dtype=np.float64)"), "a sign flip"),
+    "mlp_backward: a factor 2 on the upstream gradient": ("layers.mlp_backward", mlp_backward_with(
+        first="dZ = 2.0 * np.array(dscores, dtype=np.float64)"), "a factor 2 too many"),
+}

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from ..support import ROOT
 from .unit_contract import *  # noqa: F401,F403
 
 UNIT = "unit05_cnn"
@@ -468,3 +469,25 @@ def test_reference_networks_have_published_counts():
         with torch.device("meta"):
             model = getattr(architectures, name)()
         assert sum(p.numel() for p in model.parameters()) == count, name
+
+
+def conv_backward_with(returned: str) -> str:
+    """The reference conv_backward returning ``returned`` (from dx, dw, db)."""
+    source = (ROOT / "reference" / UNIT / "layers.py").read_text()
+    start = source.index("def conv_backward(")
+    body = source[start:source.index("\ndef ", start + 1)]
+    old = "    return dxp[:, :, pad:pad + H, pad:pad + W].copy(), dw, dout.sum(axis=(0, 2, 3))"
+    assert old in body
+    return body.replace(old, "    dx, db = dxp[:, :, pad:pad + H, pad:pad + W].copy(), dout.sum(axis=(0, 2, 3))\n"
+                        f"    return {returned}")
+
+
+# one mutant per named mistake (autograder/checks/misconceptions.py) that applies to this unit
+MISCONCEPTIONS = {
+    "conv_backward: the bias gradient left at zero": ("layers.conv_backward", conv_backward_with("dx, dw, 0 * db"),
+                                                      "a missing bias gradient"),
+    "conv_backward: every gradient's sign flipped": ("layers.conv_backward", conv_backward_with("-dx, -dw, -db"),
+                                                     "a sign flip"),
+    "conv_backward: dw off by a factor 2": ("layers.conv_backward", conv_backward_with("dx, 2 * dw, db"),
+                                            "a factor 2 too many"),
+}
