@@ -121,7 +121,7 @@ def reconstruction_loss_keys(ctx):
     x, x_hat = ctx.rng.standard_normal((5, 4)), ctx.rng.standard_normal((5, 4))
     upstream = np.array(ctx.rng.uniform(0.5, 2.0))
     out, (gx, gh) = modules.vjp(ctx, "autoencoder.reconstruction_loss", (T(x, True), T(x_hat, True)), upstream)
-    compare.close(out, SQUARED(x, x_hat).sum(axis=1).mean(), "reconstruction_loss(x, x_hat)", **STRICT)
+    compare.close(out, SQUARED(x, x_hat).sum(axis=1).mean(), "reconstruction_loss(x, x_hat)", **STRICT, batch=len(x))
     for label, got, symbol in (("x", gx, a), ("x_hat", gh, b)):
         compare.close(got, upstream * slope(SQUARED, symbol)(x, x_hat) / len(x),
                       f"the gradient of reconstruction_loss with respect to {label}", **STRICT)

@@ -267,3 +267,16 @@ ALTERNATIVES = {
             return torch.linalg.norm(W @ v), u, v
     """),
 }
+
+
+# one mutant per named mistake (autograder/checks/misconceptions.py) that applies to this unit
+MISCONCEPTIONS = {
+    "non-saturating loss summed instead of averaged": ("losses.generator_loss_nonsaturating", """
+        def generator_loss_nonsaturating(fake_logits):
+            return F.softplus(-fake_logits).sum()
+    """, "N (the batch size) times too large"),
+    "non-saturating loss with its sign flipped": ("losses.generator_loss_nonsaturating", """
+        def generator_loss_nonsaturating(fake_logits):
+            return -F.softplus(-fake_logits).mean()
+    """, "a sign flip"),
+}
