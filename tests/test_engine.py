@@ -391,7 +391,7 @@ def test_same_submission_id_grades_the_same_from_any_directory_and_writes_nothin
 
 
 # ---------------------------------------------------------------- the repository's own tables and imports
-TABLES = ("MUTANTS", "ALTERNATIVES", "NARROWING")
+TABLES = ("MUTANTS", "ALTERNATIVES", "NARROWING", "MISCONCEPTIONS")
 
 
 def duplicate_keys(path) -> list[str]:

@@ -185,15 +185,19 @@ def close_scalar(actual, expected: float, name: str, level: tolerances.Tolerance
                        after=f" (difference {abs(value - expected):.3g}), not {tol.describe()}", hint=hint)
 
 
-def equal(actual, expected, name: str, *, hidden: bool | None = None):
-    """Exact equality for ints, bools and integer-valued arrays."""
+def equal(actual, expected, name: str, *, hidden: bool | None = None, **context):
+    """Exact equality for ints, bools and integer-valued arrays (a wrong array is tested against
+    common mistakes, see :func:`close`)."""
+    misconceptions.check_context(context)
     if type(expected) is np.ndarray:
         got = array(actual, name, expected.shape)
         if not np.array_equal(got, expected):
             bad = np.argwhere(got != expected)
             idx = tuple(int(i) for i in bad[0])
+            hint = "" if hidden else (misconceptions.diagnose(got, expected, name, **context) or "")
             raise CheckFailure(f"{name} differs in {len(bad)} / {got.size} entries; first at index {idx}: "
-                               f"you returned {got[idx]:g}", expected="" if hidden else f", expected {expected[idx]:g}")
+                               f"you returned {got[idx]:g}", expected="" if hidden else f", expected {expected[idx]:g}",
+                               hint=hint)
         return got
     if type(actual) is not type(expected) or actual != expected:
         text = f"{name} is {describe(actual) if type(actual) is not type(expected) else repr(actual)}"

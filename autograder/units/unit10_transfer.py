@@ -228,7 +228,7 @@ def train_step_frozen_backbone(ctx):
             loss, W, b = softmax_step(features, before["head.weight"], before["head.bias"], y, PREPARED_LR["head"])
             call = "train_step(model, optimizer, x, y)"
             compare.close_scalar(step(model, optimizer, Tensor(x), Tensor(y)), loss, f"the loss from {call} (step {number})",
-                                 rtol=1e-5, atol=1e-6)
+                                 rtol=1e-5, atol=1e-6, batch=len(y))
             after = tool(ctx, "state", model)
             compare.close(after["head.weight"], W, f"head.weight after {call} (step {number})", rtol=0, atol=2e-6)
             compare.close(after["head.bias"], b, f"head.bias after {call} (step {number})", rtol=0, atol=2e-6)

@@ -479,3 +479,11 @@ def test_reference_class_weights_match_sklearn():
 
     y = np.repeat([0, 1, 2], [30, 5, 12])
     np.testing.assert_allclose(imbalance.class_weights(y, 3), compute_class_weight("balanced", classes=np.arange(3), y=y))
+
+
+# one mutant per named mistake (autograder/checks/misconceptions.py) that applies to this unit
+MISCONCEPTIONS = {
+    "confusion matrix transposed (rows are predictions)": ("metrics.confusion_matrix",
+                                                           MUTANTS["confusion matrix transposed (rows are predictions)"][1],
+                                                           "a transpose"),
+}

@@ -188,3 +188,26 @@ def test_committed_backbone_is_small_and_pretrained():
     with torch.no_grad():
         accuracy = (model.eval()(torch.as_tensor(x)).argmax(1).numpy() == y).mean()
     assert accuracy > 0.93
+
+
+# one mutant per named mistake (autograder/checks/misconceptions.py) that applies to this unit
+MISCONCEPTIONS = {
+    "train_step sums the loss over the batch": ("finetune.train_step", """
+        def train_step(model, optimizer, x, y, freeze_bn=True):
+            set_train_mode(model, freeze_bn)
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y, reduction="sum")
+            loss.backward()
+            optimizer.step()
+            return float(loss.detach())
+    """, "N (the batch size) times too large"),
+    "train_step ascends the loss (its sign flipped)": ("finetune.train_step", """
+        def train_step(model, optimizer, x, y, freeze_bn=True):
+            set_train_mode(model, freeze_bn)
+            optimizer.zero_grad()
+            loss = -F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            return float(loss.detach())
+    """, "a sign flip"),
+}
