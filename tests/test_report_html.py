@@ -185,3 +185,77 @@ def test_pages_render_in_chromium(pages, browser, tmp_path_factory):
         shot = shots / f"{unit}-{kind}.png"
         assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 0
         print(f"screenshot: {shot}")
+
+
+# ---------------------------------------------------------------- what the student printed
+def test_printed_output_is_captured_per_check_bounded_and_shown(tmp_path, capsys):
+    from autograder.report import feedback
+
+    unit = "unit01_foundations"
+    path = make_submission(tmp_path, unit, {"activations.sigmoid": """
+        def sigmoid(z):
+            print("sigmoid of", z.shape)
+            print("x" * 5000)
+            return 0.5 * (1 + np.tanh(z / 2))
+    """, "activations.tanh": """
+        def tanh(z):
+            print("tanh called")
+            return np.tanh(z)
+    """})
+    report = grade(path, unit, only=["sigmoid_values", "tanh_values", "relu_values"])
+    printed = {r.name: r.printed for r in report.results}
+    assert printed["sigmoid_values"].startswith("sigmoid of (")
+    assert len(printed["sigmoid_values"]) <= 2048 + 40 and "[... more output left out]" in printed["sigmoid_values"]
+    assert printed["tanh_values"].startswith("tanh called") and "sigmoid" not in printed["tanh_values"]
+    assert printed["relu_values"] == ""  # printed per check, not carried over
+    tanh = report.by_name()["tanh_values"]
+    assert "Your code printed:\n    tanh called" in feedback(tanh)
+    assert any("tanh called" in t["output"] for t in report.gradescope()["tests"])
+    report.table()
+    assert "tanh called" in capsys.readouterr().out
+
+
+def test_hidden_checks_keep_what_was_printed_to_themselves(tmp_path):
+    import dataclasses
+
+    from autograder import runner
+    from autograder.suite import load_suite
+
+    unit = "unit01_foundations"
+    suite = load_suite(unit)
+    check = dataclasses.replace(next(c for c in suite.checks if c.name == "tanh_values"), visibility="hidden")
+    path = make_submission(tmp_path, unit, {"activations.tanh": """
+        def tanh(z):
+            print("secret input", z)
+            return np.tanh(z)
+    """})
+    session = runner.open_session(path, suite)
+    try:
+        result = runner.run_check(check, "1", session, None, 99)
+    finally:
+        session.close()
+    assert result.status == "passed" and result.printed == ""
+
+
+# ---------------------------------------------------------------- export
+def test_export_writes_one_page_per_student(tmp_path):
+    from autograder import gradebook as gb
+    from autograder.cli import main
+    from autograder.report import CheckResult, Report
+    from autograder.suite import load_suite
+
+    unit = "unit01_foundations"
+    checks = load_suite(unit).checks
+    path = tmp_path / "g.sqlite"
+    with gb.Gradebook(path) as book:
+        run = book.start_run(unit, 1, "bubblewrap", "test")
+        results = [CheckResult(c.name, str(i + 1), c.exercise, 0.0, c.points, "wrong <b>", c.visibility, [])
+                   for i, c in enumerate(checks)]
+        book.record("josé", unit, "hash", "2026-03-01T12:00:00+0000", run, gb.GRADED,
+                    Report(unit, "josé", "bubblewrap", results, 1.0, 1, 1))
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", "html"]) == 0
+    pages = list((out / unit / "html").glob("*.html"))
+    assert len(pages) == 1
+    text = pages[0].read_text(encoding="utf-8")
+    assert "josé" in text and "wrong &lt;b&gt;" in text and "<script" not in text
