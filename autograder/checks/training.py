@@ -45,3 +45,12 @@ def accuracy_at_least(predicted: np.ndarray, labels: np.ndarray, threshold: floa
                            f"held-out test set; at least {threshold:g} required")
     return accuracy
 
+
+
+def boundary_figure(X: np.ndarray, labels: np.ndarray, predict, title: str, steps: int = 60) -> dict:
+    """A 2-D classifier's decision regions with its data, for the HTML report; ``predict(points)``
+    gives the class of each row (computed by the grader from what the student's training returned)."""
+    lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
+    pred = np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()])), dtype=np.float64).reshape(gx.shape)
+    return make_figure("boundary", title, False, grid_x=gx, grid_y=gy, pred=pred, X=X, y=labels)

@@ -12,6 +12,7 @@ import sympy as sp
 
 from autograder.checks import compare, training
 from autograder.checks.symbolic import Key, symbols
+from autograder.context import CheckFailure
 from autograder.units.unit02_regression import (BAD_LABELS, BCE, BCE_DZ, CLASSES, SIGMOID, STRICT, blobs, curvature_bound,
                                                 derivative, gd_run, lipschitz, logistic_data, logistic_loss_outputs,
                                                 logit_cases, moderate, multiclass_fit, raises_value_error,
@@ -255,7 +256,12 @@ def softmax_training_converges(ctx):
     with ctx.case(f"{TRAIN_STEPS} steps of size 2 / bound"):
         W, b = multiclass_fit(ctx, "train_softmax_regression", X, labels, 2 / curvature_bound(X), TRAIN_STEPS)
         _, dW, db = softmax_key_gradients(X, labels, W, b)
-        training.stationary({"W": dW, "b": db}, "train_softmax_regression", 1e-6)
+        try:
+            training.stationary({"W": dW, "b": db}, "train_softmax_regression", 1e-6)
+        except CheckFailure as exc:  # the decision regions of the W, b it returned, for the HTML report
+            exc.figures.append(training.boundary_figure(X, labels, lambda P: np.argmax(P @ W + b, axis=1),
+                                                        "the classes your trained W, b predict"))
+            raise
     with ctx.case("num_steps = 0 returns the zero start", trivial=True):
         W, b = multiclass_fit(ctx, "train_softmax_regression", X, labels, 1.0, 0)
         compare.close(W, np.zeros_like(W), "W from train_softmax_regression with num_steps = 0", rtol=0, atol=0)
