@@ -1,7 +1,7 @@
 """Verdicts on what a training run produced, computed by the grader from returned data.
 
-Mode coverage of samples from a mixture of Gaussians (GANs), principal angles between subspaces
-(a linear autoencoder against PCA), and the ROC AUC of anomaly scores -- all in plain numpy.
+Mode coverage of samples from a mixture of Gaussians (GANs) and principal angles between
+subspaces (a linear autoencoder against PCA), in plain numpy.
 """
 from __future__ import annotations
 
@@ -26,8 +26,3 @@ def principal_angles(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     cosines = np.clip(np.linalg.svd(qa.T @ qb, compute_uv=False), -1.0, 1.0)
     return np.sort(np.degrees(np.arccos(cosines)))
 
-
-def auc(positive_scores: np.ndarray, negative_scores: np.ndarray) -> float:
-    """ROC AUC as the Mann-Whitney probability P(positive > negative), ties counting one half."""
-    pos, neg = positive_scores[:, None], negative_scores[None, :]
-    return float(np.mean(pos > neg) + 0.5 * np.mean(pos == neg))

@@ -1,9 +1,22 @@
-"""Driver for unit 7: a seeded GAN training run over the student's modules and training steps."""
+"""Driver for unit 7: a generator and discriminator built by trusted code, and a seeded GAN
+training run over the student's training steps."""
 import torch
+from torch import nn
+
+
+def trusted_pair(latent_dim, data_dim, hidden_dim, seed):
+    """(G, D) with the architectures models.py documents, built here rather than by the
+    submission, so that a check of the training steps does not depend on the student's modules."""
+    torch.manual_seed(int(seed))
+    G = nn.Sequential(nn.Linear(latent_dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, hidden_dim), nn.ReLU(),
+                      nn.Linear(hidden_dim, data_dim), nn.Tanh())
+    D = nn.Sequential(nn.Linear(data_dim, hidden_dim), nn.LeakyReLU(0.2), nn.Linear(hidden_dim, hidden_dim),
+                      nn.LeakyReLU(0.2), nn.Linear(hidden_dim, 1), nn.Flatten(0))
+    return G, D
 
 
 class GanRun:
-    """Adam on the student's G and D; each iteration is two discriminator steps, one generator step."""
+    """Adam on G and D; each iteration is two discriminator steps, one generator step."""
 
     def __init__(self, G, D, data, latent_dim, seed, lr=1e-3, batch=128):
         self.G, self.D, self.latent_dim, self.batch = G, D, int(latent_dim), int(batch)
@@ -18,20 +31,16 @@ class GanRun:
         return torch.randn(n, self.latent_dim, generator=self.gen)
 
     def run(self, iterations):
-        """Train; returns [(discriminator loss, generator loss)] per iteration."""
+        """Train; returns [(discriminator loss, generator loss)] per iteration, as returned."""
         losses = []
         for _ in range(int(iterations)):
             for _ in range(2):
                 real = self.data[torch.randint(len(self.data), (self.batch,), generator=self.gen)]
                 d_loss = self.d_step(self.G, self.D, self.opt_D, real, self._z(self.batch))
-            losses.append((float(d_loss), float(self.g_step(self.G, self.D, self.opt_G, self._z(self.batch)))))
+            g_loss = self.g_step(self.G, self.D, self.opt_G, self._z(self.batch))
+            losses.append((float(d_loss), float(g_loss)))
         return losses
 
     def sample(self, n):
         with torch.no_grad():
             return self.G(self._z(int(n))).double().numpy().copy()
-
-
-def gan_run(G, D, data, latent_dim, seed):
-    torch.manual_seed(int(seed))
-    return GanRun(G, D, data, latent_dim, seed)

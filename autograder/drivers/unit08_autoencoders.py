@@ -1,4 +1,4 @@
-"""Driver for unit 8: a seeded VAE training run over the student's model and loss, and prior draws."""
+"""Driver for unit 8: a seeded VAE training run over the student's loss, and prior draws."""
 import torch
 
 

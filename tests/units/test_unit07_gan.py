@@ -280,3 +280,44 @@ MISCONCEPTIONS = {
             return -F.softplus(-fake_logits).mean()
     """, "a sign flip"),
 }
+
+
+NARROWING = {
+    "losses clamp logits to +-100 (wrong at |s| = 745 and 1000)": ("losses.discriminator_loss", """
+        def discriminator_loss(real_logits, fake_logits, real_label=1.0):
+            real_logits, fake_logits = real_logits.clamp(-100, 100), fake_logits.clamp(-100, 100)
+            return (F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, real_label))
+                    + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+    """),
+    "label smoothing only for real_label = 0.9": ("losses.discriminator_loss", """
+        def discriminator_loss(real_logits, fake_logits, real_label=1.0):
+            target = 0.9 if real_label < 1 else 1.0
+            return (F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, target))
+                    + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+    """),
+    "optimal discriminator is nan where both densities vanish": ("theory.optimal_discriminator", """
+        def optimal_discriminator(p_data, p_model):
+            with np.errstate(all="ignore"):
+                return p_data / (p_data + p_model)
+    """),
+    "optimal value without the 0 log 0 convention": ("theory.optimal_value", """
+        def optimal_value(p_data, p_model, dx):
+            d = p_data / (p_data + p_model)
+            with np.errstate(all="ignore"):
+                return float(np.sum(p_data * np.log(d) + p_model * np.log(1 - d)) * dx)
+    """),
+    "power iteration always does one iteration": ("stability.power_iteration", """
+        def power_iteration(W, u, n_iters=1):
+            v = W.T @ u
+            v = v / v.norm()
+            u = W @ v
+            u = u / u.norm()
+            return u @ W @ v, u, v
+    """),
+    "gradient penalty ignores its weight": ("stability.gradient_penalty", """
+        def gradient_penalty(D, real, fake, alpha, weight=10.0):
+            x_hat = (alpha * real + (1 - alpha) * fake).detach().requires_grad_(True)
+            (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
+            return 10.0 * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
+    """),
+}

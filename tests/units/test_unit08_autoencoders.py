@@ -204,13 +204,6 @@ ALTERNATIVES = {
             values[:len(s)] = s ** 2 / len(X)
             return mean, -vt[:k].copy(), values
     """),
-    "KL through torch.distributions": ("vae.kl_divergence", """
-        def kl_divergence(mu, logvar):
-            from torch.distributions import Normal, kl_divergence as kl
-            q = Normal(mu, torch.exp(0.5 * logvar))
-            p = Normal(torch.zeros_like(mu), torch.ones_like(mu))
-            return kl(q, p).sum(dim=1)
-    """),
     "reparameterization through sqrt(exp(logvar))": ("vae.reparameterize", """
         def reparameterize(mu, logvar, eps):
             return eps * torch.sqrt(torch.exp(logvar)) + mu
@@ -240,4 +233,28 @@ MISCONCEPTIONS = {
         def reconstruction_loss(x, x_hat):
             return 0.5 * ((x - x_hat) ** 2).sum(dim=1).mean()
     """, "a factor 2 too few"),
+}
+
+
+NARROWING = {
+    "autoencoder ignores a given hidden_dim": ("autoencoder.Autoencoder",
+                                               AE_TEMPLATE.format(enc="", dec=", nn.ReLU()").replace(
+                                                   "super().__init__()", "super().__init__()\n            hidden_dim = 32")),
+    "training ignores n_steps (always 500)": ("autoencoder.train_autoencoder", TRAIN.format(
+        zero="optimizer.zero_grad()", record="loss.item()").replace("range(n_steps)", "range(500)")),
+    "PCA fails for k = D": ("pca.pca_fit", """
+        def pca_fit(X, k):
+            mean = X.mean(axis=0)
+            values, vectors = np.linalg.eigh((X - mean).T @ (X - mean) / len(X))
+            order = np.argsort(values)[::-1]
+            return mean, vectors[:, order[:min(k, X.shape[1] - 1)]].T.copy(), values[order]
+    """),
+    "threshold ignores the quantile argument": ("anomaly.fit_threshold", """
+        def fit_threshold(normal_scores, quantile=0.95):
+            return float(np.quantile(normal_scores, 0.95))
+    """),
+    "flags a score equal to the threshold": ("anomaly.flag_anomalies", """
+        def flag_anomalies(scores, threshold):
+            return np.asarray(scores) >= threshold
+    """),
 }
