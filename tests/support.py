@@ -115,7 +115,7 @@ def _deepgrade_constant(value, kind):
             return _torch.zeros_like(value)
     except ImportError:
         pass
-    return value
+    return None  # an object that is not data (a module, an optimizer): the constant is None
 '''
 
 

@@ -4,14 +4,20 @@ import torch
 from torch import nn
 
 
+def _mlp(widths, hidden_activation, last):
+    """Linear layers of these widths, ``hidden_activation()`` between them and ``last`` at the end."""
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:])):
+        layers += [nn.Linear(n_in, n_out), hidden_activation() if i < len(widths) - 2 else last]
+    return nn.Sequential(*layers)
+
+
 def trusted_pair(latent_dim, data_dim, hidden_dim, seed):
     """(G, D) with the architectures models.py documents, built here rather than by the
     submission, so that a check of the training steps does not depend on the student's modules."""
     torch.manual_seed(int(seed))
-    G = nn.Sequential(nn.Linear(latent_dim, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, hidden_dim), nn.ReLU(),
-                      nn.Linear(hidden_dim, data_dim), nn.Tanh())
-    D = nn.Sequential(nn.Linear(data_dim, hidden_dim), nn.LeakyReLU(0.2), nn.Linear(hidden_dim, hidden_dim),
-                      nn.LeakyReLU(0.2), nn.Linear(hidden_dim, 1), nn.Flatten(0))
+    G = _mlp([latent_dim, hidden_dim, hidden_dim, data_dim], nn.ReLU, nn.Tanh())
+    D = _mlp([data_dim, hidden_dim, hidden_dim, 1], lambda: nn.LeakyReLU(0.2), nn.Flatten(0))
     return G, D
 
 

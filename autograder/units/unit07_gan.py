@@ -153,15 +153,17 @@ def lsgan_generator_keys(ctx):
 
 
 # ---------------------------------------------------------------- theory
-def densities(ctx, k=241, support=None):
+def densities(ctx, k=161, support=None):
     """Two densities on a grid of spacing dx, each summing to 1 / dx.
 
+    Means within 1 and standard deviations within [0.8, 1.2] on [-4, 4] keep the ratio of the two
+    densities above 1e-9 wherever both are positive (a documented case never hides in rounding).
     ``support``: a pair of (low, high) intervals outside which each density is 0.
     """
-    x = np.linspace(-6, 6, k)
+    x = np.linspace(-4, 4, k)
     dx = float(x[1] - x[0])
-    mu = ctx.rng.uniform(-1.5, 1.5, 2)
-    p = [np.exp(-0.5 * ((x - m) / sd) ** 2) for m, sd in zip(mu, ctx.rng.uniform(0.6, 1.4, 2))]
+    mu = ctx.rng.uniform(-1.0, 1.0, 2)
+    p = [np.exp(-0.5 * ((x - m) / sd) ** 2) for m, sd in zip(mu, ctx.rng.uniform(0.8, 1.2, 2))]
     if support is not None:
         p = [q * ((x > lo) & (x < hi)) for q, (lo, hi) in zip(p, support)]
     p = [q / (q.sum() * dx) for q in p]
@@ -169,7 +171,7 @@ def densities(ctx, k=241, support=None):
 
 
 # densities that vanish on part of the grid (0 log 0 = 0), and overlap elsewhere
-PARTIAL_SUPPORT = ((-6.5, 1.0), (-1.0, 6.5))
+PARTIAL_SUPPORT = ((-4.5, 1.0), (-1.0, 4.5))
 
 
 @suite.check("theory.optimal_value", points=1)
@@ -229,15 +231,21 @@ def discriminator_layers(ctx):
 
 # ---------------------------------------------------------------- training
 MODES, RADIUS, SPREAD = 8, 0.8, 0.05
-CHUNK, FIRST_LOOK, MAX_ITERATIONS, MIN_SHARE = 100, 200, 600, 0.01
+CHUNK, FIRST_LOOK, MAX_ITERATIONS, MIN_SHARE = 100, 200, 1000, 0.01
 
 
-@suite.check("training.generator_step", points=4, timeout=120, name="gan_covers_all_modes",
-             uses=("training.discriminator_step",), false_failure=1e-6,
-             false_failure_why="")
+# Measured on the reference (274 gradings, two salts): all 8 modes were covered at the first look
+# (200 iterations) in 92%, by 300 in 99%, by 400 in all. A run still short after k looks went on
+# to miss the next one at most 2 times in 14; at that rate (or at 1 in 4) the chance of missing
+# all 9 looks up to 1000 iterations is 0.08 * 0.25^8 = 1.2e-6 or less.
+@suite.check("training.generator_step", points=4, timeout=180, name="gan_covers_all_modes",
+             uses=("training.discriminator_step",), false_failure=1.2e-6,
+             false_failure_why="extrapolated from 274 gradings, not observable directly: a GAN that has "
+                               "not covered the modes by 400 iterations was never seen, so the tail beyond "
+                               "assumes each further 100 iterations fails at most 1 time in 4")
 def gan_covers_all_modes(ctx):
     """Adam, two D steps per G step, batch 128, on G and D built by the grader: all 8 modes covered
-    within 600 iterations, and every returned loss is a positive BCE value."""
+    within 1000 iterations, and every returned loss is a positive BCE value."""
     angles = 2 * np.pi * np.arange(MODES) / MODES
     centers = RADIUS * np.stack([np.cos(angles), np.sin(angles)], axis=1)
     data = centers[ctx.rng.integers(MODES, size=4096)] + SPREAD * ctx.rng.standard_normal((4096, 2))

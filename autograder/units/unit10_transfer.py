@@ -1,5 +1,7 @@
-"""Unit 10 checks: a pretrained backbone, a new head, freezing, batch-norm statistics, parameter
-groups, training steps, and transfer learning against training from scratch.
+"""Unit 10 checks that ship: loading the pretrained backbone, a new head, freezing, batch-norm
+modes, parameter groups, the three recipes, and transfer learning against training from scratch.
+Answer keys (parameter counts, training steps recomputed in numpy, features and predictions) are
+instructor-only: ``autograder/keys/unit10_transfer.py``.
 
 The pretrained weights (autograder/pretrained/shapes_backbone.npz, made by
 make_shapes_backbone.py) reach the worker as a dict of numpy arrays. Models built by the trusted
@@ -16,12 +18,19 @@ from ..checks import compare
 from ..context import CheckFailure
 from ..pretrained import shapes
 from ..sandbox.worker_process import StudentError
-from ..sandbox.wire import Handle, Tensor
+from ..sandbox.wire import Handle
 from ..suite import Suite
 
 suite = Suite("unit10_transfer", modules=["backbone", "finetune", "recipes"], preload="numpy,torch",
               drivers=drivers.load("torch_tools", "unit10_transfer"),
               title="Transfer learning: pretrained backbone, new head, freezing, fine-tuning")
+suite.builds_on = {
+    "finetune.train_step": ("finetune.set_train_mode",),
+    "recipes.setup_transfer": ("backbone.load_pretrained", "backbone.replace_head", "backbone.freeze_backbone",
+                               "finetune.make_optimizer"),
+}
+suite.forbid("torch.hub", "torchvision", "urllib.request", "http.client", exercises=("*",),
+             why="the pretrained backbone is made in this repository: nothing is downloaded")
 
 WEIGHTS = shapes.load_weights()
 BUFFER_SUFFIXES = ("running_mean", "running_var", "num_batches_tracked")
@@ -80,19 +89,16 @@ def bit_identical(ctx, state, keys, call, reference=WEIGHTS):
             ctx.fail(f"{key} changed after {call} (greatest change {diff:.3g}); it must stay bit-identical")
 
 
-def softmax_step(features, W, b, y, lr):
-    """Mean cross-entropy of the linear head on fixed features, and the head after one SGD step."""
-    logits = features @ W.T + b
-    logits -= logits.max(axis=1, keepdims=True)
-    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    loss = -np.mean(np.log(p[np.arange(len(y)), y]))
-    delta = (p - np.eye(W.shape[0])[y]) / len(y)
-    return loss, W - lr * delta.T @ features, b - lr * delta.sum(axis=0)
-
-
 # ---------------------------------------------------------------- loading and the head
-@suite.check("backbone.load_pretrained", points=3)
+SOURCE_PER_CLASS, SOURCE_FLOOR = 50, 0.9
+
+
+# The pretrained weights misclassify 2.1% of source images (2,000 draws of 100); 200 images with
+# more than 20 errors has binomial probability 2.3e-9.
+@suite.check("backbone.load_pretrained", points=3, false_failure=1e-8)
 def load_pretrained_exact(ctx):
+    """Every parameter and buffer bit-identical, eval mode, source images classified; a missing key,
+    an unexpected key and a wrong shape raise (strict loading)."""
     load = ctx.student.backbone.load_pretrained
     with ctx.case("every parameter and buffer bit-identical to the weights"):
         model = handle(load(WEIGHTS), "load_pretrained(weights)")
@@ -100,17 +106,20 @@ def load_pretrained_exact(ctx):
         flags = drive(ctx, "training_flags", model)
         if any(flags.values()):
             ctx.fail("load_pretrained must return the model in eval mode (model.eval())")
-        x, y = shapes.images(shapes.SOURCE, 25, ctx.rng)
+        x, y = shapes.images(shapes.SOURCE, SOURCE_PER_CLASS, ctx.rng)
         logits = compare.array(drive(ctx, "forward_as_is", model, x), "the loaded model's logits",
                                (len(y), len(shapes.SOURCE)))
         accuracy = np.mean(logits.argmax(axis=1) == y)
-        if accuracy < 0.9:
+        if accuracy < SOURCE_FLOOR:
             ctx.fail(f"the model from load_pretrained classifies only {accuracy:.0%} of source images "
                      "correctly (the pretrained weights reach over 95%)")
-    with ctx.case("a missing key raises"):
-        partial = {k: v for k, v in WEIGHTS.items() if k != "head.bias"}
-        compare.raises(lambda: load(partial), ("RuntimeError", "KeyError", "ValueError"), "load_pretrained",
-                       "when the weights lack head.bias (load strictly)")
+    wrong_shape = dict(WEIGHTS, **{"head.bias": np.zeros(len(WEIGHTS["head.bias"]) + 1, np.float32)})
+    for label, weights in (("head.bias missing", {k: v for k, v in WEIGHTS.items() if k != "head.bias"}),
+                           ("an unexpected key extra.weight", dict(WEIGHTS, **{"extra.weight": np.zeros(3, np.float32)})),
+                           ("head.bias of the wrong shape", wrong_shape)):
+        with ctx.case(f"raises for weights with {label}", trivial=True):  # a function that only raises passes
+            compare.raises(lambda: load(weights), ("RuntimeError", "KeyError", "ValueError"), "load_pretrained",
+                           f"when the weights have {label} (load strictly)")
 
 
 @suite.check("backbone.replace_head", points=2)
@@ -150,22 +159,6 @@ def freeze_backbone_flags(ctx):
         want = name in HEAD
         if flags.get(name) is not want:
             ctx.fail(f"after freeze_backbone(model), {name} has requires_grad={flags.get(name)}; expected {want}")
-
-
-@suite.check("backbone.count_trainable_parameters", points=2)
-def count_trainable_exact(ctx):
-    count = ctx.student.backbone.count_trainable_parameters
-    total = sum(v.size for v in PARAMETERS.values())
-    head5 = 5 * FEATURE_DIM + 5
-    for label, (classes, freeze, frozen_extra, expected) in {
-            "everything trainable (buffers do not count)": (0, False, [], total),
-            "frozen backbone, 5-class head": (5, True, [], head5),
-            "frozen backbone and head.bias": (5, True, ["head.bias"], head5 - 5)}.items():
-        with ctx.case(label):
-            model, _ = prepared(ctx, classes, freeze)
-            if frozen_extra:
-                drive(ctx, "set_requires_grad", model, frozen_extra, False)
-            compare.equal(count(model), expected, f"count_trainable_parameters ({label})")
 
 
 # ---------------------------------------------------------------- modes and the optimizer
@@ -214,74 +207,6 @@ def optimizer_parameter_groups(ctx):
 
 
 # ---------------------------------------------------------------- training and inference
-@suite.check("finetune.train_step", points=4)
-def train_step_frozen_backbone(ctx):
-    """Two steps with a frozen backbone: the loss and the head's SGD update match a softmax
-    regression on the backbone's features; backbone and batch-norm statistics stay bit-identical."""
-    step = ctx.student.finetune.train_step
-    x, y = target_images(ctx, 4)
-    model, optimizer = prepared(ctx, 3, True)
-    features = compare.array(drive(ctx, "eval_features", model, x), "features", (len(y), FEATURE_DIM))
-    for number in (1, 2):
-        with ctx.case(f"step {number}"):
-            before = tool(ctx, "state", model)
-            loss, W, b = softmax_step(features, before["head.weight"], before["head.bias"], y, PREPARED_LR["head"])
-            call = "train_step(model, optimizer, x, y)"
-            compare.close_scalar(step(model, optimizer, Tensor(x), Tensor(y)), loss, f"the loss from {call} (step {number})",
-                                 rtol=1e-5, atol=1e-6, batch=len(y))
-            after = tool(ctx, "state", model)
-            compare.close(after["head.weight"], W, f"head.weight after {call} (step {number})", rtol=0, atol=2e-6)
-            compare.close(after["head.bias"], b, f"head.bias after {call} (step {number})", rtol=0, atol=2e-6)
-            bit_identical(ctx, after, BACKBONE, f"{call} with a frozen backbone and freeze_bn=True")
-
-
-@suite.check("finetune.train_step", points=2, name="train_step_updates_batch_norm_when_asked")
-def train_step_batch_norm(ctx):
-    """With freeze_bn=False the loss uses batch statistics and the running statistics move exactly
-    as one training-mode forward pass moves them."""
-    x, y = target_images(ctx, 4)
-    seed = int(ctx.rng.integers(2**31))
-    pair = []
-    for _ in range(2):  # two identical models: the same weights, the same seeded new head
-        tool(ctx, "seed", seed)
-        pair.append(prepared(ctx, 3, False))
-    (model, optimizer), (twin, _) = pair
-    drive(ctx, "train_mode", twin)
-    logits = drive(ctx, "forward_as_is", twin, x)
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    expected = float(np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(y)), y]))
-    call = "train_step(model, optimizer, x, y, freeze_bn=False)"
-    compare.close_scalar(ctx.student.finetune.train_step(model, optimizer, Tensor(x), Tensor(y), False), expected,
-                         f"the loss from {call} (batch statistics)", rtol=1e-5, atol=1e-6)
-    bit_identical(ctx, tool(ctx, "state", model), BN_BUFFERS, call, reference=tool(ctx, "state", twin))
-
-
-@suite.check("finetune.extract_features", points=2)
-def extract_features_eval_mode(ctx):
-    x, _ = target_images(ctx, 4)
-    model, _ = prepared(ctx, 3, False)
-    drive(ctx, "train_mode", model)
-    call = "extract_features(model, x) on a model in training mode"
-    got = ctx.student.finetune.extract_features(model, Tensor(x))
-    if type(got) is not Tensor or got.requires_grad:
-        ctx.fail(f"{call} should return a tensor that does not require grad, not {compare.describe(got)}"
-                 + (" requiring grad" if type(got) is Tensor else ""))
-    bit_identical(ctx, tool(ctx, "state", model), BN_BUFFERS, call)
-    compare.close(got, drive(ctx, "eval_features", model, x), f"the features from {call} (eval mode)",
-                  rtol=1e-6, atol=1e-6)
-
-
-@suite.check("finetune.predict", points=1)
-def predict_argmax(ctx):
-    x, _ = target_images(ctx, 4)
-    model, _ = prepared(ctx, 3, False)
-    drive(ctx, "train_mode", model)
-    got = compare.array(ctx.student.finetune.predict(model, Tensor(x)), "predict(model, x)", (len(x),), kinds="iu")
-    bit_identical(ctx, tool(ctx, "state", model), BN_BUFFERS, "predict(model, x)")
-    expected = tool(ctx, "forward", model, x, False).argmax(axis=1)
-    compare.equal(got, expected.astype(np.float64), "predict(model, x) (the argmax in eval mode)")
-
-
 # ---------------------------------------------------------------- the three recipes
 @suite.check("recipes.setup_transfer", points=3)
 def setup_recipes(ctx):
@@ -306,12 +231,13 @@ def setup_recipes(ctx):
                 bit_identical(ctx, state, BACKBONE, call)
             elif any(np.array_equal(state[k], WEIGHTS[k]) for k in BACKBONE_PARAMS if "weight" in k):
                 ctx.fail(f"{call} must start from a randomly initialized ShapeNet, not the pretrained weights")
-    with ctx.case("unknown mode"):
+    with ctx.case("unknown mode", trivial=True):  # a function that only raises passes it
         compare.raises(lambda: setup(WEIGHTS, 3, "linear_probe", 0.2), ("ValueError",), "setup_transfer",
                        "for mode='linear_probe'")
 
 
-@suite.check("recipes.setup_transfer", points=5, timeout=60, name="transfer_beats_scratch")
+@suite.check("recipes.setup_transfer", points=5, timeout=60, name="transfer_beats_scratch",
+             uses=("finetune.train_step",), false_failure=1e-6)
 def transfer_beats_scratch(ctx):
     """Twice, 12 labelled target images and 40 full-batch steps per recipe; on 300 held-out images
     the mean accuracy of each transfer recipe must reach FLOOR and beat training from scratch by

@@ -240,8 +240,9 @@ NARROWING = {
     "autoencoder ignores a given hidden_dim": ("autoencoder.Autoencoder",
                                                AE_TEMPLATE.format(enc="", dec=", nn.ReLU()").replace(
                                                    "super().__init__()", "super().__init__()\n            hidden_dim = 32")),
-    "training ignores n_steps (always 500)": ("autoencoder.train_autoencoder", TRAIN.format(
-        zero="optimizer.zero_grad()", record="loss.item()").replace("range(n_steps)", "range(500)")),
+    "VAE ignores a given hidden_dim": ("vae.VAE", VAE_TEMPLATE.format(
+        logvar="self.logvar(h)", z="reparameterize(mu, logvar, eps)").replace(
+            "super().__init__()", "super().__init__()\n            hidden_dim = 32")),
     "PCA fails for k = D": ("pca.pca_fit", """
         def pca_fit(X, k):
             mean = X.mean(axis=0)

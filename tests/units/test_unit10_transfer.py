@@ -211,3 +211,37 @@ MISCONCEPTIONS = {
             return float(loss.detach())
     """, "a sign flip"),
 }
+
+NARROWING = {
+    "load_pretrained ignores unexpected keys": ("backbone.load_pretrained", """
+        def load_pretrained(weights):
+            model = ShapeNet(SOURCE_CLASSES)
+            known = model.state_dict()
+            model.load_state_dict({k: torch.as_tensor(v) for k, v in weights.items() if k in known})
+            return model.eval()
+    """),
+    "replace_head caps the head at 4 classes": ("backbone.replace_head", """
+        def replace_head(model, num_classes):
+            model.head = nn.Linear(FEATURE_DIM, min(num_classes, SOURCE_CLASSES))
+            return model
+    """),
+    "count_trainable_parameters always counts the whole head": ("backbone.count_trainable_parameters", """
+        def count_trainable_parameters(model):
+            head = sum(p.numel() for p in model.head.parameters())
+            return int(head + sum(p.numel() for p in model.features.parameters() if p.requires_grad))
+    """),
+    "set_train_mode always freezes batch norm": ("finetune.set_train_mode", """
+        def set_train_mode(model, freeze_bn=True):
+            model.train()
+            for module in model.modules():
+                if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                    module.eval()
+            return model
+    """),
+    "make_optimizer leaves frozen parameters out": ("finetune.make_optimizer", """
+        def make_optimizer(model, backbone_lr, head_lr):
+            return torch.optim.SGD([{"params": [p for p in model.features.parameters() if p.requires_grad],
+                                     "lr": backbone_lr},
+                                    {"params": list(model.head.parameters()), "lr": head_lr}])
+    """),
+}
