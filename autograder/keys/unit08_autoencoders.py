@@ -124,9 +124,10 @@ def train_autoencoder_first_steps(ctx):
 PCA_STEPS, PCA_LR, PCA_BAR, PCA_ANGLE = 1000, 0.02, 0.01, 3.0
 
 
-# Measured on the reference (300 ids, docs in the report): the excess loss over the optimum was at
-# most 4e-5 (bar 1e-2) and the largest angle 0.03 degrees (bar 3); convergence is exponential past
-# the saddle, so a correct loop misses the bars only if Adam stalls > 4x longer than ever seen.
+# Measured on the reference: no failure in 150 gradings; in 100 runs of the same training the excess
+# loss over the optimum was at most 4e-5 (bar 1e-2) and the largest angle 0.03 degrees (bar 3).
+# (With the earlier 200 steps at lr 0.05 the worst run was 2.1e-2 and 1.5 degrees: 1000 steps at
+# 0.02 converge past every saddle seen, and the loss then falls exponentially.)
 @suite.check("autoencoder.train_autoencoder", points=3, timeout=60, false_failure=1e-6)
 def linear_autoencoder_finds_pca(ctx):
     """Trained on grader data (1000 steps, lr 0.02), a linear autoencoder reaches the PCA optimum (the
@@ -253,13 +254,15 @@ def vae_forward(ctx):
                               f"{name} from VAE{args}.forward(x, eps)", **FLOAT32)
 
 
-ELBO_RATIO = 0.6
+ELBO_RATIO = 0.65
 
 
+# Measured on the reference (150 gradings): the ratio of negative ELBO to baseline had mean 0.407,
+# standard deviation 0.043 and maximum 0.534; the bar is 5.6 standard deviations above the mean.
 @suite.check("vae.elbo_loss", points=4, timeout=60, name="vae_training_beats_baseline", false_failure=1e-6)
 def vae_training_beats_baseline(ctx):
     """300 Adam steps of a VAE built by the grader on 512 grader points with your elbo_loss; the
-    grader's held-out negative ELBO must be at most 60% of that of the best model ignoring the
+    grader's held-out negative ELBO must be at most 65% of that of the best model ignoring the
     latent (0.5 E||x - mean||^2, constants dropped)."""
     mixing = ctx.rng.standard_normal((2, 8))
     train, test = manifold_data(ctx.rng, 512, mixing), manifold_data(ctx.rng, 512, mixing)
@@ -330,6 +333,9 @@ def flag_anomalies_values(ctx):
 AUC_MIN, QUANTILE, MIN_RECALL, MAX_FALSE_ALARMS = 0.95, 0.95, 0.8, 0.15
 
 
+# Measured on the reference (150 gradings): AUC at least 0.992 (mean 0.9998) against the bar 0.95;
+# the 0.95-quantile threshold flags about 5% of 300 held-out normal examples (binomial: 15 +- 4,
+# the bar 45 is 7 standard deviations away) and nearly every anomaly.
 @suite.check("anomaly.reconstruction_scores", points=4, timeout=60, name="anomaly_detection_auc", false_failure=1e-6)
 def anomaly_detection_auc(ctx):
     """An autoencoder (8, 2, 32) built and trained on normal data by the grader; the AUC of your
