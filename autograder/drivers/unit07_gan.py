@@ -21,6 +21,21 @@ def trusted_pair(latent_dim, data_dim, hidden_dim, seed):
     return G, D
 
 
+class Column(nn.Module):
+    """A critic whose output has shape (N, 1) instead of (N,) (gradient_penalty accepts both)."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x).unsqueeze(1)
+
+
+def column(net):
+    return Column(net)
+
+
 class GanRun:
     """Adam on G and D; each iteration is two discriminator steps, one generator step."""
 

@@ -8,7 +8,7 @@ import sympy as sp
 
 from ..checks import compare, modules
 from ..checks.symbolic import Key, symbols
-from ..units.unit07_gan import (DISCRIMINATORS, GENERATORS, PARTIAL_SUPPORT, PENALTY_WEIGHTS, SMOOTHED_LABELS,
+from ..units.unit07_gan import (DISCRIMINATORS, GENERATORS, PARTIAL_SUPPORT, PENALTY_CASES, SMOOTHED_LABELS,
                                 STRICT, T, _bce, critic, densities, gapped_matrix, shapes, slope, suite, NONSAT_G)
 from . import numpy_mlp
 
@@ -186,9 +186,11 @@ def penalty_key(layers, real, fake, alpha, weight):
 def gradient_penalty_values(ctx):
     """Against the grader's own input gradients of the critic (numpy backward)."""
     net, layers, real, fake, alpha = critic(ctx)
-    for extra, label in PENALTY_WEIGHTS:
+    column = ctx.student.driver("unit07_gan", "column")(net)
+    for extra, label, as_column in PENALTY_CASES:
         with ctx.case(label):
-            got = ctx.student.stability.gradient_penalty(net, T(real), T(fake), T(alpha), *extra)
+            got = ctx.student.stability.gradient_penalty(column if as_column else net, T(real), T(fake), T(alpha),
+                                                         *extra)
             compare.close(modules.tensor(got, "gradient_penalty(D, real, fake, alpha)", (), "float64"),
                           penalty_key(layers, real, fake, alpha, (extra or (10.0,))[0]), f"gradient_penalty ({label})",
                           **STRICT)

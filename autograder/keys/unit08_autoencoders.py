@@ -312,12 +312,14 @@ def reconstruction_scores_values(ctx):
 
 @suite.check("anomaly.fit_threshold", points=1)
 def fit_threshold_values(ctx):
-    """np.quantile's linear interpolation, at the default 0.95 and at 0.8."""
+    """np.quantile's linear interpolation, at the default 0.95, at 0.8 and at the ends 0 and 1."""
     scores = ctx.rng.exponential(size=40)
-    for label, extra, q in (("default quantile 0.95", (), 0.95), ("quantile 0.8", (0.8,), 0.8)):
+    for label, extra, q in (("default quantile 0.95", (), 0.95), ("quantile 0.8", (0.8,), 0.8),
+                            ("quantile 0 (the smallest score)", (0.0,), 0.0),
+                            ("quantile 1 (the largest score)", (1.0,), 1.0)):
         with ctx.case(label):
             compare.close_scalar(ctx.student.anomaly.fit_threshold(scores, *extra), float(np.quantile(scores, q)),
-                                 f"fit_threshold(scores{', 0.8' if extra else ''})", **STRICT)
+                                 f"fit_threshold(scores{''.join(f', {v}' for v in extra)})", **STRICT)
 
 
 @suite.check("anomaly.flag_anomalies", points=1)

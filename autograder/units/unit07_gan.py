@@ -277,7 +277,9 @@ def gan_covers_all_modes(ctx):
 
 # ---------------------------------------------------------------- stability
 CRITIC = [3, 8, 8, 1]
-PENALTY_WEIGHTS = (((), "the default weight 10"), ((2.5,), "weight 2.5"))
+# (extra arguments, label, whether the critic's output has shape (N, 1) rather than (N,))
+PENALTY_CASES = (((), "the default weight 10", False), ((2.5,), "weight 2.5", False),
+                 ((2.5,), "a critic with output shape (N, 1), weight 2.5", True))
 
 
 def critic(ctx):
@@ -299,10 +301,12 @@ def gradient_penalty_trains_critic(ctx):
     keys = [f"{kind}{i}" for i in range(len(layers)) for kind in ("W", "b")]
     flat = lambda pairs: dict(zip(keys, (a for pair in pairs for a in pair)))  # noqa: E731
     with_layers = ctx.student.driver("torch_probe", "with_layers")
-    for extra, label in PENALTY_WEIGHTS:
+    column = ctx.student.driver("unit07_gan", "column")(net)
+    for extra, label, as_column in PENALTY_CASES:
         with ctx.case(label):
             ctx.student.driver("torch_probe", "set_linear_layers")(net, layers)  # undo the last case's probes
-            args = (net, T(real), T(fake), T(alpha), *extra)
+            critic_ = column if as_column else net
+            args = (critic_, T(real), T(fake), T(alpha), *extra)
             grads = modules.in_worker(lambda: ctx.student.driver("torch_probe", "param_grads")(target, args, net),
                                       "gradient_penalty", "backpropagating the penalty to D's parameters")
             # the output bias does not affect input gradients: its .grad may be None

@@ -127,7 +127,7 @@ def replace_head_new_linear(ctx):
     """A fresh nn.Linear(FEATURE_DIM, C): shapes, default initialization, features untouched."""
     bound = 1 / np.sqrt(FEATURE_DIM)
     x, _ = target_images(ctx, 2)
-    for c in (3, 7):
+    for c in (1, 3, 7):
         with ctx.case(f"{c} classes"):
             model, _ = prepared(ctx, 0, False)
             call = f"replace_head(model, {c})"
