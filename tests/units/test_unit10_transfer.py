@@ -212,6 +212,7 @@ MISCONCEPTIONS = {
     """, "a sign flip"),
 }
 
+
 NARROWING = {
     "load_pretrained ignores unexpected keys": ("backbone.load_pretrained", """
         def load_pretrained(weights):
