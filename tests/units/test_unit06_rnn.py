@@ -379,18 +379,14 @@ NARROWING = {  # each mishandles one case the docstrings name
                 dWx += a; dWh += b_; db += c
             return dx, dh_t, dWx, dWh, db
     """),
-    "lstm_backward exact, but adds the carried gradient into dh in place": ("lstm.lstm_backward", """
-        def lstm_backward(dh, dc, cache):
-            N, T, H = dh.shape
-            D = cache[0][0].shape[1]
-            dx = np.empty((N, T, D))
-            dWx, dWh, db = np.zeros((D, 4 * H)), np.zeros((H, 4 * H)), np.zeros(4 * H)
-            dh_t, dc_t = np.zeros((N, H)), np.zeros((N, H))
-            for t in reversed(range(T)):
-                dh[:, t] += dh_t
-                dx[:, t], dh_t, dc_t, a, b_, c = lstm_step_backward(dh[:, t], dc[:, t] + dc_t, cache[t])
-                dWx += a; dWh += b_; db += c
-            return dx, dh_t, dc_t, dWx, dWh, db
+    "lstm step backward exact, but adds into dc_next in place": ("lstm.lstm_step_backward", """
+        def lstm_step_backward(dh_next, dc_next, cache):
+            x, h_prev, c_prev, Wx, Wh, i, f, g, o, tanh_c = cache
+            dc_next += dh_next * o * (1 - tanh_c**2)
+            dc = dc_next
+            da = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f),
+                                 dc * i * (1 - g**2), dh_next * tanh_c * o * (1 - o)], axis=1)
+            return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, h_prev.T @ da, da.sum(axis=0)
     """),
     "gru_backward for T > 1 only": ("gru.gru_backward", """
         def gru_backward(dh, cache):
