@@ -269,17 +269,19 @@ MISCONCEPTIONS = {
         def sigmoid_derivative(z):
             s = sigmoid(sigmoid(z))
             return s * (1.0 - s)
-    """, "the derivative evaluated at the output instead of the input"),
+    """, "the derivative evaluated at the output instead of the input",
+        ["sigmoid_derivative_key"]),
     "sigmoid_derivative: the output form applied to z, z (1 - z)": ("activations.sigmoid_derivative", """
         def sigmoid_derivative(z):
             return z * (1.0 - z)
-    """, "the output-form derivative applied to the input"),
+    """, "the output-form derivative applied to the input", ["sigmoid_derivative_key"]),
     "tanh_derivative: evaluated at the output, tanh'(tanh(z))": ("activations.tanh_derivative", """
         def tanh_derivative(z):
             return 1.0 - np.tanh(np.tanh(z)) ** 2
-    """, "the derivative evaluated at the output instead of the input"),
+    """, "the derivative evaluated at the output instead of the input",
+        ["tanh_derivative_key"]),
     "tanh_derivative: a sign flip": ("activations.tanh_derivative", """
         def tanh_derivative(z):
             return np.tanh(z) ** 2 - 1.0
-    """, "a sign flip"),
+    """, "a sign flip", ["tanh_derivative_key"]),
 }

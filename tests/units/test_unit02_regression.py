@@ -483,45 +483,45 @@ MISCONCEPTIONS = {
             if y_pred.ndim != 1 or y_pred.shape != y.shape:
                 raise ValueError("shapes")
             return 2.0 * (y_pred - y)
-    """, "N (the batch size) times too large"),
+    """, "N (the batch size) times too large", ["mse_gradient_key"]),
     "mse_gradient: the factor 2 forgotten": ("linear.mse_gradient", """
         def mse_gradient(y_pred, y):
             y_pred, y = np.asarray(y_pred, dtype=np.float64), np.asarray(y, dtype=np.float64)
             if y_pred.ndim != 1 or y_pred.shape != y.shape:
                 raise ValueError("shapes")
             return (y_pred - y) / y.shape[0]
-    """, "a factor 2 too few"),
+    """, "a factor 2 too few", ["mse_gradient_key"]),
     "mse_gradient: the sign flipped (y - y_pred)": ("linear.mse_gradient", """
         def mse_gradient(y_pred, y):
             y_pred, y = np.asarray(y_pred, dtype=np.float64), np.asarray(y, dtype=np.float64)
             if y_pred.ndim != 1 or y_pred.shape != y.shape:
                 raise ValueError("shapes")
             return 2.0 * (y - y_pred) / y.shape[0]
-    """, "a sign flip"),
+    """, "a sign flip", ["mse_gradient_key"]),
     "softmax: no max shift (overflows at logits of size 1e4)": ("softmax.softmax", """
         def softmax(Z):
             E = np.exp(Z)
             return E / E.sum(axis=1, keepdims=True)
-    """, "softmax without the max shift"),
+    """, "softmax without the max shift", ["softmax_values"]),
     "softmax_regression_loss: the bias gradient left at zero": ("multiclass.softmax_regression_loss", """
         def softmax_regression_loss(X, y, W, b):
             X = np.asarray(X, dtype=np.float64)
             Z = X @ np.asarray(W, dtype=np.float64) + np.asarray(b, dtype=np.float64)
             G = softmax_cross_entropy_gradient(Z, y)
             return softmax_cross_entropy(Z, y), X.T @ G, np.zeros(W.shape[1])
-    """, "a missing bias gradient"),
+    """, "a missing bias gradient", ["softmax_regression_loss_key"]),
     "softmax_regression_loss: the bias gradient summed over the wrong axis": ("multiclass.softmax_regression_loss", """
         def softmax_regression_loss(X, y, W, b):
             X = np.asarray(X, dtype=np.float64)
             Z = X @ np.asarray(W, dtype=np.float64) + np.asarray(b, dtype=np.float64)
             G = softmax_cross_entropy_gradient(Z, y)
             return softmax_cross_entropy(Z, y), X.T @ G, G.sum(axis=1)
-    """, "a sum over the wrong axis"),
+    """, "a sum over the wrong axis", ["softmax_regression_loss_key"]),
     "softmax_regression_loss: dW transposed (G.T @ X)": ("multiclass.softmax_regression_loss", """
         def softmax_regression_loss(X, y, W, b):
             X = np.asarray(X, dtype=np.float64)
             Z = X @ np.asarray(W, dtype=np.float64) + np.asarray(b, dtype=np.float64)
             G = softmax_cross_entropy_gradient(Z, y)
             return softmax_cross_entropy(Z, y), G.T @ X, G.sum(axis=0)
-    """, "a transpose"),
+    """, "a transpose", ["softmax_regression_loss_key"]),
 }

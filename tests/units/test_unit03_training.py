@@ -627,9 +627,10 @@ def mlp_backward_with(first: str = "dZ = np.array(dscores, dtype=np.float64)", d
 # one mutant per named mistake (autograder/checks/misconceptions.py) that applies to this unit
 MISCONCEPTIONS = {
     "mlp_backward: the bias gradients left at zero": ("layers.mlp_backward", mlp_backward_with(db="np.zeros(dZ.shape[1])"),
-                                                      "a missing bias gradient"),
+                                                      "a missing bias gradient", ["mlp_backward_matches_reference"]),
     "mlp_backward: the upstream gradient's sign flipped": ("layers.mlp_backward", mlp_backward_with(
-        first="dZ = -np.array(dscores, dtype=np.float64)"), "a sign flip"),
+        first="dZ = -np.array(dscores, dtype=np.float64)"), "a sign flip", ["mlp_backward_matches_reference"]),
     "mlp_backward: a factor 2 on the upstream gradient": ("layers.mlp_backward", mlp_backward_with(
-        first="dZ = 2.0 * np.array(dscores, dtype=np.float64)"), "a factor 2 too many"),
+        first="dZ = 2.0 * np.array(dscores, dtype=np.float64)"), "a factor 2 too many",
+        ["mlp_backward_matches_reference"]),
 }

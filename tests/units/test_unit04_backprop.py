@@ -462,16 +462,17 @@ def backward_with(dz2: str = "(p - y) / len(X)", db1: str = "dZ1.sum(axis=0)") -
 # one mutant per named mistake (autograder/checks/misconceptions.py) that applies to this unit
 MISCONCEPTIONS = {
     "backward: a sum where the mean is due (no 1/N)": ("network.backward", backward_with(dz2="p - y"),
-                                                        "N (the batch size) times too large"),
-    "backward: the sign flipped (y - p)": ("network.backward", backward_with(dz2="(y - p) / len(X)"), "a sign flip"),
+                                                        "N (the batch size) times too large", ["backward_matches_sympy"]),
+    "backward: the sign flipped (y - p)": ("network.backward", backward_with(dz2="(y - p) / len(X)"), "a sign flip",
+                                           ["backward_matches_sympy"]),
     "backward: the bias gradient b1 left at zero": ("network.backward", backward_with(db1="np.zeros(W1.shape[1])"),
-                                                    "a missing bias gradient"),
+                                                    "a missing bias gradient", ["backward_matches_sympy"]),
     "backward: a factor 2 (the mean taken over 2N)": ("network.backward", backward_with(dz2="(p - y) / (2 * len(X))"),
-                                                      "a factor 2 too few"),
+                                                      "a factor 2 too few", ["backward_matches_sympy"]),
     "two_layer_expression: db2 = 0": ("graphs.two_layer_expression", """
         def two_layer_expression(x, W1, b1, w2, b2):
             h = np.tanh(W1 @ x + b1)
             dz = w2 * (1 - h ** 2)
             return float(w2 @ h + b2), (W1.T @ dz, np.outer(dz, x), dz, h, 0.0)
-    """, "a missing bias gradient"),
+    """, "a missing bias gradient", ["two_layer_expression_key"]),
 }

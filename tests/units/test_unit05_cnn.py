@@ -485,9 +485,9 @@ def conv_backward_with(returned: str) -> str:
 # one mutant per named mistake (autograder/checks/misconceptions.py) that applies to this unit
 MISCONCEPTIONS = {
     "conv_backward: the bias gradient left at zero": ("layers.conv_backward", conv_backward_with("dx, dw, 0 * db"),
-                                                      "a missing bias gradient"),
+                                                      "a missing bias gradient", ["conv_backward_matches_reference"]),
     "conv_backward: every gradient's sign flipped": ("layers.conv_backward", conv_backward_with("-dx, -dw, -db"),
-                                                     "a sign flip"),
+                                                     "a sign flip", ["conv_backward_matches_reference"]),
     "conv_backward: dw off by a factor 2": ("layers.conv_backward", conv_backward_with("dx, 2 * dw, db"),
-                                            "a factor 2 too many"),
+                                            "a factor 2 too many", ["conv_backward_matches_reference"]),
 }

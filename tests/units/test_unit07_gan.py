@@ -275,10 +275,6 @@ MISCONCEPTIONS = {
         def generator_loss_nonsaturating(fake_logits):
             return F.softplus(-fake_logits).sum()
     """, "N (the batch size) times too large"),
-    "non-saturating loss with its sign flipped": ("losses.generator_loss_nonsaturating", """
-        def generator_loss_nonsaturating(fake_logits):
-            return -F.softplus(-fake_logits).mean()
-    """, "a sign flip"),
 }
 
 

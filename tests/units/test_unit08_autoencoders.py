@@ -229,10 +229,6 @@ MISCONCEPTIONS = {
         def reconstruction_loss(x, x_hat):
             return ((x - x_hat) ** 2).sum()
     """, "N (the batch size) times too large"),
-    "reconstruction loss with a factor 1/2 (the squared error's 1/2)": ("autoencoder.reconstruction_loss", """
-        def reconstruction_loss(x, x_hat):
-            return 0.5 * ((x - x_hat) ** 2).sum(dim=1).mean()
-    """, "a factor 2 too few"),
 }
 
 

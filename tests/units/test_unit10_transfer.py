@@ -200,7 +200,7 @@ MISCONCEPTIONS = {
             loss.backward()
             optimizer.step()
             return float(loss.detach())
-    """, "N (the batch size) times too large"),
+    """, "N (the batch size) times too large", ["train_step_frozen_backbone"]),
     "train_step ascends the loss (its sign flipped)": ("finetune.train_step", """
         def train_step(model, optimizer, x, y, freeze_bn=True):
             set_train_mode(model, freeze_bn)
@@ -209,7 +209,7 @@ MISCONCEPTIONS = {
             loss.backward()
             optimizer.step()
             return float(loss.detach())
-    """, "a sign flip"),
+    """, "a sign flip", ["train_step_frozen_backbone"]),
 }
 
 

@@ -1,11 +1,12 @@
 """The bar every unit's tests apply: reference full, stub zero, mutants lose, alternatives keep.
 
 A unit's test module defines ``UNIT``, ``MUTANTS``, ``ALTERNATIVES`` and ``NARROWING``
-(``{description: ("module.func", source of a replacement def)}``), ``MISCONCEPTIONS``
-(``{description: ("module.func", source, "hint substring")}``: one mutant per named mistake of
-:mod:`autograder.checks.misconceptions` that applies to the unit; its hint must appear, and no
-alternative ever gets a hint) and imports the test functions below. A ``NARROWING`` variant mishandles one case the docstring names (a parameter value, a
-branch, an edge); it must get one and the same score, below full marks, under 20 submission ids.
+(``{description: ("module.func", source of a replacement def)}``) and ``MISCONCEPTIONS``
+(``{description: ("module.func", source, "hint substring"[, [checks to grade]])}``: one mutant per
+named mistake of :mod:`autograder.checks.misconceptions` that applies to the unit; its hint must
+appear, and no alternative ever gets a hint), and imports the test functions below. A
+``NARROWING`` variant mishandles one case the docstring names (a parameter value, a branch, an
+edge); it must get one and the same score, below full marks, under 20 submission ids.
 Every function of a solution region that returns a constant (zeros shaped like its answer, or its
 own first input) must score zero on every check filed under it::
 
@@ -98,8 +99,9 @@ def test_misconception_named(request, tmp_path, misconception):
     """``MISCONCEPTIONS = {description: ("module.func", source, "hint substring")}``: a mutant that makes
     one named mistake loses points, and a failing check's feedback names that mistake."""
     unit = request.module.UNIT
-    target, source, hint = misconception
-    only = [c.name for c in load_suite(unit).checks if c.exercise == target or c.exercise.startswith(target + ".")]
+    target, source, hint, *named = misconception  # an optional 4th item: the checks to grade (speed)
+    only = named[0] if named else [c.name for c in load_suite(unit).checks
+                                   if c.exercise == target or c.exercise.startswith(target + ".")]
     assert only, f"no check is filed under {target}"
     report = grade(make_submission(tmp_path, unit, {target: source}), unit, only=only)
     assert report.score < report.max_score, "the mutant kept full marks"
