@@ -251,6 +251,9 @@ class Printed:
     def writable(self):
         return True
 
+    def __getattr__(self, name):  # fileno, buffer, ...: the worker's own stdout (stderr underneath)
+        return getattr(self.saved, name)
+
     def stop(self):
         sys.stdout = self.saved
         self.text = "".join(self.parts) + ("\n[... more output left out]" if self.more else "")
