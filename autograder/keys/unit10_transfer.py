@@ -113,3 +113,6 @@ def predict_argmax(ctx):
     bit_identical(ctx, tool(ctx, "state", model), BN_BUFFERS, "predict(model, x)")
     expected = tool(ctx, "forward", model, x, False).argmax(axis=1)
     compare.equal(got, expected.astype(np.float64), "predict(model, x) (the argmax in eval mode)")
+
+
+from . import unit10_recommend  # noqa: E402,F401  (issue 16: recommendations; registers into this suite)

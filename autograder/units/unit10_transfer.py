@@ -21,7 +21,7 @@ from ..sandbox.worker_process import StudentError
 from ..sandbox.wire import Handle
 from ..suite import Suite
 
-suite = Suite("unit10_transfer", modules=["backbone", "finetune", "recipes"], preload="numpy,torch",
+suite = Suite("unit10_transfer", modules=["backbone", "finetune", "recipes", "recommend"], preload="numpy,torch",
               drivers=drivers.load("torch_tools", "unit10_transfer"),
               title="Transfer learning: pretrained backbone, new head, freezing, fine-tuning")
 suite.builds_on = {
@@ -281,3 +281,6 @@ def trained(ctx, x, y, x_test, mode, seed):
         raise StudentError(f"training {mode!r} with setup_transfer and train_step failed: {exc}") from None
     model, predictions = compare.sequence(result, "train_recipe", 2)
     return model, compare.array(predictions, f"predictions after training {mode!r}", (len(x_test),), kinds="iu")
+
+
+from . import recommend_checks  # noqa: E402,F401  (issue 16: recommendations; registers into this suite)
