@@ -12,12 +12,13 @@ from ..units.unit10_transfer import suite
 
 # the training outcome: rank 3, lam 1, lr 0.02, 300 full-batch steps (measured: see OUTCOME_WHY)
 RANK, LAM, LR, STEPS, K = 3, 1.0, 0.02, 300, 10
-RMSE_RATIO, RECALL_MARGIN = 0.85, 0.15
-OUTCOME_WHY = ("measured over 1500 generated data sets with the reference (this check's data and hyperparameters): "
-               "held-out RMSE / popularity RMSE has mean 0.442, sd 0.034, max 0.563 (bar 0.75: 9.1 sd above the "
-               "mean); recall@10 minus popularity's has mean 0.424, sd 0.042, min 0.288 (bar 0.15: 6.5 sd below); "
-               "no failure observed in 1500, so 1e-6 cannot be shown by counting; the Gaussian tails give "
-               "below 1e-9 together")
+RMSE_RATIO, RECALL_MARGIN = 0.92, 0.10
+OUTCOME_WHY = ("measured over 600 generated data sets and initial seeds with the reference (this check's data and "
+               "hyperparameters): held-out RMSE / popularity RMSE has mean 0.450, sd 0.054, max 0.794 (bar 0.92); "
+               "recall@10 minus popularity's has mean 0.423, sd 0.051, min 0.217 (bar 0.10); no failure in 600, so "
+               "counting bounds the rate by 5e-3 (95%); the bars are 8.7 and 6.3 sd away (Gaussian tails: below "
+               "1e-9), but the ratio's tail is heavier than Gaussian (on a few seeds the factors leave the small "
+               "initialization late), so only the counted bound is claimed")
 
 
 def key_predict(params, users, items):
@@ -167,11 +168,11 @@ def outcome(params, data):
     return rmse, base, recall_at_k(ranked, relevant), recall_at_k(popular, relevant)
 
 
-@suite.check("recommend.train_mf", points=4, name="train_mf_beats_popularity", false_failure=1e-9,
+@suite.check("recommend.train_mf", points=4, name="train_mf_beats_popularity", false_failure=5e-3,
              false_failure_why=OUTCOME_WHY)
 def train_mf_beats_popularity(ctx):
-    """Trained on generated ratings, the model's held-out RMSE is at most 0.85 x the item-popularity
-    baseline's, and its recall@10 of each user's truly best unseen items beats popularity's by 0.15."""
+    """Trained on generated ratings, the model's held-out RMSE is at most 0.92 x the item-popularity
+    baseline's, and its recall@10 of each user's truly best unseen items beats popularity's by 0.10."""
     rec = ctx.student.recommend
     data = ratings_data(ctx.rng)
     u, i, r = data["train"]
