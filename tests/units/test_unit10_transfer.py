@@ -201,15 +201,6 @@ MISCONCEPTIONS = {
             optimizer.step()
             return float(loss.detach())
     """, "N (the batch size) times too large", ["train_step_frozen_backbone"]),
-    "train_step ascends the loss (its sign flipped)": ("finetune.train_step", """
-        def train_step(model, optimizer, x, y, freeze_bn=True):
-            set_train_mode(model, freeze_bn)
-            optimizer.zero_grad()
-            loss = -F.cross_entropy(model(x), y)
-            loss.backward()
-            optimizer.step()
-            return float(loss.detach())
-    """, "a sign flip", ["train_step_frozen_backbone"]),
 }
 
 
