@@ -234,3 +234,5 @@ def spectral_normalize_values(ctx):
             compare.close(W_sn, W / sigma, f"W_sn from spectral_normalize ({label})", **STRICT)
             compare.close(modules.tensor(u_new, "u from spectral_normalize", (5,)), u,
                           f"u from spectral_normalize ({label})", **STRICT)
+
+from . import gan_conditional  # noqa: F401,E402 (registers the conditional GAN keys)

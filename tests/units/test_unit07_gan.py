@@ -317,3 +317,139 @@ NARROWING = {
             return 10.0 * ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
     """),
 }
+
+
+# ---------------------------------------------------------------- conditional GANs (issue 16, item 1)
+# reference/unit07_gan/conditional.py; checks in autograder/units/gan_conditional.py and
+# autograder/keys/gan_conditional.py. Kept apart so the tables above merge without conflicts.
+_CONDITIONAL_G = """
+    class ConditionalGenerator(nn.Module):
+        def __init__(self, latent_dim, n_classes, image_size=8, hidden_dim=64):
+            super().__init__()
+            self.n_classes, self.image_size = n_classes, image_size
+            self.net = nn.Sequential(nn.Linear(latent_dim + n_classes, hidden_dim), nn.ReLU(),
+                                     nn.Linear(hidden_dim, hidden_dim), nn.ReLU(),
+                                     nn.Linear(hidden_dim, image_size * image_size)OUT)
+
+        def forward(self, z, labels):
+            y = F.one_hot(labels, self.n_classes).to(z.dtype)
+            return self.net(INPUT).view(-1, 1, self.image_size, self.image_size)
+"""
+_CONDITIONAL_D = """
+    class ConditionalDiscriminator(nn.Module):
+        def __init__(self, n_classes, image_size=8, hidden_dim=64):
+            super().__init__()
+            self.n_classes = n_classes
+            self.net = nn.Sequential(nn.Linear(image_size * image_size + n_classes, hidden_dim), nn.LeakyReLU(0.2),
+                                     nn.Linear(hidden_dim, hidden_dim), nn.LeakyReLU(0.2),
+                                     nn.Linear(hidden_dim, 1))
+
+        def forward(self, x, labels):
+            y = F.one_hot(labels, self.n_classes).to(x.dtype)
+            return self.net(INPUT)OUT
+"""
+
+
+def _g(inputs="torch.cat([z, y], dim=1)", out=", nn.Tanh()"):
+    return _CONDITIONAL_G.replace("INPUT", inputs).replace("OUT", out)
+
+
+def _d(inputs="torch.cat([x.flatten(1), y], dim=1)", out=".squeeze(-1)"):
+    return _CONDITIONAL_D.replace("INPUT", inputs).replace("OUT", out)
+
+
+_SRGAN = """
+    def srgan_generator_loss(sr, hr, fake_logits, adversarial_weight=WEIGHT):
+        if CHECK sr.shape != hr.shape:
+            raise ValueError("shapes differ")
+        return CONTENT + adversarial_weight * ADVERSARIAL
+"""
+
+
+def _srgan(content="((sr - hr) ** 2).mean()", adversarial="F.softplus(-fake_logits).mean()", weight="1e-3",
+           check=""):
+    return (_SRGAN.replace("CONTENT", content).replace("ADVERSARIAL", adversarial).replace("WEIGHT", weight)
+            .replace("CHECK ", check))
+
+
+_MATCHING = """
+    def matching_aware_discriminator_loss(real_logits, mismatched_logits, fake_logits):
+        bce = F.binary_cross_entropy_with_logits
+        return BODY
+"""
+
+
+def _matching(body):
+    return _MATCHING.replace("BODY", body)
+
+
+MUTANTS.update({
+    "conditional generator ignores the label (zeros for the one-hot)": (
+        "conditional.ConditionalGenerator", _g("torch.cat([z, torch.zeros_like(y)], dim=1)")),
+    "conditional generator puts the one-hot before z": (
+        "conditional.ConditionalGenerator", _g("torch.cat([y, z], dim=1)")),
+    "conditional generator without the final tanh": ("conditional.ConditionalGenerator", _g(out="")),
+    "conditional discriminator ignores the label": (
+        "conditional.ConditionalDiscriminator", _d("torch.cat([x.flatten(1), 0 * y], dim=1)")),
+    "conditional discriminator returns shape (N, 1)": ("conditional.ConditionalDiscriminator", _d(out="")),
+    "matching-aware loss without the 1/2 on the negatives": ("conditional.matching_aware_discriminator_loss", _matching(
+        "bce(real_logits, torch.ones_like(real_logits)) + bce(mismatched_logits, torch.zeros_like(mismatched_logits))"
+        " + bce(fake_logits, torch.zeros_like(fake_logits))")),
+    "matching-aware loss with target 1 for mismatched pairs": (
+        "conditional.matching_aware_discriminator_loss", _matching(
+            "bce(real_logits, torch.ones_like(real_logits)) + 0.5 * (bce(mismatched_logits, "
+            "torch.ones_like(mismatched_logits)) + bce(fake_logits, torch.zeros_like(fake_logits)))")),
+    "matching-aware loss through log(sigmoid) (overflows)": ("conditional.matching_aware_discriminator_loss", _matching(
+        "-torch.log(torch.sigmoid(real_logits)).mean() - 0.5 * (torch.log(1 - torch.sigmoid(mismatched_logits)).mean()"
+        " + torch.log(1 - torch.sigmoid(fake_logits)).mean())")),
+    "SRGAN loss sums the squared errors": ("conditional.srgan_generator_loss", _srgan(content="((sr - hr) ** 2).sum()")),
+    "SRGAN loss with the minimax adversarial term": (
+        "conditional.srgan_generator_loss", _srgan(adversarial="-F.softplus(fake_logits).mean()")),
+    "SRGAN loss averages the squared error per image, then sums": (
+        "conditional.srgan_generator_loss", _srgan(content="((sr - hr) ** 2).mean(dim=(1, 2, 3)).sum()")),
+})
+
+ALTERNATIVES.update({
+    "conditional generator with named layers and torch.eye one-hot": ("conditional.ConditionalGenerator", """
+        class ConditionalGenerator(nn.Module):
+            def __init__(self, latent_dim, n_classes, image_size=8, hidden_dim=64):
+                super().__init__()
+                self.fc1 = nn.Linear(latent_dim + n_classes, hidden_dim)
+                self.fc2 = nn.Linear(hidden_dim, hidden_dim)
+                self.fc3 = nn.Linear(hidden_dim, image_size * image_size)
+                self.register_buffer("eye", torch.eye(n_classes))
+                self.size = image_size
+
+            def forward(self, z, labels):
+                h = torch.relu(self.fc1(torch.cat((z, self.eye[labels].to(z.dtype)), 1)))
+                return torch.tanh(self.fc3(torch.relu(self.fc2(h)))).reshape(len(z), 1, self.size, self.size)
+    """),
+    "conditional discriminator with reshape and functional leaky_relu": ("conditional.ConditionalDiscriminator", """
+        class ConditionalDiscriminator(nn.Module):
+            def __init__(self, n_classes, image_size=8, hidden_dim=64):
+                super().__init__()
+                self.k = n_classes
+                self.a = nn.Linear(image_size ** 2 + n_classes, hidden_dim)
+                self.b = nn.Linear(hidden_dim, hidden_dim)
+                self.c = nn.Linear(hidden_dim, 1)
+
+            def forward(self, x, labels):
+                u = torch.cat([x.reshape(x.shape[0], -1), F.one_hot(labels, self.k).float()], dim=-1)
+                return self.c(F.leaky_relu(self.b(F.leaky_relu(self.a(u), 0.2)), 0.2))[:, 0]
+    """),
+    "matching-aware loss by softplus": ("conditional.matching_aware_discriminator_loss", _matching(
+        "F.softplus(-real_logits).mean() + (F.softplus(mismatched_logits).mean() + F.softplus(fake_logits).mean()) / 2")),
+    "SRGAN loss by mse_loss and BCE against ones": ("conditional.srgan_generator_loss", _srgan(
+        content="F.mse_loss(sr, hr)", adversarial="bce_ones(fake_logits)").replace(
+        "if ", "bce_ones = lambda s: F.binary_cross_entropy_with_logits(s, torch.ones_like(s))\n        if ", 1)),
+})
+
+NARROWING = {**globals().get("NARROWING", {}), **{
+    "conditional generator ignores image_size (always 8 x 8)": ("conditional.ConditionalGenerator", _g().replace(
+        "image_size * image_size)", "64)").replace("self.image_size, self.image_size", "8, 8")),
+    "conditional discriminator ignores the default hidden_dim (32)": (
+        "conditional.ConditionalDiscriminator", _d().replace("hidden_dim=64", "hidden_dim=32")),
+    "SRGAN loss with the default adversarial_weight 1e-2": ("conditional.srgan_generator_loss", _srgan(weight="1e-2")),
+    "SRGAN loss broadcasts sr and hr of different shapes": (
+        "conditional.srgan_generator_loss", _srgan(check="False and")),
+}}

@@ -1,0 +1,189 @@
+"""Unit 7, conditional GANs (reference/unit07_gan/conditional.py): checks that ship.
+
+Module shapes, parameter counts and the use of the label (changing only the label changes the
+output); the matching-aware discriminator loss and the SRGAN generator loss against sympy keys of
+the formulas their docstrings state (values at moderate and extreme logits, autograd gradients);
+the SRGAN content term against unit 5's nearest-neighbour super-resolution baseline (PSNR).
+The forward passes recomputed in numpy are instructor-only: ``autograder/keys/gan_conditional.py``.
+
+Registered into unit 7's suite by the import at the end of ``autograder/units/unit07_gan.py``.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import sympy as sp
+
+from ..checks import compare, modules, super_resolution
+from ..checks.symbolic import Key, symbols
+from .unit07_gan import suite
+
+T = modules.as_tensor
+STRICT = {"rtol": 1e-9, "atol": 1e-12}
+EXTREMES = np.array([-1000.0, -745.0, -40.0, 40.0, 745.0, 1000.0])
+
+s, a, b = symbols("s a b")
+SIGMOID = 1 / (1 + sp.exp(-s))
+BCE_1 = Key(-sp.log(SIGMOID), [s], digits=1000)
+BCE_0 = Key(-sp.log(1 - SIGMOID), [s], digits=1000)
+SQUARED_ERROR = Key((a - b) ** 2, [a, b])
+
+LATENT, CLASSES, SIZE, HIDDEN = 3, 4, 5, 12
+
+
+def g_shapes(latent, classes, size, hidden):
+    return [(hidden, latent + classes), (hidden, hidden), (size * size, hidden)]
+
+
+def d_shapes(classes, size, hidden):
+    return [(hidden, size * size + classes), (hidden, hidden), (1, hidden)]
+
+
+@functools.cache
+def slope(key: Key) -> Key:
+    return key.diff(s)
+
+
+def labels(ctx, n, classes=CLASSES):
+    """Labels covering every class, in random order."""
+    return ctx.rng.permutation(np.arange(n) % classes).astype(np.int64)
+
+
+def build(ctx, cls, args):
+    modules.seed_torch(ctx)
+    return modules.in_worker(lambda: getattr(ctx.student.conditional, cls)(*args), cls, "building the module")
+
+
+def generate(ctx, G, z, y, size):
+    return modules.tensor(ctx.student.method(G, "forward")(T(z), T(y)), "ConditionalGenerator.forward(z, labels)",
+                          (len(z), 1, size, size), "float32")
+
+
+def judge(ctx, D, x, y):
+    return modules.tensor(ctx.student.method(D, "forward")(T(x), T(y)), "ConditionalDiscriminator.forward(x, labels)",
+                          (len(x),), "float32")
+
+
+def _label_changes_output(ctx, run, inputs, name):
+    """Only the labels differ: every row's output must change."""
+    y = labels(ctx, len(inputs))
+    other = (y + 1 + ctx.rng.integers(0, CLASSES - 1, len(y))) % CLASSES
+    first, second = run(inputs, y), run(inputs, other)
+    same = np.all(np.isclose(first, second, rtol=0, atol=1e-7).reshape(len(y), -1), axis=1)
+    if same.any():
+        ctx.fail(f"{name} gave the same output for the same input under a different label (row "
+                 f"{int(np.argmax(same))}, label {y[same][0]} then {other[same][0]}): the label must enter the "
+                 "network (a one-hot vector concatenated to the input)")
+
+
+@suite.check("conditional.ConditionalGenerator", points=2)
+def conditional_generator_shapes(ctx):
+    """Three Linear layers of the documented shapes, images (N, 1, S, S) in [-1, 1], the label used."""
+    G = build(ctx, "ConditionalGenerator", (LATENT, CLASSES, SIZE, HIDDEN))
+    with ctx.case(f"ConditionalGenerator({LATENT}, {CLASSES}, {SIZE}, {HIDDEN})"):
+        modules.architecture(ctx, G, g_shapes(LATENT, CLASSES, SIZE, HIDDEN), "ConditionalGenerator")
+        z = 100 * ctx.rng.standard_normal((8, LATENT)).astype(np.float32)
+        if np.any(np.abs(generate(ctx, G, z, labels(ctx, 8), SIZE)) > 1):
+            ctx.fail("ConditionalGenerator.forward left the range [-1, 1] for large |z|")
+    with ctx.case("the label changes the image"):
+        z = ctx.rng.standard_normal((8, LATENT)).astype(np.float32)
+        _label_changes_output(ctx, lambda z_, y_: generate(ctx, G, z_, y_, SIZE), z, "ConditionalGenerator")
+    with ctx.case("ConditionalGenerator(6, 4) with the defaults image_size=8, hidden_dim=64"):
+        G = build(ctx, "ConditionalGenerator", (6, 4))
+        modules.architecture(ctx, G, g_shapes(6, 4, 8, 64), "ConditionalGenerator(6, 4)")
+        generate(ctx, G, ctx.rng.standard_normal((3, 6)).astype(np.float32), labels(ctx, 3), 8)
+
+
+@suite.check("conditional.ConditionalDiscriminator", points=2)
+def conditional_discriminator_shapes(ctx):
+    """Three Linear layers of the documented shapes, one logit per image (N,), the label used."""
+    D = build(ctx, "ConditionalDiscriminator", (CLASSES, SIZE, HIDDEN))
+    with ctx.case(f"ConditionalDiscriminator({CLASSES}, {SIZE}, {HIDDEN})"):
+        modules.architecture(ctx, D, d_shapes(CLASSES, SIZE, HIDDEN), "ConditionalDiscriminator")
+    with ctx.case("the label changes the logit"):
+        x = ctx.rng.uniform(-1, 1, (8, 1, SIZE, SIZE)).astype(np.float32)
+        _label_changes_output(ctx, lambda x_, y_: judge(ctx, D, x_, y_), x, "ConditionalDiscriminator")
+    with ctx.case("ConditionalDiscriminator(3) with the defaults image_size=8, hidden_dim=64"):
+        D = build(ctx, "ConditionalDiscriminator", (3,))
+        modules.architecture(ctx, D, d_shapes(3, 8, 64), "ConditionalDiscriminator(3)")
+        judge(ctx, D, ctx.rng.uniform(-1, 1, (3, 1, 8, 8)).astype(np.float32), labels(ctx, 3, 3))
+
+
+# ---------------------------------------------------------------- losses
+def logits(ctx, n, scale=3.0):
+    return scale * ctx.rng.standard_normal(n)
+
+
+@suite.check("conditional.matching_aware_discriminator_loss", points=3)
+def matching_aware_loss_keys(ctx):
+    """BCE(real, 1) + (BCE(mismatched, 0) + BCE(fake, 0)) / 2, each averaged; stable; its gradients."""
+    fn, name = ctx.student.conditional.matching_aware_discriminator_loss, "matching_aware_discriminator_loss"
+    keys, weights = (BCE_1, BCE_0, BCE_0), (1.0, 0.5, 0.5)
+    inputs = [logits(ctx, n) for n in (6, 5, 4)]
+    for label, xs in (("moderate logits", inputs),
+                      ("|logits| up to 1000 (stability)", [EXTREMES, EXTREMES[::-1][:5], EXTREMES[1:5]])):
+        with ctx.case(f"value, {label}"):
+            expected = sum(w * float(np.mean(k(x))) for w, k, x in zip(weights, keys, xs))
+            got = modules.tensor(fn(*(T(x) for x in xs)), f"{name} on float64 logits", (), "float64")
+            compare.close(got, expected, f"{name}({label})", **STRICT)
+    with ctx.case("autograd gradient"):
+        upstream = np.array(ctx.rng.uniform(0.5, 2.0))
+        _, grads = modules.vjp(ctx, f"conditional.{name}", tuple(T(x, True) for x in inputs), upstream)
+        for what, w, k, x, g in zip(("real", "mismatched", "fake"), weights, keys, inputs, grads):
+            compare.close(g, upstream * w * slope(k)(x) / len(x), f"the gradient of {name} in the {what} logits",
+                          **STRICT)
+
+
+def _sr_images(ctx, n=3, size=8, r=2):
+    """High-resolution blob images and their nearest-neighbour upsampled low-resolution versions."""
+    hr = super_resolution.blob_images(ctx.rng, n, size)
+    return super_resolution.upsample_nearest(super_resolution.downsample(hr, r), r), hr
+
+
+@suite.check("conditional.srgan_generator_loss", points=3)
+def srgan_loss_keys(ctx):
+    """mean((sr - hr)^2) + w * mean(-log sigmoid(fake_logits)); stable; its gradients; shape errors."""
+    fn, name = ctx.student.conditional.srgan_generator_loss, "srgan_generator_loss"
+    sr, hr = _sr_images(ctx)
+    sr = sr + 0.05 * ctx.rng.standard_normal(sr.shape)
+    weight = float(ctx.rng.choice([1e-3, 0.01, 0.5]))
+    for label, fake in (("moderate logits", logits(ctx, 3)), ("logits -1000, 40, 1000 (stability)",
+                                                              np.array([-1000.0, 40.0, 1000.0]))):
+        with ctx.case(f"value, {label}, adversarial_weight={weight:g}"):
+            expected = float(np.mean(SQUARED_ERROR(sr, hr))) + weight * float(np.mean(BCE_1(fake)))
+            got = modules.tensor(fn(T(sr), T(hr), T(fake), weight), f"{name} on float64 inputs", (), "float64")
+            compare.close(got, expected, f"{name}({label}, adversarial_weight={weight:g})", **STRICT)
+    with ctx.case("the default adversarial_weight is 1e-3 (SRGAN)"):
+        fake = logits(ctx, 3)
+        expected = float(np.mean(SQUARED_ERROR(sr, hr))) + 1e-3 * float(np.mean(BCE_1(fake)))
+        got = modules.tensor(fn(T(sr), T(hr), T(fake)), f"{name} with the default weight", (), "float64")
+        compare.close(got, expected, f"{name} with the default adversarial_weight", **STRICT)
+    with ctx.case("autograd gradient in sr and fake_logits"):
+        fake, upstream = logits(ctx, 3), np.array(ctx.rng.uniform(0.5, 2.0))
+        _, (g_sr, g_fake) = modules.vjp(ctx, f"conditional.{name}", (T(sr, True), T(hr), T(fake, True), weight),
+                                        upstream)
+        compare.close(g_sr, upstream * SQUARED_ERROR.diff(a)(sr, hr) / sr.size, f"the gradient of {name} in sr",
+                      **STRICT)
+        compare.close(g_fake, upstream * weight * slope(BCE_1)(fake) / len(fake),
+                      f"the gradient of {name} in fake_logits", **STRICT)
+    with ctx.case("sr and hr of different shapes", trivial=True):
+        compare.raises(lambda: fn(T(sr), T(hr[:, :, :-1]), T(logits(ctx, 3))), ("ValueError",), name,
+                       "when sr and hr have different shapes")
+
+
+@suite.check("conditional.srgan_generator_loss", points=1)
+def srgan_content_term_is_unit5_mse(ctx):
+    """With adversarial_weight=0 the loss is the MSE behind unit 5's PSNR of the nearest-neighbour baseline."""
+    fn, name = ctx.student.conditional.srgan_generator_loss, "srgan_generator_loss"
+    sr, hr = _sr_images(ctx, n=4, size=12, r=3)
+    loss = modules.tensor(fn(T(sr), T(hr), T(logits(ctx, 4)), 0.0), f"{name} with adversarial_weight=0", (),
+                          "float64")
+    baseline = super_resolution.psnr(sr, hr)
+    if not float(loss) > 0:
+        ctx.fail(f"{name}(nearest-neighbour upsampling, targets, logits, 0.0) returned {float(loss):.6g}; "
+                 f"the MSE of that baseline is positive (PSNR {baseline:.2f} dB)")
+    compare.close_scalar(float(10 * np.log10(1 / float(loss))), baseline,
+                  f"10 * log10(1 / {name}(...)) with adversarial_weight=0 (unit 5's PSNR of nearest-neighbour "
+                  "upsampling: the content term is the MSE over every pixel)", **STRICT)
+
