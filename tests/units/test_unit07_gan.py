@@ -402,7 +402,8 @@ MUTANTS.update({
     "matching-aware loss through log(sigmoid) (overflows)": ("conditional.matching_aware_discriminator_loss", _matching(
         "-torch.log(torch.sigmoid(real_logits)).mean() - 0.5 * (torch.log(1 - torch.sigmoid(mismatched_logits)).mean()"
         " + torch.log(1 - torch.sigmoid(fake_logits)).mean())")),
-    "SRGAN loss sums the squared errors": ("conditional.srgan_generator_loss", _srgan(content="((sr - hr) ** 2).sum()")),
+    "SRGAN loss sums the squared errors": (
+        "conditional.srgan_generator_loss", _srgan(content="((sr - hr) ** 2).sum()")),
     "SRGAN loss with the minimax adversarial term": (
         "conditional.srgan_generator_loss", _srgan(adversarial="-F.softplus(fake_logits).mean()")),
     "SRGAN loss averages the squared error per image, then sums": (
@@ -438,7 +439,8 @@ ALTERNATIVES.update({
                 return self.c(F.leaky_relu(self.b(F.leaky_relu(self.a(u), 0.2)), 0.2))[:, 0]
     """),
     "matching-aware loss by softplus": ("conditional.matching_aware_discriminator_loss", _matching(
-        "F.softplus(-real_logits).mean() + (F.softplus(mismatched_logits).mean() + F.softplus(fake_logits).mean()) / 2")),
+        "F.softplus(-real_logits).mean()"
+        " + (F.softplus(mismatched_logits).mean() + F.softplus(fake_logits).mean()) / 2")),
     "SRGAN loss by mse_loss and BCE against ones": ("conditional.srgan_generator_loss", _srgan(
         content="F.mse_loss(sr, hr)", adversarial="bce_ones(fake_logits)").replace(
         "if ", "bce_ones = lambda s: F.binary_cross_entropy_with_logits(s, torch.ones_like(s))\n        if ", 1)),
