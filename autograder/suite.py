@@ -82,6 +82,7 @@ class Suite:
     checks: list[Check] = field(default_factory=list)
     builds_on: dict[str, tuple[str, ...]] = field(default_factory=dict)  # exercise -> exercises its docstring builds on
     forbidden: list[Forbidden] = field(default_factory=list)
+    parts: tuple[str, ...] = ()  # modules of autograder/units that register more checks (imported by load_suite)
 
     def check(self, exercise: str, *, points: float, visibility: str = "visible", timeout: float = 20.0,
               needs_reference: bool = False, tags: tuple[str, ...] = (), name: str | None = None,
@@ -144,6 +145,8 @@ def load_suite(unit: str) -> Suite:
     if unit not in unit_names():
         raise ValueError(f"unknown unit {unit!r}; known units: {', '.join(unit_names()) or 'none'}")
     suite = importlib.import_module(f"autograder.units.{unit}").suite
+    for part in suite.parts:  # later exercises in modules of their own, which import the suite
+        importlib.import_module(f"autograder.units.{part}")
     try:  # the instructor-only answer-key checks register themselves into the same suite
         importlib.import_module(f"autograder.keys.{unit}")
     except ModuleNotFoundError as exc:

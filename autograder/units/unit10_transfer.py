@@ -22,7 +22,7 @@ from ..sandbox.wire import Handle
 from ..suite import Suite
 
 suite = Suite("unit10_transfer", modules=["backbone", "finetune", "recipes", "recommend"], preload="numpy,torch",
-              drivers=drivers.load("torch_tools", "unit10_transfer"),
+              drivers=drivers.load("torch_tools", "unit10_transfer"), parts=("recommend_checks",),
               title="Transfer learning: pretrained backbone, new head, freezing, fine-tuning")
 suite.builds_on = {
     "finetune.train_step": ("finetune.set_train_mode",),
@@ -282,5 +282,3 @@ def trained(ctx, x, y, x_test, mode, seed):
     model, predictions = compare.sequence(result, "train_recipe", 2)
     return model, compare.array(predictions, f"predictions after training {mode!r}", (len(x_test),), kinds="iu")
 
-
-from . import recommend_checks  # noqa: E402,F401  (issue 16: recommendations; registers into this suite)
