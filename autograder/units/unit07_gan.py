@@ -21,7 +21,7 @@ from ..suite import Suite
 
 suite = Suite("unit07_gan", modules=["losses", "theory", "models", "training", "stability", "conditional"],
               title="Generative adversarial networks", preload="numpy,torch",
-              drivers=drivers.load("torch_tools", "torch_probe", "unit07_gan"))
+              drivers=drivers.load("torch_tools", "torch_probe", "unit07_gan"), parts=("gan_conditional",))
 suite.builds_on = {
     "training.discriminator_step": ("losses.discriminator_loss",),
     "training.generator_step": ("losses.generator_loss_nonsaturating",),
@@ -356,5 +356,3 @@ def spectral_normalize_converges(ctx):
     u = modules.tensor(u, "u from spectral_normalize", (5,), "float64")
     compare.close(u, np.sign(u_top @ u) * u_top, "u after 60 iterations (the top left singular vector)",
                   rtol=0, atol=1e-8)
-
-from . import gan_conditional  # noqa: F401,E402 (registers the conditional GAN checks)
