@@ -322,3 +322,134 @@ NARROWING.update({
             return np.argsort(-np.where(seen, -np.inf, scores), axis=1, kind="stable")[:, :k]
     """),
 })
+
+
+# ---------------------------------------------------------------- issue 16: genomics (genomics.py)
+MUTANTS.update({
+    "one_hot with the columns in the order A, C, T, G": ("genomics.one_hot", """
+        def one_hot(sequence):
+            out = np.zeros((len(sequence), 4), dtype=np.float32)
+            for i, base in enumerate(sequence):
+                if base == "N":
+                    out[i] = 0.25
+                elif base in "ACTG":
+                    out[i, "ACTG".index(base)] = 1.0
+                else:
+                    raise ValueError(base)
+            return out
+    """),
+    "one_hot encodes N as zeros": ("genomics.one_hot", """
+        def one_hot(sequence):
+            out = np.zeros((len(sequence), 4), dtype=np.float32)
+            for i, base in enumerate(sequence):
+                if base in ALPHABET:
+                    out[i, ALPHABET.index(base)] = 1.0
+                elif base != "N":
+                    raise ValueError(base)
+            return out
+    """),
+    "one_hot returns float64": ("genomics.one_hot", """
+        def one_hot(sequence):
+            if set(sequence) - set("ACGTN"):
+                raise ValueError("bad letter")
+            table = {"A": [1, 0, 0, 0], "C": [0, 1, 0, 0], "G": [0, 0, 1, 0], "T": [0, 0, 0, 1], "N": [0.25] * 4}
+            return np.array([table[b] for b in sequence], dtype=float).reshape(len(sequence), 4)
+    """),
+    "one_hot_batch not transposed (N, L, 4)": ("genomics.one_hot_batch", """
+        def one_hot_batch(sequences):
+            if len(sequences) == 0 or len({len(s) for s in sequences}) != 1:
+                raise ValueError("bad batch")
+            return np.stack([one_hot(s) for s in sequences])
+    """),
+    "MotifCNN forward returns (N, 1)": ("genomics.MotifCNN", """
+        class MotifCNN(nn.Module):
+            def __init__(self, num_filters=4, width=8):
+                super().__init__()
+                self.conv = nn.Conv1d(4, num_filters, width)
+                self.out = nn.Linear(num_filters, 1)
+
+            def forward(self, x):
+                return self.out(torch.relu(self.conv(x)).amax(dim=2))
+    """),
+    "MotifCNN with the Conv1d arguments swapped (width filters of size num_filters)": ("genomics.MotifCNN", """
+        class MotifCNN(nn.Module):
+            def __init__(self, num_filters=4, width=8):
+                super().__init__()
+                self.conv = nn.Conv1d(4, width, num_filters)
+                self.out = nn.Linear(width, 1)
+
+            def forward(self, x):
+                return self.out(torch.relu(self.conv(x)).amax(dim=2)).squeeze(-1)
+    """),
+})
+ALTERNATIVES.update({
+    "one_hot by indexing an identity matrix": ("genomics.one_hot", """
+        def one_hot(sequence):
+            table = np.vstack([np.eye(4, dtype=np.float32), np.full((1, 4), 0.25, np.float32)])
+            try:
+                rows = [("ACGTN").index(b) if len(b) == 1 and b in "ACGTN" else int("x") for b in sequence]
+            except ValueError:
+                raise ValueError("letters must be A, C, G, T or N") from None
+            return table[np.array(rows, dtype=int)].reshape(len(sequence), 4)
+    """),
+    "one_hot_batch with a comprehension and moveaxis": ("genomics.one_hot_batch", """
+        def one_hot_batch(sequences):
+            if not sequences:
+                raise ValueError("empty")
+            if any(len(s) != len(sequences[0]) for s in sequences):
+                raise ValueError("lengths differ")
+            return np.moveaxis(np.array([one_hot(s) for s in sequences], dtype=np.float32), 2, 1)
+    """),
+    "MotifCNN with max_pool1d and flatten": ("genomics.MotifCNN", """
+        class MotifCNN(nn.Module):
+            def __init__(self, num_filters=4, width=8):
+                super().__init__()
+                self.conv = nn.Conv1d(4, num_filters, width)
+                self.out = nn.Linear(num_filters, 1)
+
+            def forward(self, x):
+                h = nn.functional.max_pool1d(nn.functional.relu(self.conv(x)), x.shape[-1] - self.conv.kernel_size[0] + 1)
+                return self.out(h.flatten(1))[:, 0]
+    """),
+})
+NARROWING.update({
+    "one_hot rejects N": ("genomics.one_hot", """
+        def one_hot(sequence):
+            out = np.zeros((len(sequence), 4), dtype=np.float32)
+            for i, base in enumerate(sequence):
+                if base not in ALPHABET:
+                    raise ValueError(base)
+                out[i, ALPHABET.index(base)] = 1.0
+            return out
+    """),
+    "one_hot accepts lowercase": ("genomics.one_hot", """
+        def one_hot(sequence):
+            out = np.zeros((len(sequence), 4), dtype=np.float32)
+            for i, base in enumerate(sequence.upper()):
+                if base == "N":
+                    out[i] = 0.25
+                elif base in ALPHABET:
+                    out[i, ALPHABET.index(base)] = 1.0
+                else:
+                    raise ValueError(base)
+            return out
+    """),
+    "one_hot_batch accepts an empty list": ("genomics.one_hot_batch", """
+        def one_hot_batch(sequences):
+            if len({len(s) for s in sequences}) > 1:
+                raise ValueError("lengths differ")
+            if not sequences:
+                return np.zeros((0, 4, 0), dtype=np.float32)
+            return np.stack([one_hot(s).T for s in sequences]).astype(np.float32)
+    """),
+    "MotifCNN ignores width (always 8)": ("genomics.MotifCNN", """
+        class MotifCNN(nn.Module):
+            def __init__(self, num_filters=4, width=8):
+                super().__init__()
+                self.conv = nn.Conv1d(4, num_filters, 8)
+                self.out = nn.Linear(num_filters, 1)
+
+            def forward(self, x):
+                return self.out(torch.relu(self.conv(x)).amax(dim=2)).squeeze(-1)
+    """),
+})

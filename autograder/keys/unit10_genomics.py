@@ -1,0 +1,98 @@
+"""Unit 10 answer keys for genomics.py (instructor only): one_hot's values, and the training outcome
+of the student's MotifCNN on generated sequences with a planted motif (AUC on held-out sequences,
+and the alignment of the best filter with the motif's one-hot pattern)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..checks import compare
+from ..units.genomics_checks import BASES, random_sequence
+from ..units.unit10_transfer import suite
+
+# the training outcome: sequences of LENGTH bases, a random motif of MOTIF bases planted at a random
+# position in half of them; MotifCNN(FILTERS, WIDTH) trained by the driver (full-batch Adam)
+LENGTH, MOTIF, N_TRAIN, N_TEST, FILTERS, WIDTH, STEPS, LR = 30, 6, 300, 200, 8, 8, 100, 0.05
+AUC_BAR, ALIGN_BAR = 0.75, 0.50
+OUTCOME_WHY = "MEASURED"
+
+
+def key_one_hot(sequence):
+    table = {b: np.eye(4, dtype=np.float32)[i] for i, b in enumerate(BASES)} | {"N": np.full(4, 0.25, np.float32)}
+    return np.array([table[b] for b in sequence], dtype=np.float32).reshape(len(sequence), 4)
+
+
+def planted(rng, motif, n):
+    """(x of shape (n, 4, LENGTH) float32, labels (n,) int64): half the sequences hold the motif."""
+    idx = rng.integers(0, 4, (n, LENGTH))
+    y = (np.arange(n) % 2).astype(np.int64)
+    rng.shuffle(y)
+    for i in np.nonzero(y)[0]:
+        start = rng.integers(0, LENGTH - MOTIF + 1)
+        idx[i, start:start + MOTIF] = motif
+    return np.eye(4, dtype=np.float32)[idx].transpose(0, 2, 1).copy(), y
+
+
+def auc(scores, labels):
+    """Area under the ROC curve: P(score of a positive > score of a negative), ties counting 1/2."""
+    pos, neg = scores[labels == 1], scores[labels == 0]
+    return float(np.mean(pos[:, None] > neg[None, :]) + 0.5 * np.mean(pos[:, None] == neg[None, :]))
+
+
+def alignment(weights, motif):
+    """The greatest cosine, over filters and shifts (partial overlaps included), between a filter and
+    the motif's one-hot pattern (4, MOTIF), both centered per position (adding a constant to every
+    base of one position only shifts the output), normalized by the whole filter's norm: 1 when the
+    filter is the motif's pattern, up to a scale, padded with zeros."""
+    m = np.eye(4)[motif].T
+    m = m - m.mean(axis=0)
+    best = -1.0
+    for f in weights:
+        f = f - f.mean(axis=0)
+        norm = np.linalg.norm(f) * np.linalg.norm(m)
+        if norm == 0:
+            continue
+        padded = np.pad(f, ((0, 0), (MOTIF, MOTIF)))
+        for start in range(1, f.shape[1] + MOTIF):
+            best = max(best, float(np.sum(padded[:, start:start + MOTIF] * m) / norm))
+    return best
+
+
+@suite.check("genomics.one_hot", points=3, name="one_hot_values")
+def one_hot_values(ctx):
+    """one_hot against the key: A, C, G, T in columns 0-3, N as 0.25 each."""
+    oh = ctx.student.genomics.one_hot
+    for label, seq in (("a random sequence", random_sequence(ctx.rng, 16)),
+                       ("with unknown bases", "N" + random_sequence(ctx.rng, 8, BASES + "N") + "N"),
+                       ("one base", str(ctx.rng.choice(list(BASES))))):
+        with ctx.case(f"{label}: {seq!r}"):
+            got = compare.array(oh(seq), f"one_hot({seq!r})", (len(seq), 4))
+            expected = key_one_hot(seq)
+            if not np.array_equal(got, expected):
+                row = int(np.argmax(np.any(got != expected, axis=1)))
+                ctx.fail(f"one_hot({seq!r}) row {row} (base {seq[row]!r}) is {got[row].tolist()}; columns are "
+                         f"A, C, G, T in that order", expected=str(expected[row].tolist()))
+
+
+@suite.check("genomics.MotifCNN", points=4, name="motif_cnn_finds_the_motif", timeout=60.0,
+             false_failure=1e-6, false_failure_why=OUTCOME_WHY)
+def motif_cnn_finds_the_motif(ctx):
+    """Trained by the driver on planted-motif sequences: held-out AUC and the best filter's alignment."""
+    motif = ctx.rng.integers(0, 4, MOTIF)
+    x, y = planted(ctx.rng, motif, N_TRAIN)
+    x_test, y_test = planted(ctx.rng, motif, N_TEST)
+    seed = int(ctx.rng.integers(0, 2 ** 31))
+    result = ctx.student.driver("genomics", "train_motif_cnn")(x, y, x_test, FILTERS, WIDTH, STEPS, LR, seed)
+    scores, weights = compare.sequence(result, "the trained model", 2)
+    scores = compare.array(scores, "the logits of the held-out sequences", (N_TEST,))
+    weights = compare.array(weights, "conv.weight", (FILTERS, 4, WIDTH))
+    name = "".join(BASES[i] for i in motif)
+    with ctx.case("held-out AUC"):
+        value = auc(scores, y_test)
+        if not value >= AUC_BAR:
+            ctx.fail(f"after {STEPS} Adam steps on {N_TRAIN} sequences (half hold the motif {name}), the held-out "
+                     f"AUC is {value:.3f}; a working MotifCNN reaches at least {AUC_BAR}")
+    with ctx.case("the best filter looks like the motif"):
+        value = alignment(weights, motif)
+        if not value >= ALIGN_BAR:
+            ctx.fail(f"no filter matches the motif {name}: the best centered cosine with its one-hot pattern is "
+                     f"{value:.3f}; a working MotifCNN reaches at least {ALIGN_BAR}")
