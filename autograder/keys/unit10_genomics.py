@@ -13,7 +13,12 @@ from ..units.unit10_transfer import suite
 # position in half of them; MotifCNN(FILTERS, WIDTH) trained by the driver (full-batch Adam)
 LENGTH, MOTIF, N_TRAIN, N_TEST, FILTERS, WIDTH, STEPS, LR = 30, 6, 300, 200, 8, 8, 100, 0.05
 AUC_BAR, ALIGN_BAR = 0.75, 0.50
-OUTCOME_WHY = "MEASURED"
+OUTCOME_WHY = ("measured over 400 generated data sets and torch seeds with the reference (this check's data, "
+               "hyperparameters and training loop, in process): held-out AUC mean 0.970, sd 0.023, min 0.812 (bar "
+               "0.75); best-filter alignment mean 0.885, sd 0.049, min 0.643 (bar 0.50); no failure in 400, so the "
+               "95% upper bound by counting is 7.5e-3; both lower tails are heavier than Gaussian (minima 6.9 and 4.9 "
+               "sd below the means), so the Gaussian estimate (below 1e-9) is not claimed; 1e-6 needs about 3e6 "
+               "trainings, more than the time allowed")
 
 
 def key_one_hot(sequence):
@@ -74,7 +79,7 @@ def one_hot_values(ctx):
 
 
 @suite.check("genomics.MotifCNN", points=4, name="motif_cnn_finds_the_motif", timeout=60.0,
-             false_failure=1e-6, false_failure_why=OUTCOME_WHY)
+             false_failure=7.5e-3, false_failure_why=OUTCOME_WHY)
 def motif_cnn_finds_the_motif(ctx):
     """Trained by the driver on planted-motif sequences: held-out AUC and the best filter's alignment."""
     motif = ctx.rng.integers(0, 4, MOTIF)
