@@ -16,7 +16,7 @@ from ..units.unit08_autoencoders import (AUTOENCODERS, STRICT, VAES, T, a, ae_sh
                                          manifold_data, method, slope, suite, vae_shapes)
 from . import numpy_mlp
 
-suite.drivers["unit08_keys"] = (Path(__file__).parent / "drivers" / "unit08_autoencoders.py").read_text()
+suite.drivers["unit08_keys"] = (Path(__file__).parent / "drivers" / "unit08_autoencoders.py").read_text(encoding="utf-8")
 
 FLOAT32 = {"rtol": 1e-5, "atol": 1e-5}
 AE_ACTS = ["relu", "identity", "relu", "identity"]

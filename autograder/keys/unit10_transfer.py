@@ -12,7 +12,7 @@ from ..sandbox.wire import Tensor
 from ..units.unit10_transfer import (BACKBONE, BN_BUFFERS, FEATURE_DIM, PARAMETERS, PREPARED_LR, bit_identical, drive,
                                      prepared, suite, target_images, tool)
 
-suite.drivers["unit10_keys"] = (Path(__file__).parent / "drivers" / "unit10_transfer.py").read_text()
+suite.drivers["unit10_keys"] = (Path(__file__).parent / "drivers" / "unit10_transfer.py").read_text(encoding="utf-8")
 
 
 def keys_driver(ctx, fn, *args):
