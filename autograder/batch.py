@@ -24,7 +24,6 @@ import shlex
 import signal
 import sys
 import time
-import traceback
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -176,14 +175,8 @@ def _grade_job(sid: str, entry: str, unit: str, salt: str, timeout: float):
     _STARTED.put((sid, os.getpid()))
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        found = submission.intake(Path(entry), unit)
-        report = submission.grade_intake(found, unit, submission_id=sid, salt=salt, launcher=_POOL.launcher,
-                                         pool=_POOL)
-        return gb.GRADED, report
-    except SubmissionError as exc:
-        return gb.INVALID, str(exc)
-    except Exception:
-        return gb.ERROR, "internal grader error:\n" + traceback.format_exc(limit=8)
+        return submission.grade_entry(Path(entry), unit, submission_id=sid, salt=salt, launcher=_POOL.launcher,
+                                      pool=_POOL)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
 

@@ -25,13 +25,11 @@ import io
 import shutil
 import tempfile
 import time
-import traceback
 import zipfile
 from pathlib import Path
 
 from . import gradebook as gb
 from . import runner, submission
-from .submission import SubmissionError
 from .suite import load_suite
 
 _GRADERS: dict = {}  # per Dask worker process: (unit, no_sandbox) -> warm sandbox pool
@@ -77,13 +75,8 @@ def grade_remote(sid: str, name: str, payload: bytes, unit: str, salt: str, time
         entry.parent.mkdir()
         entry.write_bytes(payload)
         pool = _pool(unit, no_sandbox)
-        report = submission.grade_intake(submission.intake(entry, unit), unit, submission_id=sid, salt=salt,
-                                         launcher=pool.launcher, pool=pool, budget=timeout)
-        return gb.GRADED, report
-    except SubmissionError as exc:
-        return gb.INVALID, str(exc)
-    except Exception:
-        return gb.ERROR, "internal grader error:\n" + traceback.format_exc(limit=8)
+        return submission.grade_entry(entry, unit, submission_id=sid, salt=salt, launcher=pool.launcher,
+                                      pool=pool, budget=timeout)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -573,3 +573,20 @@ def grade_intake(found: Intake, unit: str, **kw):
         report = runner.grade(found.write(Path(work) / unit), unit, **kw)
     report.output = found.summary(report)
     return report
+
+
+def grade_entry(entry: Path, unit: str, **kw) -> tuple[str, object]:
+    """One class-folder entry graded to its gradebook status: ``("graded", Report)``, or
+    ``("invalid", why)`` for an upload that cannot be graded, or ``("error", traceback)`` when the
+    grader itself failed. ``kw`` go to :func:`autograder.runner.grade`; batch and cluster grading share this.
+    """
+    import traceback
+
+    from . import gradebook as gb
+
+    try:
+        return gb.GRADED, grade_intake(intake(Path(entry), unit), unit, **kw)
+    except SubmissionError as exc:
+        return gb.INVALID, str(exc)
+    except Exception:
+        return gb.ERROR, "internal grader error:\n" + traceback.format_exc(limit=8)
