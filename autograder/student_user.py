@@ -119,24 +119,28 @@ def kill_processes(uid: int) -> int:
     return len(killed)
 
 
+def _owned(folder: str, uid: int):
+    """``(entry, stat)`` for each entry of ``folder`` that ``uid`` owns; unreadable ones are skipped."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if st.st_uid == uid:
+            yield entry, st
+
+
 def usage(uid: int, folders=SHARED_FOLDERS, limit: int = MAX_FILES + 1) -> tuple[int, int]:
     """(bytes, files) that ``uid`` owns in ``folders`` and below its own folders there; counting
     stops past ``limit`` files."""
     size = count = 0
     stack = list(folders)
     while stack and count < limit:
-        folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            if st.st_uid != uid:
-                continue
+        for entry, st in _owned(stack.pop(), uid):
             count += 1
             size += st.st_blocks * 512
             if stat.S_ISDIR(st.st_mode):
@@ -148,15 +152,9 @@ def remove_files(uid: int, folders=SHARED_FOLDERS) -> list[str]:
     """Delete what ``uid`` created in the world-writable ``folders``; the paths removed."""
     removed = []
     for folder in folders:
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
+        for entry, st in _owned(folder, uid):
             try:
-                if entry.stat(follow_symlinks=False).st_uid != uid:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
+                if stat.S_ISDIR(st.st_mode):
                     shutil.rmtree(entry.path, ignore_errors=True)
                 else:
                     os.unlink(entry.path)
