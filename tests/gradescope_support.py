@@ -14,12 +14,11 @@ import pwd
 import shutil
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import zipfile
 from pathlib import Path
 
-from .support import ROOT
+from .support import ROOT, linked_venv
 
 NO_BWRAP_PATH = "/nonexistent-deepgrade-bin"  # a PATH without bwrap (python and bash are given by absolute path)
 
@@ -80,17 +79,7 @@ def shared_python(folder: Path) -> str:
     the rest symlinked (only the grader, as root, imports them)."""
     venv = folder / "venv"
     base = "/usr/bin/python3.11" if os.path.exists("/usr/bin/python3.11") else sys.executable
-    subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    target = Path(subprocess.check_output([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                          text=True).strip())
-    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
-        if entry.name.startswith(("__editable__", "deepgrade", "__pycache__")) or entry.suffix == ".pth":
-            continue
-        if entry.name.startswith("numpy"):
-            subprocess.run(["cp", "-al", str(entry), str(target)], check=True)
-        else:
-            (target / entry.name).symlink_to(entry)
+    python = linked_venv(venv, base)
     for path in [folder, *venv.rglob("*")]:
         if not path.is_symlink():
             os.chmod(path, path.stat().st_mode | (0o755 if path.is_dir() else 0o644))

@@ -3,7 +3,6 @@ import json
 import os
 import subprocess
 import sys
-import sysconfig
 import tempfile
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from autograder import release
 from autograder.cli import main
 
-from .support import ROOT
+from .support import ROOT, linked_venv
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
@@ -171,20 +170,8 @@ def test_student_installs_release_and_runs_the_self_check(out):
     # lives under /var/tmp: the sandbox mounts its own /tmp, which would hide a venv placed there.
     # numpy is hard-linked (the sandboxed worker cannot follow symlinks to the project venv).
     with tempfile.TemporaryDirectory(dir="/var/tmp", prefix="deepgrade-student-") as tmp:
-        venv = Path(tmp) / "venv"
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-        python = venv / "bin" / "python"
-        target = Path(subprocess.check_output([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                              text=True).strip())
-        for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
-            if entry.name.startswith(("__editable__", "deepgrade", "__pycache__")) or entry.suffix == ".pth":
-                continue
-            if entry.name.startswith(TORCH_PACKAGES):  # a numpy unit's self-check runs without torch
-                continue
-            if entry.name.startswith("numpy"):
-                subprocess.run(["cp", "-al", str(entry), str(target)], check=True)
-            else:
-                (target / entry.name).symlink_to(entry)
+        # a numpy unit's self-check runs without torch
+        python = linked_venv(Path(tmp) / "venv", leave_out=TORCH_PACKAGES)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DEEPGRADE", "PYTEST", "PYTHONPATH"))}
         subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "-e", str(out)],
                        check=True, capture_output=True, env=env)
