@@ -36,6 +36,18 @@ def stationary(gradients: dict[str, np.ndarray], name: str, tol: float) -> None:
                            f"returned has norm {norm:.3g} ({parts}); at most {tol:g} expected")
 
 
+def in_one_of(attempts: int, train_and_check):
+    """``train_and_check()`` up to ``attempts`` times, each on fresh data drawn inside it; its result
+    from the first attempt that raises no CheckFailure, else the last failure. For training outcomes:
+    a correct solution misses one training now and then (a measured rate), a wrong one misses all."""
+    for attempt in range(attempts):
+        try:
+            return train_and_check()
+        except CheckFailure:
+            if attempt == attempts - 1:
+                raise
+
+
 def accuracy_at_least(predicted: np.ndarray, labels: np.ndarray, threshold: float, name: str) -> float:
     """The fraction of ``predicted == labels`` is at least ``threshold``; returns it."""
     hits = int(np.sum(np.asarray(predicted) == labels))

@@ -13,7 +13,6 @@ from .. import drivers
 from ..checks import compare, layer_pairs, sequences, training
 from ..checks.layer_pairs import Pair
 from ..checks.symbolic import Key, symbols
-from ..context import CheckFailure
 from ..suite import Suite
 
 suite = Suite("unit06_rnn", modules=["rnn", "lstm", "gru", "vanishing", "clipping"],
@@ -290,13 +289,7 @@ ATTEMPTS = 4  # independent trainings (fresh data and initialization); the check
 def learns(ctx, cell, length, minimum, name):
     """Pass when one of ATTEMPTS trainings reaches ``minimum`` held-out accuracy: a correct backward
     fails one training now and then (measured below), a wrong one fails them all."""
-    for attempt in range(ATTEMPTS):
-        result, labels = train(ctx, cell, length)
-        try:
-            return accuracy(result, labels, minimum, name)
-        except CheckFailure:
-            if attempt == ATTEMPTS - 1:
-                raise
+    return training.in_one_of(ATTEMPTS, lambda: accuracy(*train(ctx, cell, length), minimum, name))
 
 
 @suite.check("rnn.rnn_backward", points=3, timeout=60, name="rnn_learns_short_dependency", false_failure=1e-7)
