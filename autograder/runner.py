@@ -123,7 +123,7 @@ def run_check(check: Check, number: str, session: Session, reference, seed: int,
         result.tags.append("internal-error")
     finally:
         result.calls = sorted(session.calls)
-        result.printed = session.printed if show else ""  # hidden checks' inputs stay hidden
+        result.printed = _printed(session, check) if show else ""  # hidden checks' inputs stay hidden
         session.begin_check(None)
     if check.exercise in session.violations:  # seen while it ran
         fraction, message, ctx.cases = 0.0, session.violations[check.exercise], []
@@ -135,6 +135,15 @@ def run_check(check: Check, number: str, session: Session, reference, seed: int,
     result.output = explain_missing(text)
     result.duration = time.monotonic() - began
     return result
+
+
+def _printed(session: Session, check: Check) -> str:
+    """What the check's calls printed, after what importing its module printed (with its first
+    visible check only)."""
+    module = check.exercise.split(".")[0]
+    imported = session.import_output(module)
+    head = f"[printed while importing {module}.py]\n{imported.rstrip()}\n" if imported else ""
+    return head + (f"[printed during this check]\n{session.printed}" if head and session.printed else session.printed)
 
 
 MAX_FIGURES = 4  # plots kept per check

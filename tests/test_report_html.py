@@ -215,6 +215,40 @@ def test_printed_output_is_captured_per_check_bounded_and_shown(tmp_path, capsys
     assert "tanh called" in capsys.readouterr().out
 
 
+def test_output_of_crashing_calls_and_of_imports_is_shown_with_its_check(tmp_path):
+    from autograder.sandbox.worker_process import Limits
+
+    unit = "unit01_foundations"
+    path = make_submission(tmp_path, unit, {"activations.sigmoid": """
+        def sigmoid(z):
+            print("about to raise")
+            raise ValueError("no")
+    """, "tensors.rank": """
+        def rank(A, tol=None):
+            print("rank wrote " + "y" * 4000)
+            import os; os._exit(4)
+    """, "network.dense_forward": """
+        def dense_forward(X, W, b):
+            print("about to hang")
+            while True:
+                pass
+    """})
+    for module in ("activations", "tensors"):
+        file = path / f"{module}.py"
+        file.write_text(file.read_text() + f"\nprint('imported {module}')\n")
+    only = ["sigmoid_values", "tanh_values", "inverse_properties", "rank_values", "dense_forward_values"]
+    report = grade(path, unit, only=only, limits=Limits(call_timeout=2.0))
+    printed = {r.name: r.printed for r in report.results}
+    assert printed["sigmoid_values"].startswith("[printed while importing activations.py]\nimported activations\n"
+                                                "[printed during this check]\nabout to raise\n"), printed
+    assert printed["tanh_values"] == ""  # import output once, with the module's first visible check
+    assert printed["inverse_properties"] == "[printed while importing tensors.py]\nimported tensors\n"
+    rank = printed["rank_values"]  # os._exit: taken from the worker's stderr; re-imports not shown again
+    assert rank.startswith("rank wrote yyy") and "imported" not in rank and len(rank) <= 2048 + 40, rank
+    assert printed["dense_forward_values"].startswith("about to hang\n")  # killed at its time limit
+    assert {report.by_name()[n].status for n in ("sigmoid_values", "rank_values", "dense_forward_values")} == {"failed"}
+
+
 def test_hidden_checks_keep_what_was_printed_to_themselves(tmp_path):
     import dataclasses
 

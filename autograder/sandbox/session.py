@@ -10,9 +10,8 @@ import time
 
 from . import wire
 from .plain import Launcher
-from .worker_process import Limits, StudentError, Worker
+from .worker_process import PRINTED_LIMIT, Limits, StudentError, Worker
 
-PRINTED_LIMIT = 2048  # characters of what the student printed kept per check
 STRIKES = 2  # crashes (or time-outs) in a row after which a module's remaining calls fail at once
 
 
@@ -35,6 +34,7 @@ class Session:
         self.broken_modules: dict[str, str] = {}  # module -> why calls into it fail at once
         self.calls: set[str] = set()  # student exercises the running check called (see begin_check)
         self.printed = ""  # what the student's code printed during the running check (bounded)
+        self.import_printed: dict[str, str] = {}  # module -> what its first import printed (bounded)
         self.violations: dict[str, str] = {}  # exercise -> why it used a forbidden API (scores 0)
         self.strikes: dict[str, tuple[str, int]] = {}  # module -> (crash or timeout, calls in a row)
         self.given_up: dict[str, str] = {}  # "crash" or "timeout" -> the first module given up on for it
@@ -78,10 +78,13 @@ class Session:
             try:
                 header, _ = worker.request("import", module, self._import_deadline(), f"importing {name}")
             except StudentError as exc:
+                self.import_printed.setdefault(module, exc.printed)
                 self.broken_modules[module] = (f"{name} exited the worker at import ({exc.reason}); its checks "
                                                "were not run" if exc.kind == "crash" else str(exc))
                 return
-            self._note(header)
+            printed = header.get("printed")
+            self.import_printed.setdefault(module, printed[:PRINTED_LIMIT] if type(printed) is str else "")
+            self._note({**header, "printed": None})
             if not header.get("ok"):
                 error = header.get("error") if type(header.get("error")) is dict else {}
                 self.broken_modules[module] = _error_text({**error, "where": f"importing {name}"}, name)
@@ -134,6 +137,7 @@ class Session:
         try:
             header, answer = worker.request(op, value, self._deadline(), what)
         except StudentError as exc:
+            self._keep_printed(exc.printed)
             if exc.kind == "timeout":
                 self.stopped = exc
             self._strike(worker.entered[-1] if worker.entered else module, exc)
@@ -169,10 +173,7 @@ class Session:
 
     def _note(self, header: dict):
         """Take what the worker reports beside an answer: exercises called, forbidden APIs used."""
-        printed = header.get("printed")
-        if type(printed) is str and printed and len(self.printed) < PRINTED_LIMIT:
-            room = PRINTED_LIMIT - len(self.printed)
-            self.printed += printed[:room] + ("\n[... more output left out]" if len(printed) > room else "")
+        self._keep_printed(header.get("printed"))
         calls = header.get("calls")
         if type(calls) is list:
             self.calls.update(c[:200] for c in calls[:1000] if type(c) is str)
@@ -182,6 +183,18 @@ class Session:
                 if type(sighting) is dict:
                     for exercise, message in self.rules.from_worker(sighting).items():
                         self.violations.setdefault(exercise, message)
+
+    def _keep_printed(self, printed):
+        if type(printed) is str and printed and len(self.printed) < PRINTED_LIMIT:
+            room = PRINTED_LIMIT - len(self.printed)
+            self.printed += printed[:room] + ("\n[... more output left out]" if len(printed) > room else "")
+
+    def import_output(self, module: str) -> str:
+        """What importing ``module`` printed, the first time it is asked for ("" after that)."""
+        text = self.import_printed.get(module) or ""
+        if text:
+            self.import_printed[module] = ""  # a re-import (a fresh worker) keeps "": shown once
+        return text
 
     def call(self, target: str, args: tuple, kwargs: dict, handle: wire.Handle | None = None):
         request = {"target": target, "args": list(args), "kwargs": dict(kwargs)}

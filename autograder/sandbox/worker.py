@@ -2,8 +2,10 @@
 
 Started as ``python -I -S worker.py CODE WORK SITE...`` with a private copy of this file and
 ``wire.py`` in CODE, a writable WORK folder, and nothing of the project on its path. It reads requests and writes answers on the two
-pipes named in ``DEEPGRADE_FDS``; what the student prints during a ``call`` or ``batch`` comes back
-in the answer's ``printed`` (bounded), anything else printed goes to stderr. Requests:
+pipes named in ``DEEPGRADE_FDS``; what the student prints during an ``import``, ``call`` or ``batch``
+comes back in the answer's ``printed`` (bounded) and is written through to stderr after a marker
+(:data:`PRINTED_MARK`), so the grader still has it when the call crashes or hangs; anything else
+printed goes to stderr. Requests:
 
 - ``load``: write the submission's files under WORK/pkg/<package>/, apply resource limits.
 - ``import``: import one of the submission's modules (hangs and errors stay per module).
@@ -90,7 +92,7 @@ class Server:
             except EOFError:
                 os._exit(0)
             self.request_id = header.get("id")
-            printed = Printed() if header.get("op") in ("call", "batch") else None
+            printed = Printed(self.request_id) if header.get("op") in ("import", "call", "batch") else None
             try:
                 reply = self.handle(header, blobs)
             finally:
@@ -220,15 +222,18 @@ def _jupyter_stand_ins():
 
 
 PRINTED_LIMIT = 2048  # characters of what the student prints kept per request (the grader keeps 2 KiB a check)
+PRINTED_MARK = "\x1edeepgrade printed %s\x1e"  # on stderr before what request %s printed (worker_process.Worker.printed_before_death)
 
 
 class Printed:
-    """What the student's code prints to stdout during one request, kept (bounded) to answer with it."""
+    """What the student's code prints to stdout during one request, kept (bounded) to answer with it
+    and written through (unbuffered, after the request's mark) to stderr, where it survives a crash."""
 
     encoding, errors = "utf-8", "backslashreplace"
 
-    def __init__(self):
+    def __init__(self, request_id):
         self.parts, self.size, self.more = [], 0, False
+        self.mark = PRINTED_MARK % request_id
         self.saved, sys.stdout = sys.stdout, self
 
     def write(self, text):
@@ -240,6 +245,8 @@ class Printed:
         if text:
             self.parts.append(text)
             self.size += len(text)
+            os.write(2, (self.mark + text).encode("utf-8", "backslashreplace"))
+            self.mark = ""
         return len(text)
 
     def flush(self):

@@ -23,15 +23,19 @@ from .plain import Launcher
 
 HERE = Path(__file__).parent
 STDERR_KEEP = 16 << 10
+PRINTED_LIMIT = 2048  # characters of what one request printed (as the worker keeps them)
+PRINTED_MARK = "\x1edeepgrade printed %s\x1e"  # as worker.PRINTED_MARK (the worker imports nothing of ours)
 MAX_ENTERED = 64  # "entered module" notices one request may send before its answer
 
 
 class StudentError(Exception):
     """Student code failed a call: raised, timed out, crashed, or answered out of protocol."""
 
-    def __init__(self, message: str, kind: str = "error", error_type: str | None = None, reason: str = ""):
+    def __init__(self, message: str, kind: str = "error", error_type: str | None = None, reason: str = "",
+                 printed: str = ""):
         super().__init__(message)
         self.kind, self.error_type, self.reason = kind, error_type, reason
+        self.printed = printed  # what the call printed before it crashed or hung (bounded)
 
 
 @dataclass
@@ -89,6 +93,13 @@ class StderrTail(threading.Thread):
         data = b"".join(self.buffer)[-limit:]
         return data.decode("utf-8", "replace")
 
+    def after(self, mark: str, limit: int) -> str:
+        """What follows the last ``mark`` once the pipe is drained ("" when the mark is not kept)."""
+        self.join(0.5)  # the worker is dead: its end of the pipe closes
+        data = b"".join(self.buffer)
+        at = data.rfind(mark.encode())
+        return "" if at < 0 else data[at + len(mark):].decode("utf-8", "replace")[:limit]
+
 
 class Worker:
     """One worker process: started, ready, then serving requests until killed."""
@@ -120,15 +131,19 @@ class Worker:
         except TimeoutError:
             self.kill()
             raise StudentError(f"{what} did not finish within the time limit (an endless loop, or far too "
-                               "slow?)", "timeout") from None
+                               "slow?)", "timeout", printed=self.printed_before_death()) from None
         except (EOFError, OSError):
             code = self.wait_exit()
             self.kill()
             raise StudentError(f"the process running your code exited (status {code}) during {what}", "crash",
-                               reason=exit_reason(code)) from None
+                               reason=exit_reason(code), printed=self.printed_before_death()) from None
         except wire.ProtocolError as exc:
             self.kill()
             raise StudentError(f"{what} answered out of protocol ({exc})", "protocol") from None
+
+    def printed_before_death(self) -> str:
+        """What the current request printed before the worker died (its stderr after the request's mark)."""
+        return self.stderr.after(PRINTED_MARK % self.sequence, PRINTED_LIMIT) if self.sequence else ""
 
     def wait_exit(self):
         try:
