@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("student")
     p.add_argument("--unit", help="only this unit (default: every unit the student has)")
     p.add_argument("--html", type=Path, metavar="OUT", help="also write the HTML report (scores, messages, "
-                   "overrides, late penalty; the gradebook keeps no plots)")
+                   "printed output, plots, overrides, late penalty)")
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("override", help="set a student's score of one check, or of the total, with a comment "

@@ -146,8 +146,7 @@ def gradescope_json(book: gb.Gradebook, unit: str, folder: Path) -> list[Path]:
     for sub in book.current(unit):
         data = book.report(sub).gradescope()
         grade = book.grade(sub)
-        if sub.status != gb.GRADED:
-            data["output"] = "\n".join([f"{unit}: not gradable ({sub.status}): {sub.output}", *book.grade_lines(sub)])
+        if sub.status != gb.GRADED:  # its output (Gradebook.report) says why
             data.setdefault("extra_data", {})["status"] = sub.status
         data["score"] = grade.final if book.gradable(sub) else 0.0
         data.setdefault("extra_data", {}).update(

@@ -5,17 +5,27 @@ grader killed at any moment (``kill -9`` included) leaves either the whole submi
 The file runs in WAL mode; unique constraints make a second write of the same submission replace
 the first instead of adding to it. A submission is identified by (student, unit, content hash):
 a rerun grades only submissions whose content is new or whose last grading did not finish.
+
+Each check keeps what the student's code printed (visible checks, as the runner bounded it) and its
+plots as the PNG bytes the HTML report shows (drawn once by :func:`report_html.images`, at most
+:data:`FIGURE_BYTES` a submission), so pages written from the gradebook match ``grade --html``.
+The schema's version is SQLite's ``user_version``; opening an older file migrates it in place.
 """
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import late
+from . import late, report_html
 from .report import CheckResult, Report
+
+SCHEMA_VERSION = 2  # 1: no printed output or plots (files from before have user_version 0)
+FIGURE_BYTES = 1 << 20  # PNG bytes of plots kept per submission; later plots are left out with a note
+PRINTED_CHARS = 4500  # what a check printed, as the runner bounds it (2 KiB, plus its module's import output)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -70,7 +80,17 @@ CREATE TABLE IF NOT EXISTS results (
     visibility TEXT NOT NULL,
     tags TEXT NOT NULL,
     duration REAL NOT NULL,
+    printed TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (submission_id, check_name)
+);
+CREATE TABLE IF NOT EXISTS figures (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+    check_name TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    png BLOB,                   -- NULL: not drawn or left out, ``error`` says why
+    error TEXT NOT NULL,
+    PRIMARY KEY (submission_id, check_name, position)
 );
 CREATE INDEX IF NOT EXISTS submissions_current ON submissions (unit, student_id, seq);
 CREATE TABLE IF NOT EXISTS overrides (
@@ -169,6 +189,21 @@ class Gradebook:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self):
+        """Bring a file written by an older version up to :data:`SCHEMA_VERSION`, keeping its rows."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise ValueError(f"{self.path} was written by a newer deepgrade (schema {version}, this one reads "
+                             f"{SCHEMA_VERSION})")
+        if version == SCHEMA_VERSION:
+            return
+        with self._transaction():
+            columns = {r["name"] for r in self.db.execute("PRAGMA table_info(results)")}
+            if "printed" not in columns:
+                self.db.execute("ALTER TABLE results ADD COLUMN printed TEXT NOT NULL DEFAULT ''")
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self):
         self.db.close()
@@ -220,10 +255,14 @@ class Gradebook:
             if report is not None:
                 self.db.executemany(
                     "INSERT INTO results (submission_id, position, check_name, number, exercise, score, max_score, "
-                    "status, skipped, feedback, visibility, tags, duration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "status, skipped, feedback, visibility, tags, duration, printed) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(row, i, r.name, r.number, r.exercise, r.score, r.max_score, "skipped" if r.skipped else r.status,
-                      int(r.skipped), r.output, r.visibility, json.dumps(r.tags), r.duration)
+                      int(r.skipped), r.output, r.visibility, json.dumps(r.tags), r.duration,
+                      r.printed[:PRINTED_CHARS] if r.visibility == "visible" else "")
                      for i, r in enumerate(report.results)])
+                self.db.executemany("INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?)",
+                                    [(row, *f) for f in _figure_rows(report)])
         return row
 
     def set_roster(self, rows: list[dict]):
@@ -300,9 +339,17 @@ class Gradebook:
                            r["round_trips"], r["workers_started"], r["output"], r["run_id"]) for r in rows]
 
     def results(self, submission_id: int) -> list[CheckResult]:
+        """The check results as recorded, with what they printed and their plots (already drawn)."""
+        figures: dict[str, list[dict]] = {}
+        for f in self.db.execute("SELECT * FROM figures WHERE submission_id = ? ORDER BY check_name, position",
+                                 (submission_id,)):
+            png = base64.b64encode(f["png"]).decode("ascii") if f["png"] is not None else None
+            figures.setdefault(f["check_name"], []).append({"kind": "drawn", "title": f["title"], "reveals": True,
+                                                             "png": png, "error": f["error"]})
         rows = self.db.execute("SELECT * FROM results WHERE submission_id = ? ORDER BY position", (submission_id,))
         return [CheckResult(r["check_name"], r["number"], r["exercise"], r["score"], r["max_score"], r["feedback"],
-                            r["visibility"], json.loads(r["tags"]), r["duration"], bool(r["skipped"])) for r in rows]
+                            r["visibility"], json.loads(r["tags"]), r["duration"], bool(r["skipped"]),
+                            printed=r["printed"], figures=figures.get(r["check_name"], [])) for r in rows]
 
     def overridden_results(self, sub: Submission) -> list[CheckResult]:
         """The check results with the instructor's check overrides applied (the comment appended)."""
@@ -349,8 +396,12 @@ class Gradebook:
 
     def report(self, sub: Submission) -> Report:
         """The submission rebuilt as a :class:`Report` (Gradescope's results.json, the HTML report):
-        check overrides applied, and the adjustments and final score (:meth:`grade_lines`) in its output."""
-        output = "\n".join(filter(None, [sub.output, *self.grade_lines(sub)])) if sub.status == GRADED else sub.output
+        check overrides applied, and the adjustments and final score (:meth:`grade_lines`) in its
+        output; a submission that was not graded says so and why."""
+        if sub.status == GRADED:
+            output = "\n".join(filter(None, [sub.output, *self.grade_lines(sub)]))
+        else:
+            output = "\n".join([f"{sub.unit}: not gradable ({sub.status}): {sub.output}", *self.grade_lines(sub)])
         return Report(sub.unit, sub.student_id, sub.isolation, self.overridden_results(sub), sub.execution_time,
                       sub.round_trips, sub.workers_started, output)
 
@@ -368,6 +419,23 @@ class Gradebook:
                                      "WHERE submission_id = ? ORDER BY position", (s["id"],)).fetchall()
             out.append((*tuple(s)[1:], tuple(tuple(c) for c in checks)))
         return out
+
+
+def _figure_rows(report: Report) -> list[tuple]:
+    """``(check, position, title, png bytes or None, error)`` of the report's plots: a visible check's
+    all, another's only those that reveal nothing (as the runner keeps them); at most
+    :data:`FIGURE_BYTES` of PNG per submission, the rest left out with a note."""
+    rows, room = [], FIGURE_BYTES
+    for r in report.results:
+        shown = [f for f in r.figures if r.visibility == "visible" or not f.get("reveals", True)]
+        for position, image in enumerate(report_html.images(shown)):
+            png = base64.b64decode(image["png"]) if image["png"] else None
+            error = image["error"]
+            if png is not None and len(png) > room:
+                png, error = None, f"left out: the gradebook keeps at most {FIGURE_BYTES >> 10} KiB of plots a submission"
+            room -= len(png or b"")
+            rows.append((r.name, position, image["title"], png, error))
+    return rows
 
 
 class _Transaction:

@@ -59,19 +59,32 @@ def test_html(result: CheckResult) -> str:
 
 
 def check_view(r: CheckResult) -> dict:
-    images = []
-    for figure in r.figures:
-        try:
-            png = draw(figure)
-        except Exception as exc:  # a plot that cannot be drawn must not cost the report
-            images.append({"title": figure.get("title", ""), "png": None, "error": f"{type(exc).__name__}: {exc}"})
-            continue
-        if png:
-            images.append({"title": figure.get("title", ""), "png": png, "error": ""})
     status = "skipped" if r.skipped else r.status
     return {"number": r.number, "name": r.name, "exercise": r.exercise, "status": status,
             "score": r.score, "max_score": r.max_score, "output": r.output, "printed": r.printed,
-            "visibility": r.visibility, "images": images}
+            "visibility": r.visibility, "images": images(r.figures)}
+
+
+def images(figures: list[dict]) -> list[dict]:
+    """The figures as ``{"title", "png" (base64, or None with "error")}``; each is drawn once, the
+    result kept in the figure (``png``, ``error``): a gradebook stores and reloads exactly that."""
+    out = []
+    for figure in figures:
+        if "png" not in figure:
+            try:
+                figure["png"], figure["error"] = draw(figure), ""
+            except Exception as exc:  # a plot that cannot be drawn must not cost the report
+                figure["png"], figure["error"] = None, f"{type(exc).__name__}: {exc}"
+        if figure["png"] or figure["error"]:
+            out.append({"title": figure.get("title", ""), "png": figure["png"], "error": figure["error"]})
+    return out
+
+
+def draw_figures(report: Report) -> Report:
+    """Draw every plot of ``report`` now (a batch's grader process, so its single writer need not)."""
+    for r in report.results:
+        images(r.figures)
+    return report
 
 
 # ---------------------------------------------------------------- plots
@@ -196,14 +209,7 @@ def gradescope_html(data: dict, report: Report) -> dict:
 
 def export_reports(book, unit: str, folder: Path, file_name) -> list[Path]:
     """One page per student of ``unit`` in the gradebook (``autograder export``), named
-    ``file_name(student_id) + ".html"``: scores and messages as recorded (the gradebook keeps no
-    plots or printed output)."""
-    from .gradebook import GRADED
-
-    paths = []
-    for sub in book.current(unit):
-        report = book.report(sub)
-        if sub.status != GRADED:
-            report.output = "\n".join([f"{unit}: not gradable ({sub.status}): {sub.output}", *book.grade_lines(sub)])
-        paths.append(write(report, folder / f"{file_name(sub.student_id)}.html", student=sub.student_id))
-    return paths
+    ``file_name(student_id) + ".html"``, as recorded (:meth:`Gradebook.report`: plots and printed
+    output included)."""
+    return [write(book.report(sub), folder / f"{file_name(sub.student_id)}.html", student=sub.student_id)
+            for sub in book.current(unit)]

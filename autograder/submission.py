@@ -582,10 +582,11 @@ def grade_entry(entry: Path, unit: str, **kw) -> tuple[str, object]:
     """
     import traceback
 
-    from . import gradebook as gb
+    from . import gradebook as gb, report_html
 
     try:
-        return gb.GRADED, grade_intake(intake(Path(entry), unit), unit, **kw)
+        report = grade_intake(intake(Path(entry), unit), unit, **kw)
+        return gb.GRADED, report_html.draw_figures(report)  # drawn here, in parallel, not by the single writer
     except SubmissionError as exc:
         return gb.INVALID, str(exc)
     except Exception:

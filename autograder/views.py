@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import gradebook as gb
+from .report import feedback
 
 
 def _fmt(x: float) -> str:
@@ -49,8 +50,8 @@ def class_table(book: gb.Gradebook, unit: str, console, students: list[str] | No
 
 def student_view(gradebook: Path, student: str, unit: str | None, console, html: Path | None = None) -> int:
     """One student's current submission(s): every check with its score and message, then the grade;
-    with ``html``, also the HTML report (:mod:`autograder.report_html`) of each, as recorded (the
-    gradebook keeps no plots or printed output): ``html`` itself for one unit, else ``<stem>-<unit>.html``."""
+    with ``html``, also the HTML report (:mod:`autograder.report_html`) of each, as recorded (plots
+    and printed output included): ``html`` itself for one unit, else ``<stem>-<unit>.html``."""
     from rich.table import Table
     from rich.text import Text
 
@@ -81,7 +82,7 @@ def student_view(gradebook: Path, student: str, unit: str | None, console, html:
                     style = "dim" if r.skipped else ("green" if r.status == "passed" else "red")
                     if r.name in by_check:
                         mark += " *"
-                    table.add_row(r.number, f"{r.exercise}: {r.name}", f"[{style}]{mark}[/]", Text(r.output))
+                    table.add_row(r.number, f"{r.exercise}: {r.name}", f"[{style}]{mark}[/]", Text(feedback(r)))
                 console.print(table)
                 for line in sub.output.splitlines()[1:]:
                     console.print(line, markup=False, highlight=False)
@@ -98,11 +99,7 @@ def student_view(gradebook: Path, student: str, unit: str | None, console, html:
 
                 many = len(units) > 1
                 path = Path(html).with_name(f"{Path(html).stem}-{name}.html") if many else Path(html)
-                report = book.report(sub)
-                if sub.status != gb.GRADED:
-                    report.output = "\n".join([f"{name}: not gradable ({sub.status}): {sub.output}",
-                                                *book.grade_lines(sub)])
-                report_html.write(report, path, student=student)
+                report_html.write(book.report(sub), path, student=student)
                 console.print(f"wrote {path}", markup=False, highlight=False)
         if not shown:
             raise ValueError(f"{student} has no submission{' of ' + unit if unit else ''} in {gradebook}")

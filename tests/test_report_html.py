@@ -9,8 +9,14 @@ pytest's tmp dir (its path is printed). Skipped only where chromium is not insta
 """
 from __future__ import annotations
 
+import base64
 import json
+import os
+import re
 import shutil
+import sqlite3
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -165,26 +171,40 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
+def open_in_browser(browser, path: Path, shot: Path) -> tuple[list, str]:
+    """Load ``path``: no console errors, every image rendered, no script; a screenshot saved to
+    ``shot``. Returns the images ``[complete, naturalWidth, alt]`` and the printed output's text."""
+    browser.get(path.as_uri())
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
+    assert not errors, f"{path}: console errors {errors}"
+    images = browser.execute_script(
+        "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.alt]);")
+    broken = [alt for complete, width, alt in images if not complete or width <= 0]
+    assert not broken, f"{path}: images that did not render: {broken}"
+    assert browser.execute_script("return document.scripts.length;") == 0
+    printed = browser.execute_script(
+        "return Array.from(document.querySelectorAll('pre.printed')).map(p => p.textContent).join('');")
+    assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 0
+    print(f"screenshot: {shot}")
+    return images, printed
+
+
 def test_pages_render_in_chromium(pages, browser, tmp_path_factory):
     shots = tmp_path_factory.mktemp("screenshots")
     for (unit, kind), path in pages.items():
-        browser.get(path.as_uri())
-        errors = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
-        assert not errors, f"{path}: console errors {errors}"
-        images = browser.execute_script(
-            "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.alt]);")
-        broken = [alt for complete, width, alt in images if not complete or width <= 0]
-        assert not broken, f"{path}: images that did not render: {broken}"
+        images, printed = open_in_browser(browser, path, shots / f"{unit}-{kind}.png")
         if kind == "partial":
             assert images, f"{path}: no plot on the page of a failing submission"
-        assert browser.execute_script("return document.scripts.length;") == 0
         if kind == "hostile":
-            printed = browser.execute_script(
-                "return Array.from(document.querySelectorAll('pre.printed')).map(p => p.textContent).join('');")
             assert '<script>alert("owned")</script>' in printed, "the student's print is not shown as text"
-        shot = shots / f"{unit}-{kind}.png"
-        assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 0
-        print(f"screenshot: {shot}")
+
+
+def test_gradebook_pages_render_in_chromium(routes, browser, tmp_path_factory):
+    shots = tmp_path_factory.mktemp("screenshots-gradebook")
+    for route in ("export", "show"):
+        images, printed = open_in_browser(browser, routes[route], shots / f"{route}.png")
+        assert len(images) == len(page_images(routes["grade"])) > 0
+        assert "y_pred has 6 entries" in printed
 
 
 # ---------------------------------------------------------------- what the student printed
@@ -293,3 +313,105 @@ def test_export_writes_one_page_per_student(tmp_path):
     assert len(pages) == 1
     text = pages[0].read_text(encoding="utf-8")
     assert "josé" in text and "wrong &lt;b&gt;" in text and "<script" not in text
+
+
+# ---------------------------------------------------------------- pages written from the gradebook
+ROUTES_UNIT, STUDENT = "unit02_regression", "stu"
+
+
+def page_images(path: Path) -> list[bytes]:
+    """The decoded PNG images of a page, in order."""
+    found = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', path.read_text(encoding="utf-8"))
+    return [base64.b64decode(b64) for b64 in found]
+
+
+def page_printed(path: Path) -> list[str]:
+    return re.findall(r'<pre class="printed">(.*?)</pre>', path.read_text(encoding="utf-8"), re.S)
+
+
+@pytest.fixture(scope="module")
+def routes(tmp_path_factory) -> dict[str, Path]:
+    """One partial submission's page by every route: ``grade --html``; ``batch`` then ``export
+    --format html``; ``show --html`` (same student id and salt, so the same inputs and plots)."""
+    tmp = tmp_path_factory.mktemp("routes")
+    subs = tmp / "subs"
+    subs.mkdir()
+    shutil.move(make_submission(tmp, ROUTES_UNIT, dict([UNITS[ROUTES_UNIT][1]])), subs / STUDENT)
+    env = {**os.environ, "DEEPGRADE_SALT": "routes-salt", "PYTHONPATH": str(ROOT)}
+    cli = [sys.executable, "-m", "autograder.cli"]
+    book, out = tmp / "g.sqlite", tmp / "out"
+    for argv in (["grade", str(subs / STUDENT), "--unit", ROUTES_UNIT, "--submission-id", STUDENT, "--no-sandbox",
+                  "--html", str(tmp / "grade.html")],
+                 ["batch", str(subs), "--unit", ROUTES_UNIT, "--workers", "1", "--gradebook", str(book),
+                  "--no-progress", "--no-sandbox"],
+                 ["export", str(book), str(out), "--format", "html"],
+                 ["show", str(book), STUDENT, "--unit", ROUTES_UNIT, "--html", str(tmp / "show.html")]):
+        done = subprocess.run(cli + argv, env=env, capture_output=True, text=True, timeout=300, cwd=ROOT)
+        assert done.returncode in (0, 1), f"{argv[0]}: {done.stderr[-2000:]}"  # grade exits 1: points lost
+    return {"grade": tmp / "grade.html", "export": out / ROUTES_UNIT / "html" / f"{STUDENT}.html",
+            "show": tmp / "show.html", "book": book}
+
+
+def test_every_route_shows_the_same_plots_and_printed_output(routes):
+    drawn = page_images(routes["grade"])
+    assert drawn, "the partial submission's failing check has no plot"
+    for route in ("export", "show"):
+        assert page_images(routes[route]) == drawn, f"{route}: not the images grade --html shows"
+        assert page_printed(routes[route]) == page_printed(routes["grade"]) != []
+    with sqlite3.connect(routes["book"]) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("SELECT SUM(LENGTH(png)) FROM figures").fetchone()[0] == sum(map(len, drawn))
+
+
+def test_a_hidden_check_keeps_its_plots_and_printed_output_out_of_the_gradebook(tmp_path):
+    import dataclasses
+
+    from autograder import gradebook as gb, runner
+    from autograder.suite import load_suite
+
+    suite = load_suite(ROUTES_UNIT)
+    path = make_submission(tmp_path, ROUTES_UNIT, dict([UNITS[ROUTES_UNIT][1]]))
+    check = next(c for c in suite.checks if c.name == "mse_gradient_key")
+    session = runner.open_session(path, suite)
+    try:
+        visible = runner.run_check(check, "1", session, None, 7)
+        hidden = runner.run_check(dataclasses.replace(check, name="hidden_key", visibility="hidden"), "2", session,
+                                  None, 7)
+    finally:
+        session.close()
+    assert visible.figures and visible.printed and not hidden.figures and not hidden.printed
+    leaked = dataclasses.replace(visible, name="leaked", number="3", visibility="after_due_date",
+                                 figures=[dict(f) for f in visible.figures])  # as if the runner had kept them
+    with gb.Gradebook(tmp_path / "g.sqlite") as book:
+        book.record(STUDENT, ROUTES_UNIT, "h", "", None, gb.GRADED,
+                    _report(ROUTES_UNIT, [visible, hidden, leaked]))
+        (sub,) = book.current(ROUTES_UNIT)
+        stored = {r.name: r for r in book.results(sub.id)}
+        page = report_html.render(book.report(sub))
+    assert len(stored["mse_gradient_key"].figures) == len(visible.figures) and stored["mse_gradient_key"].printed
+    assert stored["hidden_key"].figures == stored["leaked"].figures == [] and stored["leaked"].printed == ""
+    assert page.count("data:image/png") == len(visible.figures)
+
+
+def test_an_older_gradebook_is_migrated_without_losing_rows(tmp_path):
+    from autograder import gradebook as gb
+
+    path = tmp_path / "old.sqlite"
+    old_schema = gb.SCHEMA.replace("    printed TEXT NOT NULL DEFAULT '',\n", "")
+    old_schema = old_schema[:old_schema.index("CREATE TABLE IF NOT EXISTS figures")] + \
+        old_schema[old_schema.index("CREATE INDEX"):]
+    assert "printed" not in old_schema and "figures" not in old_schema
+    with sqlite3.connect(path) as db:
+        db.executescript(old_schema)
+        db.execute("INSERT INTO students (id) VALUES ('ann')")
+        db.execute("INSERT INTO submissions (student_id, unit, content_hash, submitted_at, graded_at, seq, status, "
+                   "score, max_score, isolation, execution_time) VALUES ('ann', 'u', 'h', '', '', 1, 'graded', 1, 2, "
+                   "'subprocess', 0.5)")
+        db.execute("INSERT INTO results VALUES (1, 0, 'c', '1', 'm.f', 1, 2, 'failed', 0, 'wrong', 'visible', '[]', 0.1)")
+    with gb.Gradebook(path) as book:
+        (sub,) = book.current("u")
+        (result,) = book.results(sub.id)
+        assert (result.name, result.output, result.printed, result.figures) == ("c", "wrong", "", [])
+        assert book.db.execute("PRAGMA user_version").fetchone()[0] == gb.SCHEMA_VERSION
+    with gb.Gradebook(path) as book:  # opening again changes nothing
+        assert len(book.results(book.current("u")[0].id)) == 1
