@@ -142,14 +142,18 @@ def _curve(fig, arrays, title):
 
 
 def _training(fig, arrays, title):
-    """Loss (and accuracy) curves of a training outcome against the bar."""
+    """Curves over training (loss, accuracy, each attempt's) against the bar (checks.training.curves_figure)."""
     ax = fig.add_subplot()
-    for key in ("loss", "accuracy"):
-        if key in arrays:
-            ax.plot(np.arange(len(arrays[key])), arrays[key], label=key)
-    if "bar" in arrays:
+    for key, values in arrays.items():
+        if isinstance(values, np.ndarray) and values.ndim == 1:
+            ax.plot(np.arange(1, len(values) + 1), values, label=key.replace("_", " "),
+                    marker="." if len(values) < 40 else None)
+    if arrays.get("bar") is not None:
         ax.axhline(float(arrays["bar"]), color="red", ls="--", label="the bar")
-    ax.set_xlabel("step")
+    if arrays.get("log") == "log":
+        ax.set_yscale("log")
+    ax.set_xlabel(arrays.get("xlabel") or "step")
+    ax.set_ylabel(arrays.get("ylabel") or "")
     ax.legend(fontsize=8)
     ax.set_title(title[:90], fontsize=9)
 

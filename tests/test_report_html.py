@@ -415,3 +415,35 @@ def test_an_older_gradebook_is_migrated_without_losing_rows(tmp_path):
         assert book.db.execute("PRAGMA user_version").fetchone()[0] == gb.SCHEMA_VERSION
     with gb.Gradebook(path) as book:  # opening again changes nothing
         assert len(book.results(book.current("u")[0].id)) == 1
+
+
+# ---------------------------------------------------------------- training curves against the bar
+@pytest.mark.parametrize("unit, check, bar, points", [
+    ("unit03_training", "two_moons_training_outcome", 0.95, 30),  # held-out accuracy after each epoch
+    ("unit04_backprop", "train_solves_xor", 0.05, 300),  # the losses train recorded, each epoch
+    ("unit05_cnn", "subpixel_beats_nearest", 0.5, 10),  # PSNR gain over nearest, every 15 steps (torch)
+])
+def test_training_outcomes_draw_their_metric_against_the_bar(tmp_path, unit, check, bar, points):
+    report = grade(make_submission(tmp_path, unit), unit, only=[check])
+    (result,) = report.results
+    assert result.status == "passed", result.output
+    (figure,) = [f for f in result.figures if f["kind"] == "training"]
+    curves = {k: v for k, v in figure["arrays"].items() if isinstance(v, list)}
+    assert figure["arrays"]["bar"] == bar and not figure["reveals"] and curves
+    assert all(len(c) == points for c in curves.values())
+    last = list(curves.values())[-1][-1]
+    assert (last < bar) if unit == "unit04_backprop" else (last >= bar), (last, bar)  # the passing side of the bar
+    assert report_html.images(result.figures)[0]["png"]
+
+
+def test_a_failed_training_outcome_shows_every_attempt(tmp_path):
+    unit = "unit03_training"
+    report = grade(make_submission(tmp_path, unit, {"optimizers.adam": """
+        def adam(w, dw, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+            return w + lr * np.sign(dw), state  # uphill
+    """}), unit, only=["two_moons_training_outcome"])
+    (result,) = report.results
+    assert result.status == "failed"
+    (figure,) = result.figures
+    assert sorted(k for k, v in figure["arrays"].items() if isinstance(v, list)) == \
+        ["training_1", "training_2", "training_3"]

@@ -22,9 +22,18 @@ def decreasing(losses, name: str, length: int, *, rtol: float = 1e-12) -> np.nda
         t = int(np.argmax(rises))
         failure = CheckFailure(f"{name} increased at step {t}: from {losses[t]:.10g} to {losses[t + 1]:.10g}; "
                                "with this step size every step must decrease the loss")
-        failure.figures.append(make_figure("training", f"{name}: every step must decrease it", False, loss=losses))
+        failure.figures.append(curves_figure(f"{name}: every step must decrease it", loss=losses))
         raise failure
     return losses
+
+
+def curves_figure(title: str, *, bar: float | None = None, ylabel: str = "", xlabel: str = "step", log: bool = False,
+                  **curves) -> dict:
+    """Curves over training (``loss=[...]``, ``attempt_1=[...]``: one value per step or epoch, each a
+    line labelled by its name) against the ``bar`` a check holds them to, for the HTML report. The
+    numbers come from the student's training and the bar is stated in the check, so it reveals nothing."""
+    return make_figure("training", title, False, bar=bar, ylabel=ylabel, xlabel=xlabel, log="log" if log else "",
+                       **curves)
 
 
 def stationary(gradients: dict[str, np.ndarray], name: str, tol: float) -> None:

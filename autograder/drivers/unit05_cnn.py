@@ -25,16 +25,26 @@ def student_meta_summary(target, args, input_shape, names):
     return meta_summary(student(target), args, input_shape, names)  # noqa: F821
 
 
-def fit_superres(low, high, low_test, scale, features, steps, lr, seed):
+def fit_superres(low, high, low_test, scale, features, steps, lr, seed, every=None):
     """Train the submission's ``subpixel.SubPixelNet(scale, C, features)`` with Adam on the MSE
     between its output for ``low`` (N, C, H, W) and ``high`` (N, C, H * scale, W * scale), pixels
     centred by subtracting 0.5, the learning rate cut tenfold for the last fifth of the steps.
-    Returns its float64 predictions for ``low_test``."""
+    Returns its float64 predictions for ``low_test``; with ``every``, a list of them, taken after
+    every ``every`` steps and after the last (in eval mode, which changes nothing of the training)."""
     torch.manual_seed(int(seed))
     model = student("subpixel.SubPixelNet")(scale, low.shape[1], features)  # noqa: F821
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     x, y = (torch.as_tensor(a - 0.5, dtype=torch.float32) for a in (low, high))
+
+    def predict():
+        model.eval()
+        with torch.no_grad():
+            out = model(torch.as_tensor(low_test - 0.5, dtype=torch.float32)).double().numpy() + 0.5
+        model.train()
+        return out
+
     model.train()
+    taken = []
     for step in range(steps):
         if step == int(0.8 * steps):
             for group in optimizer.param_groups:
@@ -43,9 +53,9 @@ def fit_superres(low, high, low_test, scale, features, steps, lr, seed):
         loss = torch.mean((model(x) - y) ** 2)
         loss.backward()
         optimizer.step()
-    model.eval()
-    with torch.no_grad():
-        return model(torch.as_tensor(low_test - 0.5, dtype=torch.float32)).double().numpy() + 0.5
+        if every and (step + 1) % every == 0 and step + 1 < steps:
+            taken.append(predict())
+    return taken + [predict()] if every else predict()
 
 
 def student_meta_count(target, args):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks import compare, generated, outcomes
+from autograder.checks import compare, generated, outcomes, training
 from autograder.units.unit03_training import (TRAINING_LOOP, bn_call, bn_inputs, dropout_parts, gradient_sequence,
                                               labels, mlp_params, param_list, some_params, student_trajectory, suite)
 
@@ -335,6 +335,7 @@ def early_stopping_sequences(ctx):
 MOONS_LAYERS = [2, 32, 32, 2]
 MOONS_ACCURACY = 0.95
 MOONS_ATTEMPTS = 3
+MOONS_EPOCHS = 30
 
 
 @suite.check("training.two_moons", points=4, timeout=60, name="two_moons_training_outcome", uses=TRAINING_LOOP,
@@ -350,17 +351,25 @@ def two_moons_training(ctx):
     From 0 failures in 1,000 one training misses with probability below 3e-3 (95 % upper bound,
     whatever the tail's shape), so three independent misses have probability below 2.7e-8.
     """
-    accuracies = []
-    for _ in range(MOONS_ATTEMPTS):
-        X, y = outcomes.two_moons(400, ctx.rng)
-        X_test, y_test = outcomes.two_moons(1000, ctx.rng)
-        params = ctx.student.driver("unit03_training", "train_mlp")(X, y, MOONS_LAYERS, 30, 32, 1e-2,
-                                                                     int(ctx.rng.integers(2**31)))
-        scores = mlp_scores(params, X_test, MOONS_LAYERS, "the trained parameters")
-        accuracies.append(float(np.mean(np.argmax(scores, axis=1) == y_test)))
-        if accuracies[-1] >= MOONS_ACCURACY:
-            ctx.note(f"held-out accuracy {accuracies[-1]:.3f}")
-            return
+    accuracies, curves = [], {}
+    try:
+        for attempt in range(1, MOONS_ATTEMPTS + 1):
+            X, y = outcomes.two_moons(400, ctx.rng)
+            X_test, y_test = outcomes.two_moons(1000, ctx.rng)
+            history = compare.sequence(ctx.student.driver("unit03_training", "train_mlp")(
+                X, y, MOONS_LAYERS, MOONS_EPOCHS, 32, 1e-2, int(ctx.rng.integers(2**31)), True),
+                "the parameters after each epoch", MOONS_EPOCHS)
+            curves[f"training_{attempt}"] = [
+                float(np.mean(np.argmax(mlp_scores(params, X_test, MOONS_LAYERS, f"the parameters after epoch {e}"),
+                                        axis=1) == y_test)) for e, params in enumerate(history, 1)]
+            accuracies.append(curves[f"training_{attempt}"][-1])
+            if accuracies[-1] >= MOONS_ACCURACY:
+                ctx.note(f"held-out accuracy {accuracies[-1]:.3f}")
+                return
+    finally:  # the curves whatever the outcome
+        if curves:
+            ctx.figures.append(training.curves_figure("held-out accuracy after each epoch", bar=MOONS_ACCURACY,
+                                                      ylabel="accuracy", xlabel="epoch", **curves))
     ctx.fail(f"an MLP trained with your layers, init_mlp, minibatches and adam: held-out accuracy "
              f"{', '.join(f'{a:.3f}' for a in accuracies)} in {MOONS_ATTEMPTS} trainings on fresh data; at least "
              f"{MOONS_ACCURACY:.2f} is required in one of them")

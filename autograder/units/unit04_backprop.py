@@ -16,7 +16,7 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from .. import drivers
-from ..checks import compare, generated, gradients, properties
+from ..checks import compare, generated, gradients, properties, training
 from ..checks.expressions import ArrayKey, apply, render, tree_key, trees
 from ..context import CheckFailure
 from ..sandbox.worker_process import StudentError
@@ -388,15 +388,24 @@ def train_solves_xor(ctx):
     grading fail with probability below 2.3e-8.
     """
     setup = f"(tanh hidden layer of {XOR['hidden']}, lr={XOR['lr']}, {XOR['epochs']} epochs)"
-    finals = []
-    for _ in range(XOR["starts"]):
-        params = init_params(ctx, 2, XOR["hidden"])
-        got, losses = student_train(ctx, XOR_X, XOR_Y, params, XOR["lr"], XOR["epochs"])
-        if not losses[-1] < losses[0]:
-            ctx.fail(f"train on XOR {setup}: the recorded losses did not decrease ({losses[0]:.4g} -> {losses[-1]:.4g})")
-        finals.append(loss_key(XOR_X, XOR_Y, got)[0])
-        if finals[-1] < XOR["loss"]:
-            return
+    finals, curves = [], {}
+    try:
+        for start in range(1, XOR["starts"] + 1):
+            params = init_params(ctx, 2, XOR["hidden"])
+            got, curves[f"start_{start}"] = student_train(ctx, XOR_X, XOR_Y, params, XOR["lr"], XOR["epochs"])
+            losses = curves[f"start_{start}"]
+            if not losses[-1] < losses[0]:
+                ctx.fail(f"train on XOR {setup}: the recorded losses did not decrease "
+                         f"({losses[0]:.4g} -> {losses[-1]:.4g})")
+            finals.append(loss_key(XOR_X, XOR_Y, got)[0])
+            if finals[-1] < XOR["loss"]:
+                return
+    finally:  # the curves whatever the outcome
+        if curves:
+            positive = all(np.all(np.isfinite(c) & (c > 0)) for c in curves.values())
+            ctx.figures.append(training.curves_figure(
+                "the losses your train recorded on XOR (the bar is for the final loss)", bar=XOR["loss"],
+                ylabel="mean BCE", xlabel="epoch", log=positive, **curves))
     ctx.fail(f"train on XOR {setup} ended with losses {', '.join(f'{v:.4g}' for v in finals)} from "
              f"{XOR['starts']} random starts; at least one must be below {XOR['loss']}")
 

@@ -72,7 +72,7 @@ def subpixel_counts_and_shapes(ctx):
                                                + conv_count(16, 4, 3), (2, 1, 6, 8))])
 
 
-ATTEMPTS, MARGIN_DB = 3, 0.5
+ATTEMPTS, MARGIN_DB, STEPS, SNAPSHOT = 3, 0.5, 150, 15
 
 
 @suite.check("subpixel.SubPixelNet", points=4, timeout=60, false_failure=1e-6)
@@ -85,15 +85,27 @@ def subpixel_beats_nearest(ctx):
     allowing ten times that for the skewed lower tail, three independent trainings all fail with
     probability below 1e-9 (1e-6 declared). A wrong network fails every training; the usual
     grading runs one."""
+    gains = {}  # training -> PSNR gain over nearest on the held-out images, every SNAPSHOT steps
+
     def train_and_check():
         high = sr.blob_images(ctx.rng, 32, 24)
         low = sr.downsample(high, 2)
-        prediction = ctx.student.driver("unit05_cnn", "fit_superres")(
-            low[:16], high[:16], low[16:], 2, 16, 150, 1e-2, int(ctx.rng.integers(2**31)))
-        sr.beats_baseline(prediction, high[16:], sr.upsample_nearest(low[16:], 2), MARGIN_DB,
-                          "SubPixelNet's upscaled held-out images")
+        nearest = sr.upsample_nearest(low[16:], 2)
+        predictions = compare.sequence(ctx.student.driver("unit05_cnn", "fit_superres")(
+            low[:16], high[:16], low[16:], 2, 16, STEPS, 1e-2, int(ctx.rng.integers(2**31)), SNAPSHOT),
+            "the predictions during training", STEPS // SNAPSHOT)
+        name = "SubPixelNet's upscaled held-out images"
+        gains[f"training_{len(gains) + 1}"] = [sr.psnr(compare.array(p, name, high[16:].shape), high[16:])
+                                               - sr.psnr(nearest, high[16:]) for p in predictions]
+        sr.beats_baseline(predictions[-1], high[16:], nearest, MARGIN_DB, name)
 
-    training.in_one_of(ATTEMPTS, train_and_check)
+    try:
+        training.in_one_of(ATTEMPTS, train_and_check)
+    finally:  # the curves whatever the outcome
+        if gains:
+            ctx.figures.append(training.curves_figure("PSNR gain over nearest-neighbour upsampling (held-out images)",
+                                                      bar=MARGIN_DB, ylabel="dB", xlabel=f"x {SNAPSHOT} steps",
+                                                      **gains))
 
 
 @suite.check("subpixel.SubPixelNet", points=2, needs_reference=True)
