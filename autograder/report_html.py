@@ -185,9 +185,10 @@ def _samples(fig, arrays, title):
     n = min(len(images), 16)
     cols = min(n, 8)
     rows = (n + cols - 1) // cols
+    low, high = float(np.min(images[:n])), float(np.max(images[:n]))  # one gray scale for the whole grid
     for i in range(n):
         ax = fig.add_subplot(rows, cols, i + 1)
-        ax.imshow(images[i], cmap="gray")
+        ax.imshow(images[i], cmap="gray", vmin=low, vmax=high)
         ax.axis("off")
     fig.suptitle(title[:90], fontsize=9)
 

@@ -20,6 +20,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder import report_html
@@ -447,3 +448,18 @@ def test_a_failed_training_outcome_shows_every_attempt(tmp_path):
     (figure,) = result.figures
     assert sorted(k for k, v in figure["arrays"].items() if isinstance(v, list)) == \
         ["training_1", "training_2", "training_3"]
+
+
+def test_vae_training_shows_samples_and_reconstructions_as_image_grids(tmp_path):
+    unit = "unit08_autoencoders"
+    path = make_submission(tmp_path, unit, {"vae.elbo_loss": """
+        def elbo_loss(x, x_hat, mu, logvar):
+            return kl_divergence(mu, logvar).mean() + 0.0 * x_hat.sum()  # no reconstruction term
+    """})
+    for kind, submission in (("reference", make_submission(tmp_path / "ref", unit)), ("broken", path)):
+        (result,) = grade(submission, unit, only=["vae_training_beats_baseline"]).results
+        assert result.status == ("passed" if kind == "reference" else "failed"), result.output
+        grids = [f for f in result.figures if f["kind"] == "samples"]
+        assert [np.shape(f["arrays"]["images"]) for f in grids] == [(16, 2, 4), (16, 2, 4)]
+        assert not any(f["reveals"] for f in grids)
+        assert all(image["png"] for image in report_html.images(grids))

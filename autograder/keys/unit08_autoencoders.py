@@ -276,10 +276,22 @@ def vae_training_beats_baseline(ctx):
     x_hat = vae_decode(layers, reparameterized(mu, logvar, ctx.rng.standard_normal(mu.shape)))
     neg_elbo = float(np.mean(HALF_SQUARED(x, x_hat).sum(axis=1) + kl_rows(mu, logvar)))
     baseline = float(np.mean(0.5 * np.sum((x - train.mean(axis=0)) ** 2, axis=1)))
+    vae_pictures(ctx, layers, x, mu)
     if not neg_elbo <= ELBO_RATIO * baseline:
         ctx.fail(f"After training with your elbo_loss, the held-out negative ELBO is {neg_elbo:.3f} per "
                  f"example; it must be at most {ELBO_RATIO:g} x {baseline:.3f} (a model that ignores the latent).")
     ctx.note(f"Held-out negative ELBO {neg_elbo:.3f} per example (latent-free baseline {baseline:.3f}).")
+
+
+def vae_pictures(ctx, layers, x, mu, n=8):
+    """Image grids of the trained VAE (each 8-D point as 2 x 4 pixels, as unit 7 shows its GAN's
+    samples): decodes of 2n prior draws, and n held-out inputs above their reconstructions
+    decode(mu). Computed by the grader from the trained weights; no expected value in them."""
+    z = ctx.rng.standard_normal((2 * n, mu.shape[1]))
+    ctx.figure("samples", title=f"{2 * n} samples: the decoder on prior draws z ~ N(0, I)", reveals=False,
+               images=vae_decode(layers, z).reshape(2 * n, 2, -1))
+    ctx.figure("samples", title=f"top: {n} held-out inputs; bottom: their reconstructions decode(mu)", reveals=False,
+               images=np.concatenate([x[:n], vae_decode(layers, mu[:n])]).reshape(2 * n, 2, -1))
 
 
 @suite.check("vae.sample", points=2)
