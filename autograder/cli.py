@@ -210,10 +210,9 @@ def cmd_grade(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from . import selfcheck
+    from . import selfcheck, units
 
-    suite = load_suite(args.unit)
-    if "torch" in suite.preload.split(","):
+    if "torch" in units.preload(args.unit).split(","):
         import importlib.util
 
         if importlib.util.find_spec("torch") is None:

@@ -119,7 +119,7 @@ include = ["autograder*", "assignments*"]
 
 [tool.pytest.ini_options]
 testpaths = ["assignments"]
-addopts = "-p no:cacheprovider -rs"
+addopts = "--disable-plugin-autoload -p no:cacheprovider -rs"
 """
 
 
@@ -225,10 +225,11 @@ def write_instructor_manifests(out: Path, root: Path = ROOT):
 
 
 def torch_units() -> list[str]:
-    """The units whose exercises run on torch (their suite preloads it in the worker)."""
-    from .suite import load_suite, unit_names
+    """The units whose exercises run on torch (their workers preload it)."""
+    from . import units
+    from .suite import unit_names
 
-    return [u for u in unit_names() if "torch" in load_suite(u).preload.split(",")]
+    return [u for u in unit_names() if u in units.TORCH]
 
 
 def is_torch(requirement: str) -> bool:

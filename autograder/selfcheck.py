@@ -5,7 +5,8 @@ called by ``assignments/<unit>/test_selfcheck.py``, one test per check) run the 
 check that ships and is not hidden, on fresh public inputs, and one "public test vectors" check
 per function with vectors (:mod:`autograder.vectors`). Checks it does not run are reported as
 skipped with the reason (instructor-only: compares with a key; needs the reference; hidden),
-instead of silently left out.
+instead of silently left out. Both start the worker first (:func:`head_start`), so it starts while
+the grader imports the suite.
 """
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-from . import seeds, vectors
+from . import seeds, units, vectors
 from .report import Report, feedback
 from .runner import open_session, run_check
 from .sandbox.launchers import self_check_launcher
+from .sandbox.pool import Pool
 from .sandbox.session import Session
 from .suite import Check, load_suite
 
@@ -27,20 +29,31 @@ def checks(unit: str) -> list[Check]:
     return [*load_suite(unit).checks, *vectors.checks(unit)]
 
 
+def head_start(unit: str, launcher=None) -> Pool:
+    """One worker for ``unit``, starting in the background now (sandbox, python, numpy or torch)
+    while the grader imports the suite: on two cores both go at once. A worker needed later
+    (after a crash) starts cold."""
+    return Pool(launcher or self_check_launcher(), size=1, preloads=(units.preload(unit),), refill=False)
+
+
 def run(path: Path, unit: str, launcher=None) -> Report:
     """The self-check of the modules in folder ``path`` as a :class:`Report`."""
-    suite = load_suite(unit)
-    listed = checks(unit)
-    session = open_session(Path(path), suite, launcher=launcher or self_check_launcher())
-    submission_id = seeds.fresh_submission_id()
-    report = Report(unit, submission_id, session.isolation)
-    start = time.monotonic()
+    pool = head_start(unit, launcher)
     try:
-        for number, check in enumerate(listed, 1):
-            seed = seeds.derive_seed(seeds.PUBLIC_SALT, unit, check.name, submission_id)
-            report.results.append(run_check(check, str(number), session, None, seed, public_only=True))
+        suite = load_suite(unit)
+        listed = checks(unit)
+        session = open_session(Path(path), suite, pool=pool)
+        submission_id = seeds.fresh_submission_id()
+        report = Report(unit, submission_id, session.isolation)
+        start = time.monotonic()
+        try:
+            for number, check in enumerate(listed, 1):
+                seed = seeds.derive_seed(seeds.PUBLIC_SALT, unit, check.name, submission_id)
+                report.results.append(run_check(check, str(number), session, None, seed, public_only=True))
+        finally:
+            session.close()
     finally:
-        session.close()
+        pool.close()
     report.execution_time = time.monotonic() - start
     return report
 
@@ -62,6 +75,8 @@ def make_tests(unit: str, folder: str | Path | None = None):
     import pytest
 
     folder = Path(folder or sys._getframe(1).f_globals["__file__"]).parent
+    pool = head_start(unit)
+    atexit.register(pool.close)
     suite = load_suite(unit)
     listed = checks(unit)
     submission_id = seeds.fresh_submission_id()
@@ -69,8 +84,8 @@ def make_tests(unit: str, folder: str | Path | None = None):
 
     def session() -> Session:
         if not sessions:
-            sessions.append(open_session(folder, suite, launcher=self_check_launcher()))
-            atexit.register(sessions[0].close)
+            sessions.append(open_session(folder, suite, pool=pool))
+            atexit.register(sessions[0].close)  # before pool.close (atexit runs last registered first)
         return sessions[0]
 
     @pytest.mark.parametrize("check", listed, ids=[f"{c.exercise}: {c.name}" if vectors.TAG in c.tags else c.name

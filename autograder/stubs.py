@@ -18,13 +18,18 @@ from autograder.selfcheck import make_tests
 
 test_check = make_tests("{unit}")
 '''
+# ``pytest assignments/<unit>`` reads this first: no plugin that happens to be installed is loaded
+# (hypothesis's, xdist, anyio: about a second of start-up on every run the self-check never uses).
+PYTEST_INI = """[pytest]
+addopts = --disable-plugin-autoload -p no:cacheprovider -rs
+"""
 PACKAGE_INIT = '"""Your work: one package per unit. Fill in the functions marked ``raise NotImplementedError``."""\n'
 
 
 def generate(unit_dir: Path) -> dict[str, str | bytes]:
     """The student version of one reference unit: {relative path: content}."""
     unit = unit_dir.name
-    files: dict[str, str | bytes] = {"test_selfcheck.py": SELF_CHECK.format(unit=unit)}
+    files: dict[str, str | bytes] = {"test_selfcheck.py": SELF_CHECK.format(unit=unit), "pytest.ini": PYTEST_INI}
     for path in sorted(unit_dir.rglob("*")):
         rel = path.relative_to(unit_dir).as_posix()
         if path.is_dir() or "__pycache__" in rel or rel.startswith("."):

@@ -77,12 +77,17 @@ class Suite:
     unit: str
     modules: list[str]
     title: str = ""
-    preload: str = "numpy"
+    preload: str = ""  # what workers import first; "" takes it from autograder.units.preload
     drivers: dict[str, str] = field(default_factory=dict)  # name -> source run inside the worker
     checks: list[Check] = field(default_factory=list)
     builds_on: dict[str, tuple[str, ...]] = field(default_factory=dict)  # exercise -> exercises its docstring builds on
     forbidden: list[Forbidden] = field(default_factory=list)
     parts: tuple[str, ...] = ()  # modules of autograder/units that register more checks (imported by load_suite)
+
+    def __post_init__(self):
+        from . import units
+
+        self.preload = self.preload or units.preload(self.unit)
 
     def check(self, exercise: str, *, points: float, visibility: str = "visible", timeout: float = 20.0,
               needs_reference: bool = False, tags: tuple[str, ...] = (), name: str | None = None,

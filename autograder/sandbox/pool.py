@@ -23,8 +23,9 @@ class Pool:
     """
 
     def __init__(self, launcher: Launcher | None = None, limits: Limits | None = None, size: int = 1,
-                 preloads: tuple[str, ...] = ("numpy",)):
+                 preloads: tuple[str, ...] = ("numpy",), refill: bool = True):
         self.launcher, self.limits, self.size = launcher or Launcher(), limits or Limits(), size
+        self.refill = refill  # False: the first workers only (one self-check), later takes start cold
         self.ready: dict[str, queue.Queue] = {}
         self.orders: queue.Queue = queue.Queue()
         self.closed = False
@@ -49,7 +50,8 @@ class Pool:
                 self._queue(preload).put(worker)
 
     def take(self, preload: str) -> Worker:
-        """A ready worker for ``preload`` (cold-started if none is waiting); a replacement follows."""
+        """A ready worker for ``preload`` (cold-started if none is waiting); a replacement follows
+        unless the pool was made with ``refill=False``."""
         q = self._queue(preload)
         try:
             while True:
@@ -60,7 +62,8 @@ class Pool:
         except queue.Empty:
             return Worker(self.launcher, preload, self.limits)
         finally:
-            self.orders.put(preload)
+            if self.refill:
+                self.orders.put(preload)
 
     def wait_ready(self, preload: str, count: int | None = None, timeout: float = 60.0):
         """Block until ``count`` workers for ``preload`` are waiting (for benchmarks and tests)."""

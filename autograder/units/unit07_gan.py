@@ -20,7 +20,7 @@ from ..context import CheckFailure
 from ..suite import Suite
 
 suite = Suite("unit07_gan", modules=["losses", "theory", "models", "training", "stability", "conditional"],
-              title="Generative adversarial networks", preload="numpy,torch",
+              title="Generative adversarial networks",
               drivers=drivers.load("torch_tools", "torch_probe", "unit07_gan"), parts=("gan_conditional",))
 suite.builds_on = {
     "training.discriminator_step": ("losses.discriminator_loss",),

@@ -20,7 +20,7 @@ from ..checks.symbolic import Key, symbols
 from ..suite import Suite
 
 suite = Suite("unit08_autoencoders", modules=["autoencoder", "pca", "vae", "anomaly"],
-              title="Autoencoders, PCA, VAEs and anomaly detection", preload="numpy,torch",
+              title="Autoencoders, PCA, VAEs and anomaly detection",
               drivers=drivers.load("torch_tools", "torch_probe", "unit08_autoencoders"))
 suite.builds_on = {
     "autoencoder.train_autoencoder": ("autoencoder.reconstruction_loss",),

@@ -33,7 +33,8 @@ def bench_unit(unit: str, runs: int) -> dict:
     kind = "torch" if "torch" in load_suite(unit).preload else "numpy"
     with tempfile.TemporaryDirectory(prefix="deepgrade-selfcheck-") as tmp:
         work = make_submission(Path(tmp), unit)
-        shutil.copy(Path(__file__).resolve().parents[2] / "assignments" / unit / "test_selfcheck.py", work)
+        for name in ("test_selfcheck.py", "pytest.ini"):  # what the student's folder holds beside the modules
+            shutil.copy(Path(__file__).resolve().parents[2] / "assignments" / unit / name, work)
         check = [sys.executable, "-m", "autograder.cli", "check", unit, "--path", str(work)]
         pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(work)]
         imports = [sys.executable, "-c", f"from autograder.suite import load_suite; load_suite({unit!r})"]

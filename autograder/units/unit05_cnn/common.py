@@ -10,7 +10,7 @@ from ...suite import Suite
 
 suite = Suite("unit05_cnn", modules=["layers", "cnn", "architectures", "detection", "style", "superres", "subpixel"],
               title="Convolutional networks: layers, architectures, detection, style transfer, super-resolution",
-              preload="numpy,torch", drivers=drivers.load("layer_pairs", "torch_tools", "unit05_cnn"))
+              drivers=drivers.load("layer_pairs", "torch_tools", "unit05_cnn"))
 suite.builds_on = {  # a backward is graded through its own forward (its cache, or finite differences of it)
     "layers.conv_backward": ("layers.conv_forward",),
     "layers.max_pool_backward": ("layers.max_pool_forward",),
