@@ -192,3 +192,19 @@ def test_property_draws_do_not_depend_on_what_else_the_process_imported(tmp_path
     monkeypatch.syspath_prepend(str(tmp_path))
     importlib.import_module("deepgrade_literals_probe")
     assert draws() == before
+
+
+def test_bleu1_clips_repeated_words_and_penalizes_brevity():
+    """Papineni et al. 2002's examples: "the" seven times against "the cat is on the mat" scores 2/7; a
+    short candidate pays exp(1 - r/c); the corpus pools counts before dividing (not a mean of sentences)."""
+    from autograder.checks.bleu import bleu1, exact_match
+
+    reference = "the cat is on the mat".split()
+    assert bleu1([["the"] * 7], [reference]) == pytest.approx(2 / 7)
+    assert bleu1([["the", "cat"]], [reference]) == pytest.approx(np.exp(1 - 6 / 2))
+    corpus = bleu1([["the"] * 7, reference], [reference, reference])
+    assert corpus == pytest.approx((2 + 6) / (7 + 6))
+    assert bleu1([[]], [reference]) == 0.0
+    assert exact_match([[1, 2], [3]], [[1, 2], [3, 4]]) == 0.5
+    with pytest.raises(ValueError):
+        bleu1([reference], [])

@@ -21,8 +21,9 @@ from ..sandbox.worker_process import StudentError
 from ..sandbox.wire import Handle
 from ..suite import Suite
 
-suite = Suite("unit10_transfer", modules=["backbone", "finetune", "recipes", "recommend", "genomics"],
-              drivers=drivers.load("torch_tools", "unit10_transfer"), parts=("recommend_checks", "genomics_checks"),
+suite = Suite("unit10_transfer", modules=["backbone", "finetune", "recipes", "recommend", "genomics", "captioning"],
+              drivers=drivers.load("torch_tools", "unit10_transfer"),
+              parts=("recommend_checks", "genomics_checks", "captioning_checks"),
               title="Transfer learning: pretrained backbone, new head, freezing, fine-tuning")
 suite.builds_on = {
     "finetune.train_step": ("finetune.set_train_mode",),

@@ -453,3 +453,138 @@ NARROWING.update({
                 return self.out(torch.relu(self.conv(x)).amax(dim=2)).squeeze(-1)
     """),
 })
+
+
+# ---------------------------------------------------------------- issue 16: video captioning (captioning.py)
+# One mutant per function and the two alternatives that change how the work is done (each grading of the
+# captioning checks trains a decoder for a few seconds).
+MUTANTS.update({
+    "frame_features flattens the grid before the colour channels": ("captioning.frame_features", """
+        def frame_features(backbone, videos):
+            n, t, c, h, w = videos.shape
+            with torch.no_grad():
+                maps = backbone.features[:-2](videos.reshape(n * t * c, 1, h, w))
+                grid = F.adaptive_avg_pool2d(maps, GRID).reshape(n, t, c, -1, GRID * GRID)
+                return grid.transpose(2, 4).reshape(n, t, -1)
+    """),
+    "temporal_pool takes the first frame minus the last": ("captioning.temporal_pool", """
+        def temporal_pool(features):
+            return torch.cat([features.mean(dim=1), features[:, 0] - features[:, -1]], dim=1)
+    """),
+    "CaptionDecoder.forward feeds back its own predictions (no teacher forcing)": ("captioning.CaptionDecoder", """
+        class CaptionDecoder(nn.Module):
+            def __init__(self, input_size, vocab_size, hidden_size=32, embed_size=16):
+                super().__init__()
+                self.init = nn.Linear(input_size, hidden_size)
+                self.embed = nn.Embedding(vocab_size, embed_size)
+                self.gru = nn.GRU(embed_size, hidden_size, batch_first=True)
+                self.out = nn.Linear(hidden_size, vocab_size)
+
+            def start(self, pooled):
+                return torch.tanh(self.init(pooled))
+
+            def step(self, tokens, state):
+                output, h = self.gru(self.embed(tokens)[:, None], state[None])
+                return self.out(output[:, 0]), h[0]
+
+            def forward(self, pooled, inputs):
+                state, token, logits = self.start(pooled), inputs[:, 0], []
+                for _ in range(inputs.shape[1]):
+                    out, state = self.step(token, state)
+                    logits.append(out)
+                    token = out.argmax(dim=1)
+                return torch.stack(logits, dim=1)
+    """),
+    "caption_loss averages over <pad> targets too": ("captioning.caption_loss", """
+        def caption_loss(logits, targets):
+            if not bool((targets != PAD).any()):
+                raise ValueError("every target is <pad>")
+            return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+    """),
+    "greedy_decode keeps stepping to max_len after every caption ended": ("captioning.greedy_decode", """
+        def greedy_decode(decoder, pooled, max_len):
+            rows = []
+            with torch.no_grad():
+                state = decoder.start(pooled)
+                tokens = torch.full((len(pooled),), BOS, dtype=torch.int64)
+                for _ in range(max_len):
+                    logits, state = decoder.step(tokens, state)
+                    tokens = logits.argmax(dim=1)
+                    rows.append(tokens.tolist())
+            out = []
+            for caption in zip(*rows):
+                caption = list(caption)
+                out.append(caption[:caption.index(EOS)] if EOS in caption else caption)
+            return out
+    """),
+})
+ALTERNATIVES.update({
+    "CaptionDecoder with an nn.GRUCell and a loop over time": ("captioning.CaptionDecoder", """
+        class CaptionDecoder(nn.Module):
+            def __init__(self, input_size, vocab_size, hidden_size=32, embed_size=16):
+                super().__init__()
+                self.init = nn.Linear(input_size, hidden_size)
+                self.embed = nn.Embedding(vocab_size, embed_size)
+                self.cell = nn.GRUCell(embed_size, hidden_size)
+                self.out = nn.Linear(hidden_size, vocab_size)
+
+            def start(self, pooled):
+                return self.init(pooled).tanh()
+
+            def step(self, tokens, state):
+                state = self.cell(self.embed(tokens), state)
+                return self.out(state), state
+
+            def forward(self, pooled, inputs):
+                state, logits = self.start(pooled), []
+                for t in range(inputs.shape[1]):
+                    out, state = self.step(inputs[:, t], state)
+                    logits.append(out)
+                return torch.stack(logits, dim=1)
+    """),
+    "greedy_decode stepping only the captions still running": ("captioning.greedy_decode", """
+        def greedy_decode(decoder, pooled, max_len):
+            captions = [[] for _ in range(len(pooled))]
+            with torch.inference_mode():
+                state = decoder.start(pooled)
+                running = torch.arange(len(pooled))
+                tokens = torch.full((len(pooled),), BOS)
+                for _ in range(max_len):
+                    logits, state = decoder.step(tokens, state)
+                    tokens = logits.argmax(dim=-1)
+                    keep = tokens != EOS
+                    for i, token in zip(running[keep].tolist(), tokens[keep].tolist()):
+                        captions[i].append(token)
+                    running, tokens, state = running[keep], tokens[keep], state[keep]
+                    if len(running) == 0:
+                        break
+            return captions
+    """),
+})
+NARROWING.update({
+    "caption_loss returns nan when every target is <pad>": ("captioning.caption_loss", """
+        def caption_loss(logits, targets):
+            return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=PAD)
+    """),
+})
+
+
+def test_generated_clips_show_what_their_captions_say():
+    """The colour is the channel that holds the shape, the motion its centre of mass from first to last
+    frame, the shape its pattern; the same seed gives the same clips."""
+    from autograder.pretrained import clips
+
+    videos, captions = clips.make(40, np.random.default_rng(3), noise=0.0)
+    again, _ = clips.make(40, np.random.default_rng(3), noise=0.0)
+    assert np.array_equal(videos, again) and videos.shape == (40, clips.FRAMES, 3, clips.SIDE, clips.SIDE)
+    grid = np.arange(clips.SIDE)
+    for clip, caption in zip(videos, captions):
+        article, colour, shape, verb, motion = clips.words(caption).split()
+        assert (article, verb, caption[-1]) == ("a", "moves", clips.EOS)
+        channel = clip.sum(axis=(0, 2, 3)).argmax()
+        assert clips.COLOURS[channel] == colour
+        first, last = clip[0, channel], clip[-1, channel]
+        centre = [np.array([(f.sum(axis=1) * grid).sum(), (f.sum(axis=0) * grid).sum()]) / f.sum() for f in (first, last)]
+        assert tuple(np.sign(centre[1] - centre[0]).astype(int)) == clips.MOTIONS[motion]
+        r, c = np.argwhere(first > 0).min(axis=0)
+        assert np.array_equal(first[r:r + 3, c:c + 3] > 0, clips.GLYPHS[shape] > 0)
