@@ -33,6 +33,29 @@ def apply(fn, array: np.ndarray) -> np.ndarray:
     return np.frompyfunc(fn, 1, 1)(array)
 
 
+def derivative_at_output(f, name: str):
+    """A sympy function equal to ``f`` (``sp.tanh``, a sigmoid) whose derivative is ``f'(f(z))``:
+    an expression built with it differentiates as a backward that feeds the cached output a = f(z)
+    to f' (the mistake :func:`misconceptions.at_output <autograder.checks.misconceptions.at_output>`
+    names), evaluated by :class:`ArrayKey` like any key."""
+    w = sp.Dummy("w")
+    derivative = sp.Lambda(w, sp.diff(f(w), w))
+
+    def fdiff(self, argindex=1):
+        return derivative(f(self.args[0]))
+
+    return type(name, (sp.Function,), {"fdiff": fdiff,
+                                       "_imp_": staticmethod(sp.lambdify([w], f(w), modules="mpmath"))})
+
+
+def _sigmoid(w):
+    return 1 / (1 + sp.exp(-w))
+
+
+AT_OUTPUT = {"tanh": derivative_at_output(sp.tanh, "tanh_at_output"),
+             "sigmoid": derivative_at_output(_sigmoid, "sigmoid_at_output")}
+
+
 class ArrayKey:
     """A scalar expression ``build(**symbol arrays)``; value and gradients at a point.
 

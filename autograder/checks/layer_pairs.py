@@ -297,9 +297,13 @@ def adjoint(ctx, configs: Configs, linear: dict[str, tuple[str, ...]]) -> None:
                                     name=f"{pair.bname} ({pair.names[key]}, {label})")
 
 
-def gradients_match_reference(ctx, configs, ref_forward, ref_backward, values: dict | None = None, **tol) -> None:
+def gradients_match_reference(ctx, configs, ref_forward, ref_backward, values: dict | None = None, mistakes=None,
+                              **tol) -> None:
     """The backward against the reference's on the same inputs: one case per configuration and
     gradient. Catches a forward and backward that are wrong in the same way (self-consistent).
+
+    ``mistakes(pair, values, upstream) -> {gradient: {named mistake: the value it produces, or a
+    function computing it}}`` (or None): a wrong gradient that matches one is told so.
 
     (Older form: ``gradients_match_reference(ctx, pair, ref_forward, ref_backward, values)``.)
     """
@@ -310,12 +314,14 @@ def gradients_match_reference(ctx, configs, ref_forward, ref_backward, values: d
         *_, cache = ref_forward(*pair.forward_args(vals))
         expected = read(pair.grads, ref_backward(*pair.split(upstream), cache), "the reference")
         got, failure = _attempt(lambda: pair.grads_at(vals, [upstream])[0])
+        named = (mistakes(pair, vals, upstream) if mistakes else None) or {}
         for key in pair.wrt:
             with ctx.case(f"{pair.names[key]}, {label}"):
                 if failure:
                     raise failure
                 compare.close(got[key], np.asarray(expected[key], dtype=np.float64),
-                              f"{pair.names[key]} from {pair.bname} ({label})", hidden=ctx.hidden, **tol)
+                              f"{pair.names[key]} from {pair.bname} ({label})", hidden=ctx.hidden,
+                              mistakes=named.get(key, {}), **tol)
 
 
 # ---------------------------------------------------------------- the single-configuration forms (older callers)

@@ -15,6 +15,11 @@ check benefits; a check passes what only it knows as keyword arguments (:data:`C
     compare.close(probs, expected, "softmax(x)", logits=x)
     compare.close(db, expected, "db", summed=(dout, 0))     # expected = dout.sum(axis=0)
     compare.close(grad, expected, "grad", mistakes={"the L1 penalty's sign ignored": wrong})
+    compare.close(dW1, expected, "dW1", mistakes=at_output("tanh", lambda: wrong_dW1))  # computed on a failure
+
+A derivative evaluated at the output applies to every backward through a cached activation output
+a = f(z): :func:`at_output` names it for the value such a backward returns (a check computes it,
+e.g. with :func:`autograder.checks.expressions.derivative_at_output` in a sympy key).
 """
 from __future__ import annotations
 
@@ -33,7 +38,7 @@ CONTEXT = {
     "summed": "(array, axis): the answer is array summed over axis",
     "logits": "the input of a softmax (for the missing max shift)",
     "bias": "True where the answer is a bias gradient",
-    "mistakes": "{description: the value that mistake produces}, checked first",
+    "mistakes": "{description: the value that mistake produces, or a function computing it}, checked first",
 }
 
 PREFIX = "Hint: this looks like "
@@ -85,7 +90,7 @@ def diagnose(actual, expected, name: str = "", **context) -> str | None:
     if not np.all(np.isfinite(e)) or not e.size:
         return None
     for description, value in (context.get("mistakes") or {}).items():
-        if _fits(a, value):
+        if _fits(a, value() if callable(value) else value):
             return f"{PREFIX}{description}."
     if not np.all(np.isfinite(a)):
         logits = context.get("logits")
@@ -199,12 +204,22 @@ def _activation_hint(a: np.ndarray, context: dict) -> str | None:
         at_output = upstream * fprime(f(f(z)))
         at_input = upstream * fprime(z)
     if _fits(a, at_output):
-        return (f"{PREFIX}the derivative evaluated at the output instead of the input: {kind}'(a) with a = "
-                f"{kind}(z) applies {kind} twice; use {kind}'(z), which in terms of a is the formula applied to a.")
+        return f"{PREFIX}{_at_output_text(kind)}"
     if _fits(a, at_input):
         return (f"{PREFIX}the output-form derivative applied to the input z: the formula in terms of "
                 f"a = {kind}(z) must be given a, not z.")
     return None
+
+
+def _at_output_text(kind: str) -> str:
+    return (f"the derivative evaluated at the output instead of the input: {kind}'(a) with a = {kind}(z) "
+            f"applies {kind} twice; use {kind}'(z), which in terms of a is the formula applied to a.")
+
+
+def at_output(kind: str, value) -> dict:
+    """``mistakes=`` naming the derivative of ``kind`` ('sigmoid', 'tanh') evaluated at the output,
+    for ``value``: what a backward with that mistake returns (or a function computing it)."""
+    return {_at_output_text(kind).rstrip("."): value}
 
 
 def _gate_hint(a: np.ndarray, e: np.ndarray, context: dict) -> str | None:

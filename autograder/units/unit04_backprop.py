@@ -16,8 +16,8 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from .. import drivers
-from ..checks import compare, generated, gradients, properties, training
-from ..checks.expressions import ArrayKey, apply, render, tree_key, trees
+from ..checks import compare, generated, gradients, misconceptions, properties, training
+from ..checks.expressions import AT_OUTPUT, ArrayKey, apply, render, tree_key, trees
 from ..context import CheckFailure
 from ..sandbox.worker_process import StudentError
 from ..suite import Suite
@@ -271,21 +271,22 @@ XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 XOR = {"hidden": 8, "lr": 2.0, "epochs": 300, "loss": 0.05, "starts": 2}
 
 
-def bce_build(x, y, W1, b1, W2, b2):
+def bce_build(x, y, W1, b1, W2, b2, tanh=sp.tanh):
     """The BCE of one example, -y log(sigmoid(z)) - (1 - y) log(1 - sigmoid(z)), as softplus(z) - y z."""
-    (z,) = apply(sp.tanh, x @ W1 + b1) @ W2 + b2
+    (z,) = apply(tanh, x @ W1 + b1) @ W2 + b2
     return sp.log(1 + sp.exp(z)) - y * z
 
 
 @functools.lru_cache(maxsize=None)
-def example_key(d: int, h: int) -> ArrayKey:
+def example_key(d: int, h: int, tanh=sp.tanh) -> ArrayKey:
     shapes = {"x": (d,), "y": (), "W1": (d, h), "b1": (h,), "W2": (h, 1), "b2": (1,)}
-    return ArrayKey(bce_build, shapes, wrt=KEYS)
+    return ArrayKey(functools.partial(bce_build, tanh=tanh), shapes, wrt=KEYS)
 
 
-def loss_key(X, y, params) -> tuple[float, dict]:
-    """The mean BCE and its gradients: the mean of the per-example sympy keys."""
-    key = example_key(X.shape[1], params["b1"].size)
+def loss_key(X, y, params, tanh=sp.tanh) -> tuple[float, dict]:
+    """The mean BCE and its gradients: the mean of the per-example sympy keys (``tanh``:
+    ``AT_OUTPUT["tanh"]`` for the gradients of a backward that takes tanh's derivative at the output)."""
+    key = example_key(X.shape[1], params["b1"].size, tanh)
     parts = [key(x=row, y=target[0], **params) for row, target in zip(X, y)]
     return (float(np.mean([value for value, _ in parts])),
             {k: np.mean([grads[k] for _, grads in parts], axis=0) for k in KEYS})
@@ -326,7 +327,9 @@ def backward_matches_sympy(ctx):
             _, key = loss_key(X, y, params)
             grads = student_grads(ctx, X, y, params)
             for k in KEYS:
-                compare.close(grads[k], key[k], f"the gradient {k!r} from backward", hidden=ctx.hidden, batch=n)
+                at_output = misconceptions.at_output("tanh", lambda k=k: loss_key(X, y, params, AT_OUTPUT["tanh"])[1][k])
+                compare.close(grads[k], key[k], f"the gradient {k!r} from backward", hidden=ctx.hidden, batch=n,
+                              mistakes=at_output)
 
 
 @suite.check("network.backward", points=2, name="backward_matches_finite_differences")
@@ -414,19 +417,19 @@ def train_solves_xor(ctx):
 RNN_ARGS = ["x", "h0", "Wx", "Wh", "b"]
 
 
-def rnn_build(x, h0, Wx, Wh, b, dh):
+def rnn_build(x, h0, Wx, Wh, b, dh, tanh=sp.tanh):
     total, h = 0, h0
     for t in range(len(x)):
-        h = apply(sp.tanh, x[t] @ Wx + h @ Wh + b)
+        h = apply(tanh, x[t] @ Wx + h @ Wh + b)
         total = total + np.sum(dh[t] * h)
     return total
 
 
 @functools.lru_cache(maxsize=None)
-def rnn_key(t: int, d: int, h: int) -> ArrayKey:
-    """sum(dh * h) of the RNN unrolled over t steps, differentiated by sympy."""
+def rnn_key(t: int, d: int, h: int, tanh=sp.tanh) -> ArrayKey:
+    """sum(dh * h) of the RNN unrolled over t steps, differentiated by sympy (``tanh``: see loss_key)."""
     shapes = {"x": (t, d), "h0": (h,), "Wx": (d, h), "Wh": (h, h), "b": (h,), "dh": (t, h)}
-    return ArrayKey(rnn_build, shapes, wrt=RNN_ARGS)
+    return ArrayKey(functools.partial(rnn_build, tanh=tanh), shapes, wrt=RNN_ARGS)
 
 
 def rnn_problem(ctx, t, d, h):
@@ -457,7 +460,9 @@ def bptt_matches_sympy(ctx):
             _, key = rnn_key(t, d, h)(**args, dh=dh)
             (grads,) = student_rnn_grads(ctx, args, [dh])
             for k, got in zip(RNN_ARGS, grads):
-                compare.close(got, key[k], f"d{k} from rnn_backward (T={t})", hidden=ctx.hidden)
+                at_output = misconceptions.at_output(
+                    "tanh", lambda k=k: rnn_key(t, d, h, AT_OUTPUT["tanh"])(**args, dh=dh)[1][k])
+                compare.close(got, key[k], f"d{k} from rnn_backward (T={t})", hidden=ctx.hidden, mistakes=at_output)
 
 
 @suite.check("rnn.rnn_backward", points=2, name="bptt_matches_finite_differences")

@@ -524,4 +524,10 @@ MISCONCEPTIONS = {
             G = softmax_cross_entropy_gradient(Z, y)
             return softmax_cross_entropy(Z, y), G.T @ X, G.sum(axis=0)
     """, "a transpose", ["softmax_regression_loss_key"]),
+    "bce_with_logits_gradient: the chain rule through p with sigmoid' taken at p": ("logistic.bce_with_logits_gradient", """
+        def bce_with_logits_gradient(z, y):
+            p = sigmoid(z)
+            s = sigmoid(p)
+            return (p - y) / (p * (1 - p)) * s * (1 - s) / z.shape[0]
+    """, "the derivative evaluated at the output instead of the input: sigmoid'(a)", ["bce_gradient_key"]),
 }

@@ -448,13 +448,13 @@ NARROWING = {
 }
 
 
-def backward_with(dz2: str = "(p - y) / len(X)", db1: str = "dZ1.sum(axis=0)") -> str:
+def backward_with(dz2: str = "(p - y) / len(X)", db1: str = "dZ1.sum(axis=0)", dtanh: str = "1.0 - A1**2") -> str:
     return f"""
         def backward(y, cache):
             X, W1, W2, A1, p = cache
             y = np.asarray(y, dtype=np.float64)
             dz2 = {dz2}
-            dZ1 = (dz2 @ W2.T) * (1.0 - A1**2)
+            dZ1 = (dz2 @ W2.T) * ({dtanh})
             return {{"W1": X.T @ dZ1, "b1": {db1}, "W2": A1.T @ dz2, "b2": dz2.sum(axis=0)}}
     """
 
@@ -469,6 +469,24 @@ MISCONCEPTIONS = {
                                                     "a missing bias gradient", ["backward_matches_sympy"]),
     "backward: a factor 2 (the mean taken over 2N)": ("network.backward", backward_with(dz2="(p - y) / (2 * len(X))"),
                                                       "a factor 2 too few", ["backward_matches_sympy"]),
+    "backward: tanh' taken at the cached output A1, 1 - tanh(A1)^2": (
+        "network.backward", backward_with(dtanh="1.0 - np.tanh(A1) ** 2"),
+        "the derivative evaluated at the output instead of the input: tanh'(a)", ["backward_matches_sympy"]),
+    "rnn_backward: tanh' taken at the cached output h[t], 1 - tanh(h[t])^2": ("rnn.rnn_backward", """
+        def rnn_backward(dh, cache):
+            x, h0, Wx, Wh, h = cache
+            dx, dWx, dWh, db = np.zeros_like(x), np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(h0)
+            dprev = np.zeros_like(h0)
+            for t in reversed(range(len(x))):
+                dz = (dh[t] + dprev) * (1.0 - np.tanh(h[t]) ** 2)
+                prev = h[t - 1] if t > 0 else h0
+                dx[t] = Wx @ dz
+                dWx += np.outer(x[t], dz)
+                dWh += np.outer(prev, dz)
+                db += dz
+                dprev = Wh @ dz
+            return dx, dprev, dWx, dWh, db
+    """, "the derivative evaluated at the output instead of the input: tanh'(a)", ["bptt_matches_sympy"]),
     "two_layer_expression: db2 = 0": ("graphs.two_layer_expression", """
         def two_layer_expression(x, W1, b1, w2, b2):
             h = np.tanh(W1 @ x + b1)
