@@ -25,6 +25,18 @@ def replace_function(source: str, func: str, new: str) -> str:
     raise KeyError(f"{func} is not defined at top level")
 
 
+def reference_def(unit: str, module: str, func: str, changes: dict[str, str]) -> str:
+    """The reference's top-level definition of ``func`` with each ``old`` of ``changes`` (which must
+    occur) replaced by its ``new``: a mutant that differs from the reference where it says."""
+    source = (ROOT / "reference" / unit / f"{module}.py").read_text()
+    node = next(n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == func)
+    text = "".join(source.splitlines(keepends=True)[node.lineno - 1:node.end_lineno])
+    for old, new in changes.items():
+        assert old in text, f"{old!r} is not in the reference's {func}"
+        text = text.replace(old, new)
+    return text
+
+
 def make_submission(tmp: Path, unit: str, changes: dict[str, str] | None = None, base: str = "reference",
                     extra: dict[str, str] | None = None) -> Path:
     """A copy of ``base/unit`` (outside the repository) with ``module.func`` definitions replaced.

@@ -1,5 +1,5 @@
 """Unit 4 graded both ways: the contract tests plus unit-specific wrong and right answers."""
-from ..support import ROOT
+from ..support import ROOT, reference_def
 from .unit_contract import *  # noqa: F401,F403
 
 UNIT = "unit04_backprop"
@@ -472,21 +472,9 @@ MISCONCEPTIONS = {
     "backward: tanh' taken at the cached output A1, 1 - tanh(A1)^2": (
         "network.backward", backward_with(dtanh="1.0 - np.tanh(A1) ** 2"),
         "the derivative evaluated at the output instead of the input: tanh'(a)", ["backward_matches_sympy"]),
-    "rnn_backward: tanh' taken at the cached output h[t], 1 - tanh(h[t])^2": ("rnn.rnn_backward", """
-        def rnn_backward(dh, cache):
-            x, h0, Wx, Wh, h = cache
-            dx, dWx, dWh, db = np.zeros_like(x), np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(h0)
-            dprev = np.zeros_like(h0)
-            for t in reversed(range(len(x))):
-                dz = (dh[t] + dprev) * (1.0 - np.tanh(h[t]) ** 2)
-                prev = h[t - 1] if t > 0 else h0
-                dx[t] = Wx @ dz
-                dWx += np.outer(x[t], dz)
-                dWh += np.outer(prev, dz)
-                db += dz
-                dprev = Wh @ dz
-            return dx, dprev, dWx, dWh, db
-    """, "the derivative evaluated at the output instead of the input: tanh'(a)", ["bptt_matches_sympy"]),
+    "rnn_backward: tanh' taken at the cached output h[t], 1 - tanh(h[t])^2": (
+        "rnn.rnn_backward", reference_def(UNIT, "rnn", "rnn_backward", {"(1.0 - h[t] ** 2)": "(1.0 - np.tanh(h[t]) ** 2)"}),
+        "the derivative evaluated at the output instead of the input: tanh'(a)", ["bptt_matches_sympy"]),
     "two_layer_expression: db2 = 0": ("graphs.two_layer_expression", """
         def two_layer_expression(x, W1, b1, w2, b2):
             h = np.tanh(W1 @ x + b1)

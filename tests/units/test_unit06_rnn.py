@@ -5,6 +5,7 @@ import torch
 
 from reference.unit06_rnn import gru, lstm, rnn
 
+from ..support import reference_def
 from .unit_contract import *  # noqa: F401,F403
 
 UNIT = "unit06_rnn"
@@ -521,21 +522,15 @@ MISCONCEPTIONS = {
             h_next = o * tanh_c
             return h_next, c_next, (x.copy(), h_prev.copy(), c_prev.copy(), Wx.copy(), Wh.copy(), i, f, g, o, tanh_c)
     """, "your code reads the four blocks as f,i,g,o"),
-    "rnn_step_backward: tanh' taken at the cached output, 1 - tanh(h_next)^2": ("rnn.rnn_step_backward", """
-        def rnn_step_backward(dh_next, cache):
-            x, h_prev, Wx, Wh, h_next = cache
-            da = dh_next * (1 - np.tanh(h_next) ** 2)
-            return da @ Wx.T, da @ Wh.T, x.T @ da, h_prev.T @ da, da.sum(axis=0)
-    """, "the derivative evaluated at the output instead of the input: tanh'(a)", ["rnn_step_backward_matches_reference"]),
-    "lstm_step_backward: sigmoid' taken at the cached gates, sigmoid(i) (1 - sigmoid(i))": ("lstm.lstm_step_backward", """
-        def lstm_step_backward(dh_next, dc_next, cache):
-            x, h_prev, c_prev, Wx, Wh, i, f, g, o = cache[:9]
-            tanh_c = cache[9]
-            s = lambda a: 1 / (1 + np.exp(-a))
-            dc = dc_next + dh_next * o * (1 - tanh_c**2)
-            da = np.concatenate([dc * g * s(i) * (1 - s(i)), dc * c_prev * s(f) * (1 - s(f)),
-                                 dc * i * (1 - g**2), dh_next * tanh_c * s(o) * (1 - s(o))], axis=1)
-            return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, h_prev.T @ da, da.sum(axis=0)
-    """, "the derivative evaluated at the output instead of the input: sigmoid'(a)",
+    "rnn_step_backward: tanh' taken at the cached output, 1 - tanh(h_next)^2": (
+        "rnn.rnn_step_backward", reference_def(UNIT, "rnn", "rnn_step_backward",
+                                               {"(1 - h_next**2)": "(1 - np.tanh(h_next) ** 2)"}),
+        "the derivative evaluated at the output instead of the input: tanh'(a)", ["rnn_step_backward_matches_reference"]),
+    "lstm_step_backward: sigmoid' taken at the cached gates, sigmoid(i) (1 - sigmoid(i))": (
+        "lstm.lstm_step_backward", reference_def(UNIT, "lstm", "lstm_step_backward", {
+            "i * (1 - i)": "s(i) * (1 - s(i))", "f * (1 - f)": "s(f) * (1 - s(f))", "o * (1 - o)": "s(o) * (1 - s(o))",
+            "    dc = dc_next": "    s = lambda a: 0.5 * (1 + np.tanh(a / 2))  # sigmoid, applied again to a gate\n"
+                           "    dc = dc_next"}),
+        "the derivative evaluated at the output instead of the input: sigmoid'(a)",
         ["lstm_step_backward_matches_reference"]),
 }
