@@ -73,6 +73,7 @@ class CaptionDecoder(nn.Module):
         self.embed = nn.Embedding(vocab_size, embed_size)
         a GRU (nn.GRU with batch_first=True, or nn.GRUCell) from embed_size to hidden_size
         self.out = nn.Linear(hidden_size, vocab_size)      logits of the next token
+    created in this order, with no other nn.Linear (the grader reads init's and out's weights).
 
     Args (constructor):
         input_size: int, the size D2 of a pooled clip vector.

@@ -88,7 +88,7 @@ def caption_scores(run_driver, rng):
     return bleu.exact_match(got, want), bleu.bleu1(got, want)
 
 
-@suite.check("captioning.CaptionDecoder", points=4, name="caption_decoder_captions_clips", timeout=60.0,
+@suite.check("captioning.CaptionDecoder", points=4, name="caption_decoder_captions_clips", timeout=120.0,
              false_failure=4.8e-6, false_failure_why=OUTCOME_WHY)
 def caption_decoder_captions_clips(ctx):
     """Trained by the driver on pooled clip features: exact match and BLEU-1 of greedy captions of held-out clips."""
