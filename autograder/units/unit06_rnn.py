@@ -104,7 +104,16 @@ def lstm_step_build(x, h_prev, c_prev, Wx, Wh, b, dh_next, dc_next, act):
     return np.sum(dh_next * apply(act["sigmoid"], o) * apply(act["tanh"], c_next)) + np.sum(dc_next * c_next)
 
 
-STEP_BUILDS = {"rnn": (rnn_step_build, ("tanh",)), "lstm": (lstm_step_build, ("sigmoid", "tanh"))}
+def gru_step_build(x, h_prev, Wx, Wh, bx, bh, dh_next, act):
+    """L = sum(dh_next * h_next) of the docstring's step (blocks r, z, n; r gates Wh's n block)."""
+    xr, xz, xn = np.split(x @ Wx + bx, 3, axis=1)
+    hr, hz, hn = np.split(h_prev @ Wh + bh, 3, axis=1)
+    r, z = apply(act["sigmoid"], xr + hr), apply(act["sigmoid"], xz + hz)
+    return np.sum(dh_next * ((1 - z) * apply(act["tanh"], xn + r * hn) + z * h_prev))
+
+
+STEP_BUILDS = {"rnn": (rnn_step_build, ("tanh",)), "lstm": (lstm_step_build, ("sigmoid", "tanh")),
+               "gru": (gru_step_build, ("sigmoid", "tanh"))}
 
 
 @functools.lru_cache(maxsize=None)

@@ -533,4 +533,7 @@ MISCONCEPTIONS = {
                            "    dc = dc_next"}),
         "the derivative evaluated at the output instead of the input: sigmoid'(a)",
         ["lstm_step_backward_matches_reference"]),
+    "gru_step_backward: tanh' taken at the cached candidate n, 1 - tanh(n)^2": (
+        "gru.gru_step_backward", reference_def(UNIT, "gru", "gru_step_backward", {"(1 - n**2)": "(1 - np.tanh(n) ** 2)"}),
+        "the derivative evaluated at the output instead of the input: tanh'(a)", ["gru_step_backward_matches_reference"]),
 }
