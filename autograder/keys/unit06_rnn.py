@@ -2,33 +2,40 @@
 products of the step Jacobians, against which the student's forwards and jacobian_norms are graded."""
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
 
-from ..checks import compare, layer_pairs
-from ..units.unit06_rnn import PAIRS, VALUE_SIZES, configs, suite
+from ..checks import compare, layer_pairs, misconceptions
+from ..checks.expressions import AT_OUTPUT, ArrayKey, apply
+from ..units.unit06_rnn import ACTIVATIONS, GRAD_SIZES, PAIRS, VALUE_SIZES, configs, suite
 
 
 def sigmoid(u):
     return 1 / (1 + np.exp(-u))
 
 
-def rnn_cell(x, h, Wx, Wh, b):
-    return (np.tanh(x @ Wx + h @ Wh + b),)
+NUMPY = {"tanh": np.tanh, "sigmoid": sigmoid}
 
 
-def lstm_cell(x, h, c, Wx, Wh, b):
+def rnn_cell(x, h, Wx, Wh, b, act=NUMPY):
+    """One step of the docstring's cell; ``act`` maps "tanh"/"sigmoid" to elementwise functions
+    (numpy's, or sympy's on object arrays for :func:`at_output_key`)."""
+    return (act["tanh"](x @ Wx + h @ Wh + b),)
+
+
+def lstm_cell(x, h, c, Wx, Wh, b, act=NUMPY):
     i, f, g, o = np.split(x @ Wx + h @ Wh + b, 4, axis=1)
-    c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
-    return sigmoid(o) * np.tanh(c), c
+    c = act["sigmoid"](f) * c + act["sigmoid"](i) * act["tanh"](g)
+    return act["sigmoid"](o) * act["tanh"](c), c
 
 
-def gru_cell(x, h, Wx, Wh, bx, bh):
+def gru_cell(x, h, Wx, Wh, bx, bh, act=NUMPY):
     xr, xz, xn = np.split(x @ Wx + bx, 3, axis=1)
     hr, hz, hn = np.split(h @ Wh + bh, 3, axis=1)
-    r, u = sigmoid(xr + hr), sigmoid(xz + hz)
-    return ((1 - u) * np.tanh(xn + r * hn) + u * h,)
+    r, u = act["sigmoid"](xr + hr), act["sigmoid"](xz + hz)
+    return ((1 - u) * act["tanh"](xn + r * hn) + u * h,)
 
 
 CELLS = {"rnn": rnn_cell, "lstm": lstm_cell, "gru": gru_cell}
@@ -79,14 +86,61 @@ def gate_order_mistakes(spec):
     return mistakes
 
 
+# ---------------------------------------------------------------- derivatives taken at the output
+@functools.lru_cache(maxsize=None)
+def at_output_key(kind: str, shapes: tuple, n_inputs: int, wrt: tuple, activation: str) -> ArrayKey:
+    """sympy's gradients of sum(upstream * output) over the docstring's step with ``activation``'s
+    derivative taken at its output, f'(f(z)); ``shapes`` lists the step's inputs in order, then
+    one upstream gradient per output."""
+    act = {name: functools.partial(apply, fn) for name, fn in {**ACTIVATIONS, activation: AT_OUTPUT[activation]}.items()}
+    names = [name for name, _ in shapes]
+
+    def build(**point):
+        outputs = CELLS[kind](*(point[k] for k in names[:n_inputs]), act=act)
+        return sum(np.sum(point[u] * out) for u, out in zip(names[n_inputs:], outputs))
+
+    return ArrayKey(build, dict(shapes), wrt=list(wrt))
+
+
+def at_output_mistakes(spec):
+    """For a step whose backward goes through activation outputs: the gradients of a backward that
+    takes a derivative at the cached output, f'(f(z)) (computed on a failure only)."""
+    kind, _, _, _, is_seq = spec
+    if is_seq:
+        return None
+
+    def mistakes(pair, values, upstream):
+        upstreams = {f"d{name}": u for name, u in zip(pair.outputs, pair.split(upstream))}
+        point = {**{k: values[k] for k in pair.inputs}, **upstreams}
+        shapes = tuple((k, np.shape(v)) for k, v in point.items())
+        key_of = functools.partial(at_output_key, kind, shapes, len(pair.inputs), tuple(pair.wrt))
+        named: dict[str, dict] = {}
+        for activation in STEP_ACTIVATIONS[kind]:
+            grads = functools.cache(lambda a=activation: key_of(a)(**point)[1])
+            for key in pair.wrt:
+                named.setdefault(key, {}).update(misconceptions.at_output(activation, lambda k=key, g=grads: g()[k]))
+        return named
+
+    return mistakes
+
+
+STEP_ACTIVATIONS = {"rnn": ("tanh",), "lstm": ("sigmoid", "tanh"), "gru": ("sigmoid", "tanh")}
+
+
 def register(spec):
-    kind, fwd = spec[:2]
+    kind, fwd, bwd = spec[:3]
 
     @suite.check(f"{kind}.{fwd}", points=2, name=f"{fwd}_values")
     def forward_values(ctx):
         """Outputs against the equations in the docstring, for each configuration (T = 1 included)."""
         layer_pairs.outputs_match(ctx, configs(ctx, spec, VALUE_SIZES), expected_outputs(spec),
                                   mistakes=gate_order_mistakes(spec))
+
+    @suite.check(f"{kind}.{bwd}", points=2, needs_reference=True, name=f"{bwd}_matches_reference")
+    def matches_reference(ctx):
+        ref = getattr(ctx.ref, kind)
+        layer_pairs.gradients_match_reference(ctx, configs(ctx, spec, GRAD_SIZES), getattr(ref, fwd), getattr(ref, bwd),
+                                              mistakes=at_output_mistakes(spec))
 
 
 for _spec in PAIRS:

@@ -1,19 +1,17 @@
 """Unit 6 checks: RNN, LSTM and GRU cells with BPTT, vanishing gradients, clipping, training.
 
 What ships: gradient checks against the student's own forwards, the backward contract, sympy keys
-of the formulas the docstrings state, properties and training outcomes. The numpy cells that key
-the forward values, and the step-Jacobian products, are in ``autograder/keys/unit06_rnn.py``.
+of the formulas the docstrings state, properties and training outcomes. The cells that key
+the forward values, the step-Jacobian products and the comparison of backward passes with the
+reference (naming a derivative taken at a cached output) are in ``autograder/keys/unit06_rnn.py``.
 """
 from __future__ import annotations
-
-import functools
 
 import numpy as np
 import sympy as sp
 
 from .. import drivers
-from ..checks import compare, layer_pairs, misconceptions, sequences, training
-from ..checks.expressions import AT_OUTPUT, ArrayKey, apply
+from ..checks import compare, layer_pairs, sequences, training
 from ..checks.layer_pairs import Pair
 from ..checks.symbolic import Key, symbols
 from ..suite import Suite
@@ -83,66 +81,6 @@ def register(spec):
         each configuration (T = 1 included); then the backward contract (zero upstream, linearity,
         repeatability, inputs untouched)."""
         layer_pairs.gradients(ctx, configs(ctx, spec, GRAD_SIZES))
-
-    @suite.check(f"{kind}.{bwd}", points=2, needs_reference=True, name=f"{bwd}_matches_reference")
-    def matches_reference(ctx):
-        ref = getattr(ctx.ref, kind)
-        layer_pairs.gradients_match_reference(ctx, configs(ctx, spec, GRAD_SIZES), getattr(ref, fwd), getattr(ref, bwd),
-                                              mistakes=at_output_mistakes(spec))
-
-
-# ---------------------------------------------------------------- derivatives taken at the output
-def rnn_step_build(x, h_prev, Wx, Wh, b, dh_next, act):
-    """L = sum(dh_next * h_next) of the docstring's step, ``act`` naming its activations."""
-    return np.sum(dh_next * apply(act["tanh"], x @ Wx + h_prev @ Wh + b))
-
-
-def lstm_step_build(x, h_prev, c_prev, Wx, Wh, b, dh_next, dc_next, act):
-    """L = sum(dh_next * h_next) + sum(dc_next * c_next) of the docstring's step (gates i, f, g, o)."""
-    i, f, g, o = np.split(x @ Wx + h_prev @ Wh + b, 4, axis=1)
-    c_next = apply(act["sigmoid"], f) * c_prev + apply(act["sigmoid"], i) * apply(act["tanh"], g)
-    return np.sum(dh_next * apply(act["sigmoid"], o) * apply(act["tanh"], c_next)) + np.sum(dc_next * c_next)
-
-
-def gru_step_build(x, h_prev, Wx, Wh, bx, bh, dh_next, act):
-    """L = sum(dh_next * h_next) of the docstring's step (blocks r, z, n; r gates Wh's n block)."""
-    xr, xz, xn = np.split(x @ Wx + bx, 3, axis=1)
-    hr, hz, hn = np.split(h_prev @ Wh + bh, 3, axis=1)
-    r, z = apply(act["sigmoid"], xr + hr), apply(act["sigmoid"], xz + hz)
-    return np.sum(dh_next * ((1 - z) * apply(act["tanh"], xn + r * hn) + z * h_prev))
-
-
-STEP_BUILDS = {"rnn": (rnn_step_build, ("tanh",)), "lstm": (lstm_step_build, ("sigmoid", "tanh")),
-               "gru": (gru_step_build, ("sigmoid", "tanh"))}
-
-
-@functools.lru_cache(maxsize=None)
-def at_output_key(kind: str, shapes: tuple, wrt: tuple, activation: str) -> ArrayKey:
-    """sympy's gradients of the step with ``activation``'s derivative taken at its output."""
-    build, _ = STEP_BUILDS[kind]
-    act = {**ACTIVATIONS, activation: AT_OUTPUT[activation]}
-    return ArrayKey(functools.partial(build, act=act), dict(shapes), wrt=list(wrt))
-
-
-def at_output_mistakes(spec):
-    """For a step whose backward goes through activation outputs: the gradients of a backward that
-    takes a derivative at the cached output, f'(f(z)) (computed on a failure only)."""
-    kind, _, _, _, is_seq = spec
-    if is_seq or kind not in STEP_BUILDS:
-        return None
-
-    def mistakes(pair, values, upstream):
-        upstreams = {f"d{name}": u for name, u in zip(pair.outputs, pair.split(upstream))}
-        point = {**{k: values[k] for k in pair.inputs}, **upstreams}
-        shapes = tuple((k, np.shape(v)) for k, v in point.items())
-        named: dict[str, dict] = {}
-        for activation in STEP_BUILDS[kind][1]:
-            grads = functools.cache(lambda a=activation: at_output_key(kind, shapes, tuple(pair.wrt), a)(**point)[1])
-            for key in pair.wrt:
-                named.setdefault(key, {}).update(misconceptions.at_output(activation, lambda k=key, g=grads: g()[k]))
-        return named
-
-    return mistakes
 
 
 for _spec in PAIRS:
