@@ -164,6 +164,15 @@ def test_zero_one_answers_are_right_or_wrong():
         compare.close_scalar(0.5, 1.0, "accuracy")
 
 
+def test_equal_compares_bool_arrays_with_bool_expectations_only():
+    mask = np.array([[True, False], [True, True]])
+    compare.equal(mask.copy(), mask, "mask")
+    with pytest.raises(CheckFailure, match=r"mask differs in 1 / 4 entries; first at index \(0, 1\)"):
+        compare.equal(np.array([[True, True], [True, True]]), mask, "mask")
+    with pytest.raises(CheckFailure, match="dtype bool"):
+        compare.equal(mask, mask.astype(np.int64), "inputs")
+
+
 def test_float32_results_name_their_dtype_only_where_float64_is_due():
     from autograder.checks import tolerances
 

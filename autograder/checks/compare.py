@@ -190,7 +190,7 @@ def equal(actual, expected, name: str, *, hidden: bool | None = None, **context)
     common mistakes, see :func:`close`)."""
     misconceptions.check_context(context)
     if type(expected) is np.ndarray:
-        got = array(actual, name, expected.shape)
+        got = array(actual, name, expected.shape, kinds="fiub" if expected.dtype.kind == "b" else "fiu")
         if not np.array_equal(got, expected):
             bad = np.argwhere(got != expected)
             idx = tuple(int(i) for i in bad[0])

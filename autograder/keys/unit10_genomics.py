@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checks import compare
+from ..checks import compare, training
 from ..units.genomics_checks import BASES, random_sequence
 from ..units.unit10_transfer import suite
 
 # the training outcome: sequences of LENGTH bases, a random motif of MOTIF bases planted at a random
 # position in half of them; MotifCNN(FILTERS, WIDTH) trained by the driver (full-batch Adam)
 LENGTH, MOTIF, N_TRAIN, N_TEST, FILTERS, WIDTH, STEPS, LR = 30, 6, 300, 200, 8, 8, 100, 0.05
-AUC_BAR, ALIGN_BAR = 0.75, 0.50
+AUC_BAR, ALIGN_BAR, ATTEMPTS = 0.75, 0.50, 3
 OUTCOME_WHY = ("measured over 400 generated data sets and torch seeds with the reference (this check's data, "
                "hyperparameters and training loop, in process): held-out AUC mean 0.970, sd 0.023, min 0.812 (bar "
-               "0.75); best-filter alignment mean 0.885, sd 0.049, min 0.643 (bar 0.50); no failure in 400, so the "
-               "95% upper bound by counting is 7.5e-3; both lower tails are heavier than Gaussian (minima 6.9 and 4.9 "
-               "sd below the means), so the Gaussian estimate (below 1e-9) is not claimed; 1e-6 needs about 3e6 "
-               "trainings, more than the time allowed")
+               "0.75); best-filter alignment mean 0.885, sd 0.049, min 0.643 (bar 0.50); no failure in 400, so "
+               "counting bounds one training's failure rate p by 7.5e-3 (95% upper bound, the rule of three); both "
+               "lower tails are heavier than Gaussian (minima 6.9 and 4.9 sd below the means), so the Gaussian "
+               "estimate (below 1e-9) is not used. The check fails only when all 3 trainings fail, each on a fresh "
+               "motif, fresh sequences and a fresh torch seed drawn independently, so with probability "
+               "p^3 <= 4.2e-7 (1e-6 declared)")
 
 
 def key_one_hot(sequence):
@@ -78,26 +80,30 @@ def one_hot_values(ctx):
                          f"A, C, G, T in that order", expected=str(expected[row].tolist()))
 
 
-@suite.check("genomics.MotifCNN", points=4, name="motif_cnn_finds_the_motif", timeout=60.0,
-             false_failure=7.5e-3, false_failure_why=OUTCOME_WHY)
+@suite.check("genomics.MotifCNN", points=4, name="motif_cnn_finds_the_motif", timeout=90.0,
+             false_failure=1e-6, false_failure_why=OUTCOME_WHY)
 def motif_cnn_finds_the_motif(ctx):
-    """Trained by the driver on planted-motif sequences: held-out AUC and the best filter's alignment."""
-    motif = ctx.rng.integers(0, 4, MOTIF)
-    x, y = planted(ctx.rng, motif, N_TRAIN)
-    x_test, y_test = planted(ctx.rng, motif, N_TEST)
-    seed = int(ctx.rng.integers(0, 2 ** 31))
-    result = ctx.student.driver("genomics", "train_motif_cnn")(x, y, x_test, FILTERS, WIDTH, STEPS, LR, seed)
-    scores, weights = compare.sequence(result, "the trained model", 2)
-    scores = compare.array(scores, "the logits of the held-out sequences", (N_TEST,))
-    weights = compare.array(weights, "conv.weight", (FILTERS, 4, WIDTH))
-    name = "".join(BASES[i] for i in motif)
-    with ctx.case("held-out AUC"):
-        value = auc(scores, y_test)
+    """Trained by the driver on planted-motif sequences: held-out AUC and the best filter's alignment;
+    up to ATTEMPTS trainings, each on a fresh motif, fresh sequences and a fresh seed."""
+    def train_and_check():
+        motif = ctx.rng.integers(0, 4, MOTIF)
+        x, y = planted(ctx.rng, motif, N_TRAIN)
+        x_test, y_test = planted(ctx.rng, motif, N_TEST)
+        seed = int(ctx.rng.integers(0, 2 ** 31))
+        result = ctx.student.driver("genomics", "train_motif_cnn")(x, y, x_test, FILTERS, WIDTH, STEPS, LR, seed)
+        scores, weights = compare.sequence(result, "the trained model", 2)
+        scores = compare.array(scores, "the logits of the held-out sequences", (N_TEST,))
+        weights = compare.array(weights, "conv.weight", (FILTERS, 4, WIDTH))
+        name = "".join(BASES[i] for i in motif)
+        retried = f" (it fell short in {ATTEMPTS} trainings on fresh motifs)"
+        value, align = auc(scores, y_test), alignment(weights, motif)
         if not value >= AUC_BAR:
             ctx.fail(f"after {STEPS} Adam steps on {N_TRAIN} sequences (half hold the motif {name}), the held-out "
-                     f"AUC is {value:.3f}; a working MotifCNN reaches at least {AUC_BAR}")
-    with ctx.case("the best filter looks like the motif"):
-        value = alignment(weights, motif)
-        if not value >= ALIGN_BAR:
+                     f"AUC is {value:.3f}; a working MotifCNN reaches at least {AUC_BAR}{retried}")
+        if not align >= ALIGN_BAR:
             ctx.fail(f"no filter matches the motif {name}: the best centered cosine with its one-hot pattern is "
-                     f"{value:.3f}; a working MotifCNN reaches at least {ALIGN_BAR}")
+                     f"{align:.3f}; a working MotifCNN reaches at least {ALIGN_BAR}{retried}")
+        return value, align
+
+    value, align = training.in_one_of(ATTEMPTS, train_and_check)
+    ctx.note(f"held-out AUC {value:.3f}; best filter's alignment with the motif {align:.3f}")

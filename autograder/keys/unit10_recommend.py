@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..checks import compare
+from ..checks import compare, training
 from ..units.recommend_checks import (TRAINED, USERS, ITEMS, raises_value_error, random_params, ratings_data,
                                       small_problem)
 from ..units.unit10_transfer import suite
 
 # the training outcome: rank 3, lam 1, lr 0.02, 300 full-batch steps (measured: see OUTCOME_WHY)
 RANK, LAM, LR, STEPS, K = 3, 1.0, 0.02, 300, 10
-RMSE_RATIO, RECALL_MARGIN = 0.92, 0.10
+RMSE_RATIO, RECALL_MARGIN, ATTEMPTS = 0.92, 0.10, 3
 OUTCOME_WHY = ("measured over 600 generated data sets and initial seeds with the reference (this check's data and "
                "hyperparameters): held-out RMSE / popularity RMSE has mean 0.450, sd 0.054, max 0.794 (bar 0.92); "
                "recall@10 minus popularity's has mean 0.423, sd 0.051, min 0.217 (bar 0.10); no failure in 600, so "
-               "counting bounds the rate by 5e-3 (95%); the bars are 8.7 and 6.3 sd away (Gaussian tails: below "
-               "1e-9), but the ratio's tail is heavier than Gaussian (on a few seeds the factors leave the small "
-               "initialization late), so only the counted bound is claimed")
+               "counting bounds one training's failure rate p by 5e-3 (95% upper bound, the rule of three); the bars "
+               "are 8.7 and 6.3 sd away, but the ratio's tail is heavier than Gaussian (on a few seeds the factors "
+               "leave the small initialization late), so only the counted bound is used. The check fails only when "
+               "all 3 trainings fail, each on fresh ratings and a fresh seed drawn independently, so with "
+               "probability p^3 <= 1.25e-7 (1e-6 declared)")
 
 
 def key_predict(params, users, items):
@@ -168,22 +170,31 @@ def outcome(params, data):
     return rmse, base, recall_at_k(ranked, relevant), recall_at_k(popular, relevant)
 
 
-@suite.check("recommend.train_mf", points=4, name="train_mf_beats_popularity", false_failure=5e-3,
+@suite.check("recommend.train_mf", points=4, name="train_mf_beats_popularity", timeout=60.0, false_failure=1e-6,
              false_failure_why=OUTCOME_WHY)
 def train_mf_beats_popularity(ctx):
     """Trained on generated ratings, the model's held-out RMSE is at most 0.92 x the item-popularity
-    baseline's, and its recall@10 of each user's truly best unseen items beats popularity's by 0.10."""
+    baseline's, and its recall@10 of each user's truly best unseen items beats popularity's by 0.10;
+    up to ATTEMPTS trainings, each on fresh ratings from a fresh seed."""
     rec = ctx.student.recommend
-    data = ratings_data(ctx.rng)
-    u, i, r = data["train"]
-    with ctx.case(f"rank {RANK}, lam {LAM}, lr {LR}, {STEPS} steps on {USERS} users x {ITEMS} items"):
+    setup = f"rank {RANK}, lam {LAM}, lr {LR}, {STEPS} steps on {USERS} users x {ITEMS} items"
+
+    def train_and_check():
+        data = ratings_data(ctx.rng)
+        u, i, r = data["train"]
         got = params_dict(ctx, rec.train_mf(u, i, r, USERS, ITEMS, RANK, LAM, LR, STEPS, int(ctx.rng.integers(1000))),
                           "train_mf", {"P": np.zeros((USERS, RANK)), "Q": np.zeros((ITEMS, RANK)),
                                        "bu": np.zeros(USERS), "bi": np.zeros(ITEMS)})
         rmse, base, recall, popular = outcome(got, data)
         if not rmse <= RMSE_RATIO * base:
-            ctx.fail(f"held-out RMSE {rmse:.3f} after training; the item-popularity baseline reaches {base:.3f} and "
-                     f"the model must reach {RMSE_RATIO} x that ({RMSE_RATIO * base:.3f})")
+            ctx.fail(f"{setup}: held-out RMSE {rmse:.3f} after training; the item-popularity baseline reaches "
+                     f"{base:.3f} and the model must reach {RMSE_RATIO} x that ({RMSE_RATIO * base:.3f}) "
+                     f"(it fell short in {ATTEMPTS} trainings on fresh ratings)")
         if not recall >= popular + RECALL_MARGIN:
-            ctx.fail(f"recall@{K} {recall:.2f} of each user's best unseen items; recommending the most popular "
-                     f"items reaches {popular:.2f} and the model must beat it by {RECALL_MARGIN}")
+            ctx.fail(f"{setup}: recall@{K} {recall:.2f} of each user's best unseen items; recommending the most "
+                     f"popular items reaches {popular:.2f} and the model must beat it by {RECALL_MARGIN} "
+                     f"(it fell short in {ATTEMPTS} trainings on fresh ratings)")
+        return rmse, base, recall, popular
+
+    rmse, base, recall, popular = training.in_one_of(ATTEMPTS, train_and_check)
+    ctx.note(f"held-out RMSE {rmse:.3f} (popularity {base:.3f}); recall@{K} {recall:.2f} (popularity {popular:.2f})")

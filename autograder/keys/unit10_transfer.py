@@ -118,3 +118,4 @@ def predict_argmax(ctx):
 from . import unit10_recommend  # noqa: E402,F401  (issue 16: recommendations; registers into this suite)
 from . import unit10_genomics  # noqa: E402,F401  (issue 16: genomics)
 from . import unit10_captioning  # noqa: E402,F401  (issue 16: video captioning)
+from . import unit10_behaviour  # noqa: E402,F401  (issue 16: behaviour prediction)

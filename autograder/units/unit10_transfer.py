@@ -21,9 +21,10 @@ from ..sandbox.worker_process import StudentError
 from ..sandbox.wire import Handle
 from ..suite import Suite
 
-suite = Suite("unit10_transfer", modules=["backbone", "finetune", "recipes", "recommend", "genomics", "captioning"],
+suite = Suite("unit10_transfer",
+              modules=["backbone", "finetune", "recipes", "recommend", "genomics", "captioning", "behaviour"],
               drivers=drivers.load("torch_tools", "unit10_transfer"),
-              parts=("recommend_checks", "genomics_checks", "captioning_checks"),
+              parts=("recommend_checks", "genomics_checks", "captioning_checks", "behaviour_checks"),
               title="Transfer learning: pretrained backbone, new head, freezing, fine-tuning")
 suite.builds_on = {
     "finetune.train_step": ("finetune.set_train_mode",),

@@ -588,3 +588,108 @@ def test_generated_clips_show_what_their_captions_say():
         assert tuple(np.sign(centre[1] - centre[0]).astype(int)) == clips.MOTIONS[motion]
         r, c = np.argwhere(first > 0).min(axis=0)
         assert np.array_equal(first[r:r + 3, c:c + 3] > 0, clips.GLYPHS[shape] > 0)
+
+
+# ---------------------------------------------------------------- issue 16: behaviour prediction (behaviour.py)
+MUTANTS.update({
+    "pad_batch without the shift (targets are the inputs)": ("behaviour.pad_batch", """
+        def pad_batch(sequences, pad_value=0):
+            if not sequences or min(len(s) for s in sequences) < 2:
+                raise ValueError("bad batch")
+            steps = max(len(s) for s in sequences) - 1
+            inputs = np.full((len(sequences), steps), pad_value, dtype=np.int64)
+            mask = np.zeros((len(sequences), steps), dtype=bool)
+            for n, s in enumerate(sequences):
+                inputs[n, :len(s) - 1] = s[:-1]
+                mask[n, :len(s) - 1] = True
+            return inputs, inputs.copy(), mask
+    """),
+    "masked_cross_entropy averages over padded steps too": ("behaviour.masked_cross_entropy", """
+        def masked_cross_entropy(logits, targets, mask):
+            if not bool(mask.any()):
+                raise ValueError("no real step")
+            picked = torch.log_softmax(logits, -1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+            return -(picked * mask).mean()
+    """),
+    "masked_cross_entropy as the mean of per-session means": ("behaviour.masked_cross_entropy", """
+        def masked_cross_entropy(logits, targets, mask):
+            if not bool(mask.any()):
+                raise ValueError("no real step")
+            picked = torch.log_softmax(logits, -1).gather(-1, targets.unsqueeze(-1)).squeeze(-1) * mask
+            rows = mask.sum(dim=1) > 0
+            return -(picked.sum(dim=1)[rows] / mask.sum(dim=1)[rows]).mean()
+    """),
+    "NextEventGRU without batch_first (reads the batch as time)": ("behaviour.NextEventGRU", """
+        class NextEventGRU(nn.Module):
+            def __init__(self, num_events, embed_dim=16, hidden_dim=32):
+                super().__init__()
+                self.embed = nn.Embedding(num_events, embed_dim)
+                self.gru = nn.GRU(embed_dim, hidden_dim)
+                self.out = nn.Linear(hidden_dim, num_events)
+
+            def forward(self, x):
+                return self.out(self.gru(self.embed(x))[0])
+    """),
+    "NextEventGRU runs the GRU on each step alone (no memory)": ("behaviour.NextEventGRU", """
+        class NextEventGRU(nn.Module):
+            def __init__(self, num_events, embed_dim=16, hidden_dim=32):
+                super().__init__()
+                self.embed = nn.Embedding(num_events, embed_dim)
+                self.gru = nn.GRU(embed_dim, hidden_dim, batch_first=True)
+                self.out = nn.Linear(hidden_dim, num_events)
+
+            def forward(self, x):
+                e = self.embed(x)
+                hidden, _ = self.gru(e.reshape(-1, 1, e.shape[-1]))
+                return self.out(hidden.reshape(x.shape[0], x.shape[1], -1))
+    """),
+})
+ALTERNATIVES.update({
+    "pad_batch with np.pad": ("behaviour.pad_batch", """
+        def pad_batch(sequences, pad_value=0):
+            if len(sequences) == 0 or any(len(s) < 2 for s in sequences):
+                raise ValueError("need a non-empty list of sessions of 2 or more events")
+            width = max(len(s) for s in sequences) - 1
+            rows = [np.asarray(s, dtype=np.int64) for s in sequences]
+            inputs = np.stack([np.pad(r[:-1], (0, width - len(r) + 1), constant_values=pad_value) for r in rows])
+            targets = np.stack([np.pad(r[1:], (0, width - len(r) + 1), constant_values=pad_value) for r in rows])
+            mask = np.arange(width)[None, :] < np.array([len(r) - 1 for r in rows])[:, None]
+            return inputs, targets, mask
+    """),
+    "masked_cross_entropy by F.cross_entropy on the selected steps": ("behaviour.masked_cross_entropy", """
+        def masked_cross_entropy(logits, targets, mask):
+            if mask.sum() == 0:
+                raise ValueError("empty mask")
+            return nn.functional.cross_entropy(logits[mask], targets[mask])
+    """),
+    "NextEventGRU with an explicit zero initial state": ("behaviour.NextEventGRU", """
+        class NextEventGRU(nn.Module):
+            def __init__(self, num_events, embed_dim=16, hidden_dim=32):
+                super().__init__()
+                self.embed = nn.Embedding(num_events, embed_dim)
+                self.gru = nn.GRU(input_size=embed_dim, hidden_size=hidden_dim, num_layers=1, batch_first=True)
+                self.out = nn.Linear(hidden_dim, num_events)
+
+            def forward(self, x):
+                h0 = torch.zeros(1, x.shape[0], self.gru.hidden_size)
+                return self.out(self.gru(self.embed(x), h0)[0])
+    """),
+})
+NARROWING.update({
+    "pad_batch ignores pad_value (always 0)": ("behaviour.pad_batch", """
+        def pad_batch(sequences, pad_value=0):
+            if len(sequences) == 0 or min(len(s) for s in sequences) < 2:
+                raise ValueError("bad batch")
+            steps = max(len(s) for s in sequences) - 1
+            inputs, targets = np.zeros((2, len(sequences), steps), dtype=np.int64)
+            mask = np.zeros((len(sequences), steps), dtype=bool)
+            for n, s in enumerate(sequences):
+                inputs[n, :len(s) - 1], targets[n, :len(s) - 1], mask[n, :len(s) - 1] = s[:-1], s[1:], True
+            return inputs, targets, mask
+    """),
+    "masked_cross_entropy returns nan for a mask without a real step": ("behaviour.masked_cross_entropy", """
+        def masked_cross_entropy(logits, targets, mask):
+            picked = torch.log_softmax(logits, dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+            return -(picked * mask).sum() / mask.sum()
+    """),
+})
