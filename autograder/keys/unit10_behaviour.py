@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 
 from ..checks import compare, training
-from ..context import CheckFailure
 from ..units.behaviour_checks import (EVENTS, drive, masked_batch, raises_value_error, second_order_table,
                                       sessions)
 from ..units.unit10_transfer import suite
@@ -134,7 +133,7 @@ def next_event_gru_beats_markov(ctx):
         accuracy = float(np.mean(predicted[mt] == yt[mt]))
         markov = float(np.mean(markov_predictions(x, y, m)[xt][mt] == yt[mt]))
         if not accuracy >= markov + MARGIN:
-            raise CheckFailure(
+            ctx.fail(
                 f"after {STEPS} Adam steps on {N_TRAIN} sessions, NextEventGRU({EVENTS}, {EMBED}, {HIDDEN}) predicts "
                 f"{accuracy:.1%} of the held-out next events; the first-order Markov chain (the next event from the "
                 f"current one only) predicts {markov:.1%}, and the GRU, which sees the whole session, must beat it "
