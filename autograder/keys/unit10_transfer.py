@@ -11,23 +11,13 @@ from ..checks import compare
 from ..sandbox.wire import Tensor
 from ..units.unit10_transfer import (BACKBONE, BN_BUFFERS, FEATURE_DIM, PARAMETERS, PREPARED_LR, bit_identical, drive,
                                      prepared, suite, target_images, tool)
+from .softmax_head import softmax_step
 
 suite.drivers["unit10_keys"] = (Path(__file__).parent / "drivers" / "unit10_transfer.py").read_text(encoding="utf-8")
 
 
 def keys_driver(ctx, fn, *args):
     return ctx.student.driver("unit10_keys", fn)(*args)
-
-
-def softmax_step(features, W, b, y, lr):
-    """Mean cross-entropy of the linear head on fixed features, and the head after one SGD step."""
-    logits = features @ W.T + b
-    logits -= logits.max(axis=1, keepdims=True)
-    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    loss = -np.mean(np.log(p[np.arange(len(y)), y]))
-    delta = (p - np.eye(W.shape[0])[y]) / len(y)
-    return loss, W - lr * delta.T @ features, b - lr * delta.sum(axis=0)
-
 
 
 @suite.check("backbone.count_trainable_parameters", points=2)
@@ -119,3 +109,4 @@ from . import unit10_recommend  # noqa: E402,F401  (issue 16: recommendations; r
 from . import unit10_genomics  # noqa: E402,F401  (issue 16: genomics)
 from . import unit10_captioning  # noqa: E402,F401  (issue 16: video captioning)
 from . import unit10_behaviour  # noqa: E402,F401  (issue 16: behaviour prediction)
+from . import unit10_leaf_disease  # noqa: E402,F401  (issue 16: an imbalanced health/agriculture task)

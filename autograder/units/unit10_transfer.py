@@ -22,9 +22,11 @@ from ..sandbox.wire import Handle
 from ..suite import Suite
 
 suite = Suite("unit10_transfer",
-              modules=["backbone", "finetune", "recipes", "recommend", "genomics", "captioning", "behaviour"],
+              modules=["backbone", "finetune", "recipes", "recommend", "genomics", "captioning", "behaviour",
+                       "leaf_disease"],
               drivers=drivers.load("torch_tools", "unit10_transfer"),
-              parts=("recommend_checks", "genomics_checks", "captioning_checks", "behaviour_checks"),
+              parts=("recommend_checks", "genomics_checks", "captioning_checks", "behaviour_checks",
+                     "leaf_disease_checks"),
               title="Transfer learning: pretrained backbone, new head, freezing, fine-tuning")
 suite.builds_on = {
     "finetune.train_step": ("finetune.set_train_mode",),

@@ -5,6 +5,7 @@ import torch
 from autograder.pretrained import shapes
 from reference.unit10_transfer.backbone import ShapeNet
 
+from ..support import grade, make_submission
 from .unit_contract import *  # noqa: F401,F403
 
 UNIT = "unit10_transfer"
@@ -693,3 +694,130 @@ NARROWING.update({
             return -(picked * mask).sum() / mask.sum()
     """),
 })
+
+
+# ---------------------------------------------------------------- issue 16: leaf disease, imbalanced (leaf_disease.py)
+MUTANTS.update({
+    "balanced_weights as class frequencies n_k / N": ("leaf_disease.balanced_weights", """
+        def balanced_weights(y, num_classes):
+            counts = torch.bincount(y, minlength=num_classes)
+            if int(y.max()) >= num_classes or bool((counts == 0).any()):
+                raise ValueError("bad labels")
+            return (counts / len(y)).float()
+    """),
+    "weighted_cross_entropy divides by N, not by the sum of the weights": ("leaf_disease.weighted_cross_entropy", """
+        def weighted_cross_entropy(logits, y, weights):
+            nll = -F.log_softmax(logits, dim=1).gather(1, y[:, None])[:, 0]
+            return (weights[y] * nll).mean()
+    """),
+    "build_classifier leaves the backbone trainable": ("leaf_disease.build_classifier", """
+        def build_classifier(weights):
+            return replace_head(load_pretrained(weights), 2)
+    """),
+    "train_classifier with the plain (unweighted) cross-entropy": ("leaf_disease.train_classifier", """
+        def train_classifier(model, x, y, steps, lr):
+            optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=lr)
+            losses = []
+            for _ in range(steps):
+                set_train_mode(model, True)
+                optimizer.zero_grad()
+                loss = F.cross_entropy(model(x), y)
+                loss.backward()
+                optimizer.step()
+                losses.append(float(loss))
+            return losses
+    """),
+    "train_classifier lets batch norm update its statistics": ("leaf_disease.train_classifier", """
+        def train_classifier(model, x, y, steps, lr):
+            weights = balanced_weights(y, 2)
+            optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=lr)
+            losses = []
+            for _ in range(steps):
+                model.train()
+                optimizer.zero_grad()
+                loss = weighted_cross_entropy(model(x), y, weights)
+                loss.backward()
+                optimizer.step()
+                losses.append(float(loss))
+            return losses
+    """),
+    "best_threshold maximizes accuracy": ("leaf_disease.best_threshold", """
+        def best_threshold(y_true, scores):
+            if y_true.shape != scores.shape or set(np.unique(y_true).tolist()) != {0, 1}:
+                raise ValueError("bad input")
+            thresholds = np.unique(scores)[::-1]
+            accuracy = [np.mean((scores >= t) == (y_true == 1)) for t in thresholds]
+            k = int(np.argmax(accuracy))
+            p = scores >= thresholds[k]
+            return float(thresholds[k]), float((np.mean(p[y_true == 1]) + np.mean(~p[y_true == 0])) / 2)
+    """),
+})
+ALTERNATIVES.update({
+    "weighted_cross_entropy with F.cross_entropy(weight=)": ("leaf_disease.weighted_cross_entropy", """
+        def weighted_cross_entropy(logits, y, weights):
+            return F.cross_entropy(logits, y, weight=weights)
+    """),
+    "train_classifier extracting the frozen features once": ("leaf_disease.train_classifier", """
+        def train_classifier(model, x, y, steps, lr):
+            weights = balanced_weights(y, 2)
+            model.eval()
+            with torch.no_grad():
+                features = model.features(x)
+            optimizer = torch.optim.SGD(model.head.parameters(), lr=lr)
+            losses = []
+            for _ in range(steps):
+                optimizer.zero_grad()
+                loss = weighted_cross_entropy(model.head(features), y, weights)
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+            return losses
+    """),
+    "best_threshold by sorting and cumulative counts": ("leaf_disease.best_threshold", """
+        def best_threshold(y_true, scores):
+            y_true, scores = np.asarray(y_true), np.asarray(scores, dtype=float)
+            if y_true.shape != scores.shape or not (np.isin(y_true, [0, 1]).all() and 0 < y_true.sum() < len(y_true)):
+                raise ValueError("y_true must hold both classes, and match scores")
+            order = np.argsort(-scores, kind="stable")
+            s, yy = scores[order], y_true[order]
+            last = np.r_[s[1:] != s[:-1], True]  # the last of each run of equal scores
+            tpr = np.cumsum(yy)[last] / yy.sum()
+            tnr = 1 - np.cumsum(1 - yy)[last] / (1 - yy).sum()
+            balanced = (tpr + tnr) / 2
+            k = int(np.flatnonzero(balanced == balanced.max())[0])
+            return float(s[last][k]), float(balanced[k])
+    """),
+})
+NARROWING.update({
+    "best_threshold accepts labels of one class": ("leaf_disease.best_threshold", """
+        def best_threshold(y_true, scores):
+            if y_true.shape != scores.shape or not np.isin(y_true, [0, 1]).all():
+                raise ValueError("bad input")
+            best = None
+            for t in np.unique(scores)[::-1]:
+                p = scores >= t
+                recalls = [np.mean(p[y_true == 1]) if (y_true == 1).any() else 1.0,
+                           np.mean(~p[y_true == 0]) if (y_true == 0).any() else 1.0]
+                value = (recalls[0] + recalls[1]) / 2
+                if best is None or value > best[0]:
+                    best = (value, float(t))
+            return best[1], float(best[0])
+    """),
+})
+
+MAJORITY = """
+    def train_classifier(model, x, y, steps, lr):
+        with torch.no_grad():  # the head always answers "healthy" (class 0), whatever the patch
+            model.head.weight.zero_()
+            model.head.bias.copy_(torch.tensor([1.0, 0.0]))
+        return [1.0 / (step + 1) for step in range(steps)]
+"""
+
+
+def test_majority_predictor_fails_the_outcome_bar(tmp_path):
+    """Always "healthy": 95% accurate, balanced accuracy 0.5, AUC 0.5 -- below both bars."""
+    report = grade(make_submission(tmp_path, UNIT, {"leaf_disease.train_classifier": MAJORITY}), UNIT,
+                   only=["classifier_finds_the_rare_disease"])
+    assert report.score == 0
+    output = report.results[0].output
+    assert "ROC AUC 0.500" in output and "balanced accuracy 0.500" in output and "accuracy, 95.0%" in output, output
