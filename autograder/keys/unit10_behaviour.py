@@ -25,7 +25,8 @@ OUTCOME_WHY = ("measured over 400 generated processes, session sets and torch se
                "failure in 400, so one training fails with probability p <= 7.5e-3 (95% upper bound by counting, "
                "whatever the tail's shape; the Gaussian estimate is not used). The check fails only when all 3 "
                "trainings fail, each on a fresh process, fresh sessions and a fresh seed drawn independently: "
-               "p^3 <= 4.2e-7 (1e-6 declared). A model without memory scores about the Markov chain (margin near 0)")
+               "p^3 <= 4.2e-7 (1e-6 declared). A GRU run on each step alone (no memory) scores the Markov chain: "
+               "margin mean 0.000, sd 0.003, max 0.010 over 30 trainings")
 
 
 def key_pad(batch, pad_value=0):
