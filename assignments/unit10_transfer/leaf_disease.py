@@ -17,8 +17,11 @@ logits[:, 1] - logits[:, 0] of the model in eval mode; score > 0 is the argmax p
 
 To try your code: `from autograder.pretrained import leaves, shapes`;
 `leaves.patches(np.random.default_rng(0), 320)` makes (x, y) with 16 diseased patches. The grader
-trains your classifier with train_classifier on 320 such patches (50 steps of lr 2.0) and measures
-the ROC AUC and the balanced accuracy of the argmax on 800 held-out ones.
+trains your classifier with train_classifier on 320 such patches (50 steps of lr 2.0) and asks, on
+800 held-out ones, for a ROC AUC of at least 0.90 and a balanced accuracy of the argmax of at least
+0.80. (Measured with the solution: the weighted classifier reaches balanced accuracy 0.94 at 95 %
+accuracy; trained on the unweighted loss it is more accurate, 97.6 %, yet misses more diseased
+leaves, balanced accuracy 0.78: accuracy rewards answering "healthy".)
 """
 import numpy as np
 import torch
