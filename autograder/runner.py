@@ -30,14 +30,24 @@ FEEDBACK_BUDGET = 4000  # characters of case errors in one check's feedback; lab
 ERROR_BUDGET = 1200  # characters of one case's error
 
 
+_WARMED: set[str] = set()  # units whose suite warm-ups ran in this process
+
+
 def load_reference(suite: Suite):
-    """The reference package of a unit with its modules imported, or None where it is absent."""
+    """The reference package of a unit with its modules imported, or None where it is absent; the
+    suite's warm-ups run with it once per process."""
     try:
         package = importlib.import_module(f"reference.{suite.unit}")
         for module in suite.modules:
             importlib.import_module(f"reference.{suite.unit}.{module}")
     except ImportError:
         return None
+    if "torch" in sys.modules:  # the grader's torch work is on small tensors: two threads thrash under load
+        sys.modules["torch"].set_num_threads(1)
+    if suite.unit not in _WARMED:
+        _WARMED.add(suite.unit)
+        for warm in suite.warmups:
+            warm(package)
     return package
 
 
@@ -52,6 +62,8 @@ def grade(path: Path, unit: str, *, only: list[str] | None = None, submission_id
     """
     suite = load_suite(unit)
     session = open_session(Path(path), suite, launcher=launcher, limits=limits, pool=pool)
+    if any(check.exercise not in session.violations for check in suite.select(only)):
+        session.prestart()  # the worker starts while the reference is imported
     if salt is None:  # official grading needs the course salt; the self-check uses the public one
         salt = seeds.PUBLIC_SALT if public_only else seeds.unit_salt(unit)
     reference = load_reference(suite) if use_reference else None

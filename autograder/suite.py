@@ -83,6 +83,7 @@ class Suite:
     builds_on: dict[str, tuple[str, ...]] = field(default_factory=dict)  # exercise -> exercises its docstring builds on
     forbidden: list[Forbidden] = field(default_factory=list)
     parts: tuple[str, ...] = ()  # modules of autograder/units that register more checks (imported by load_suite)
+    warmups: list[Callable] = field(default_factory=list)  # fn(reference package): see warmup
 
     def __post_init__(self):
         from . import units
@@ -113,6 +114,13 @@ class Suite:
             return fn
 
         return register
+
+    def warmup(self, fn: Callable) -> Callable:
+        """Register ``fn(reference)``: work a grader process does once, right after importing the
+        reference and while the first worker starts (e.g. cache the reference's results for inputs
+        that are the same in every grading)."""
+        self.warmups.append(fn)
+        return fn
 
     def forbid(self, *apis: str, exercises: tuple[str, ...] = ("*",), why: str):
         """Declare that ``exercises`` may not call ``apis`` (enforced statically and in the worker)."""

@@ -1,7 +1,7 @@
 """Property tests against student code: hypothesis strategies plus a seeded runner.
 
 Strategies draw well-conditioned float64 inputs away from kinks and ties. :func:`run` executes a
-property in the grader (each example a call to the worker), seeded from the check's seed so a
+property in the grader (the examples' worker calls batched), seeded from the check's seed so a
 regrade replays the same examples, and turns a failure into feedback with the shrunk example.
 
 Hypothesis is confined on import (:func:`confine_hypothesis`): no example database, nothing written
@@ -10,6 +10,7 @@ imported).
 """
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
 from pathlib import Path
@@ -21,6 +22,7 @@ from hypothesis.errors import FlakyFailure, HypothesisException
 from hypothesis.extra import numpy as hnp
 
 from ..context import CheckFailure
+from ..sandbox.session import Deferred
 from ..sandbox.worker_process import StudentError
 
 SETTINGS = dict(deadline=None, database=None, derandomize=False, suppress_health_check=list(HealthCheck),
@@ -85,10 +87,18 @@ def well_conditioned(draw, n: int | None = None, max_n: int = 5, max_cond: float
 def run(ctx, test, *, max_examples: int = 40, **strategies) -> None:
     """Check ``test(**drawn)`` on examples; raise CheckFailure with the shrunk counterexample.
 
-    After the worker times out or crashes, the remaining examples fail at once with the same
-    error instead of restarting workers while hypothesis shrinks.
+    The examples hypothesis draws for this seed are first run with their worker calls batched
+    (:func:`batched`); only when one fails does hypothesis run the property again, a call per
+    example, to find and shrink the failure exactly as without batching. After the worker times out
+    or crashes, the remaining examples fail at once with the same error instead of restarting
+    workers while hypothesis shrinks.
     """
     fatal: list[StudentError] = []
+    outcome = batched(ctx, test, _given(max_examples, strategies))
+    if outcome is True:
+        return
+    if isinstance(outcome, StudentError):
+        fatal.append(outcome)
 
     def guarded(**kwargs):
         if fatal:
@@ -100,10 +110,8 @@ def run(ctx, test, *, max_examples: int = 40, **strategies) -> None:
                 fatal.append(exc)
             raise
 
-    prop = settings(max_examples=max_examples, phases=(Phase.explicit, Phase.generate, Phase.shrink),
-                    **SETTINGS)(given(**strategies)(guarded))
     try:
-        seed(ctx.seed)(prop)()
+        seed(ctx.seed)(_given(max_examples, strategies)(guarded))()
     except (CheckFailure, StudentError) as exc:
         example = _counterexample(exc)
         after = f"\n{example}" if example else ""
@@ -115,6 +123,66 @@ def run(ctx, test, *, max_examples: int = 40, **strategies) -> None:
         raise CheckFailure(f"{inner}\n(the failure did not repeat on the same input)") from None
     except HypothesisException as exc:
         raise RuntimeError(f"property setup: {exc}") from None
+
+
+def _given(max_examples: int, strategies: dict):
+    """The decorator that makes a test a hypothesis property (the same for drawing and for running)."""
+    config = settings(max_examples=max_examples, phases=(Phase.explicit, Phase.generate, Phase.shrink), **SETTINGS)
+    return lambda test: config(given(**strategies)(test))
+
+
+MAX_ROUNDS = 4  # times the examples run to find their calls (a call that depends on an earlier answer: one more)
+
+
+def batched(ctx, test, given_) -> bool | StudentError | None:
+    """Run ``test`` on the examples hypothesis draws for ``ctx.seed`` (all of them, as when every
+    example passes), the worker calls of all examples sent in a few batches (:class:`Replay`).
+
+    True: every example passed. Otherwise the check's state is as before, and the caller runs
+    hypothesis itself: None (an example failed, or ``test`` cannot be replayed: it calls a driver or a
+    method, or draws from ``ctx.rng``), or the StudentError that stopped a batch (a time-out or a crash,
+    which the caller's examples then fail with at once).
+    """
+    if ctx.student is None:  # no submission (the toolkit's own tests): nothing to batch
+        return None
+    drawn: list[dict] = []
+    try:
+        seed(ctx.seed)(given_(lambda **kwargs: drawn.append(kwargs)))()
+    except Exception:  # the live run reports what went wrong
+        return None
+    marks = (len(ctx.notes), len(ctx.cases), len(ctx.figures), set(ctx.trivial), ctx.rng.bit_generator.state)
+
+    def restore():
+        del ctx.notes[marks[0]:], ctx.cases[marks[1]:], ctx.figures[marks[2]:]
+        ctx.trivial.clear()
+        ctx.trivial.update(marks[3])
+        ctx.rng.bit_generator.state = marks[4]
+
+    with ctx.student.replaying() as replay:
+        try:
+            for _ in range(MAX_ROUNDS):
+                for kwargs in drawn:  # find the calls: each example stops at its first one not answered yet
+                    try:
+                        test(**copy.deepcopy(kwargs))
+                    except Deferred:
+                        pass
+                    if ctx.rng.bit_generator.state != marks[4] or not replay.replayable:
+                        raise Deferred
+                    restore()
+                if not replay.missing:
+                    break
+                replay.fetch()
+            else:
+                raise Deferred
+            for kwargs in drawn:  # every answer is here: the run that counts
+                test(**copy.deepcopy(kwargs))
+        except StudentError as exc:
+            restore()
+            return exc if exc.kind in ("timeout", "crash", "protocol") else None
+        except (CheckFailure, Deferred):
+            restore()
+            return None
+    return True
 
 
 def _counterexample(exc: BaseException) -> str:

@@ -29,6 +29,7 @@ class Pool:
         self.ready: dict[str, queue.Queue] = {}
         self.orders: queue.Queue = queue.Queue()
         self.closed = False
+        self.starting: Worker | None = None  # the worker the pool's thread is waiting for
         self.spawner = threading.Thread(target=self._spawn_loop, daemon=True)
         self.spawner.start()
         for preload in preloads:
@@ -40,14 +41,25 @@ class Pool:
 
     def _spawn_loop(self):
         while (preload := self.orders.get()) is not None:
+            if self.closed:
+                continue
             try:
-                worker = Worker(self.launcher, preload, self.limits)
+                worker = self.starting = Worker(self.launcher, preload, self.limits)
+                worker.wait_ready()
             except Exception:  # a failed start only costs the next taker a cold start
                 continue
+            finally:
+                self.starting = None
             if self.closed:
                 worker.kill()
             else:
                 self._queue(preload).put(worker)
+        self._drain()
+
+    def _drain(self):
+        for q in list(self.ready.values()):
+            while not q.empty():
+                q.get_nowait().kill()
 
     def take(self, preload: str) -> Worker:
         """A ready worker for ``preload`` (cold-started if none is waiting); a replacement follows
@@ -72,9 +84,10 @@ class Pool:
             time.sleep(0.01)
 
     def close(self):
+        """Kill the ready workers, and the one starting (without waiting for it to be ready)."""
         self.closed = True
         self.orders.put(None)
+        starting = self.starting
+        if starting is not None:
+            starting.stop()
         self.spawner.join(timeout=60)
-        for q in self.ready.values():
-            while not q.empty():
-                q.get_nowait().kill()

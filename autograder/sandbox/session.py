@@ -6,13 +6,19 @@ message names the function. Checks call through :class:`Student`; nothing else r
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import time
+
+import numpy as np
 
 from . import wire
 from .plain import Launcher
+from .pool import Pool
 from .worker_process import PRINTED_LIMIT, Limits, StudentError, Worker
 
 STRIKES = 2  # crashes (or time-outs) in a row after which a module's remaining calls fail at once
+HUNG_SHARE = 0.5  # of the per-call timeout, for calls into modules that never answered once a module hung
 
 
 class Session:
@@ -27,6 +33,7 @@ class Session:
         self.limits = limits or Limits()
         self.preload, self.pool = preload, pool
         self.worker: Worker | None = None
+        self.loaded = False  # whether the worker got the submission's files (``load``)
         self.deadline: float | None = None  # the running check's deadline (begin_check)
         self.stopped: StudentError | None = None  # a time-out ends the running check's calls
         self.round_trips = 0
@@ -39,18 +46,42 @@ class Session:
         self.strikes: dict[str, tuple[str, int]] = {}  # module -> (crash or timeout, calls in a row)
         self.given_up: dict[str, str] = {}  # "crash" or "timeout" -> the first module given up on for it
         self.handle_modules: dict[int, str] = {}  # handle id -> the module whose call returned it
+        self.replay: Replay | None = None  # while set, calls are answered from batches fetched ahead
+        self.answered: set[str] = set()  # modules that answered a call
+        self.own_pool = False  # a pool this session started after a worker died (closed with it)
+
+    @contextlib.contextmanager
+    def replaying(self):
+        """Within this block, calls are answered by a :class:`Replay` (which is yielded)."""
+        self.replay = replay = Replay(self)
+        try:
+            yield replay
+        finally:
+            self.replay = None
 
     # ---------------------------------------------------------------- lifecycle
+    def prestart(self):
+        """Start the worker now, so its interpreter and preloads come up while the grader goes on (a
+        pool's worker is already starting: it is taken at the first call)."""
+        if self.worker is None and self.pool is None:
+            self.worker = self._new_worker()
+
+    def _new_worker(self) -> Worker:
+        return self.pool.take(self.preload) if self.pool is not None else Worker(self.launcher, self.preload,
+                                                                                 self.limits)
+
     def _live_worker(self) -> Worker:
-        while self.worker is None or not self.worker.alive:
-            if self.worker is not None:
-                self.worker.kill()
-            if self.pool is not None:
-                worker = self.pool.take(self.preload)
-            else:
-                worker = Worker(self.launcher, self.preload, self.limits)
+        while self.worker is None or not self.worker.alive or not self.loaded:
+            if self.worker is None or not self.worker.alive:
+                if self.worker is not None:
+                    self.worker.kill()
+                    if self.pool is None:  # a worker died: from now on the next one starts ahead
+                        self.pool, self.own_pool = Pool(self.launcher, self.limits, size=0), True
+                self.worker, self.loaded = self._new_worker(), False
+            worker = self.worker
+            worker.wait_ready()
             self.workers_started += 1
-            self.worker = worker
+            self.loaded = True
             self.handle_modules = {}
             rules = self.rules.for_worker() if self.rules is not None else []
             header, _ = worker.request("load", {"package": self.package, "files": self.files,
@@ -105,13 +136,19 @@ class Session:
         if self.worker is not None:
             self.worker.kill()
             self.worker = None
+        if self.own_pool:
+            self.pool.close()
 
     @property
     def isolation(self) -> str:
         return (self.pool.launcher if self.pool is not None else self.launcher).isolation
 
-    def _deadline(self) -> float:
-        call = time.monotonic() + self.limits.call_timeout
+    def _deadline(self, module: str | None = None) -> float:
+        """The running call's deadline: the per-call timeout, within the check's. Once a module was
+        given up on for hanging, a call into a module that never answered (or a driver's, once it
+        enters one) gets a share of it."""
+        share = HUNG_SHARE if "timeout" in self.given_up and module is not None and module not in self.answered else 1
+        call = time.monotonic() + self.limits.call_timeout * share
         return call if self.deadline is None else min(call, self.deadline)
 
     # ---------------------------------------------------------------- calls
@@ -125,6 +162,8 @@ class Session:
         return None
 
     def request(self, op: str, value, what: str):
+        if self.replay is not None:
+            return self.replay.answer(op, value, what)
         module = self._module_of(op, value, what)
         if module in self.broken_modules:
             raise StudentError(self.broken_modules[module])
@@ -135,7 +174,7 @@ class Session:
             raise StudentError(self.broken_modules[module])
         self.round_trips += 1
         try:
-            header, answer = worker.request(op, value, self._deadline(), what)
+            header, answer = worker.request(op, value, self._deadline(module), what, self._deadline)
         except StudentError as exc:
             self._keep_printed(exc.printed)
             if exc.kind == "timeout":
@@ -144,6 +183,7 @@ class Session:
             raise
         for name in {module, *worker.entered} - {None}:
             self.strikes.pop(name, None)
+            self.answered.add(name)
         self._note(header)
         origin = worker.entered[-1] if worker.entered else module
         if origin is not None:
@@ -201,28 +241,139 @@ class Session:
         what = f"{handle.type}.{target}" if handle else target
         if handle is not None:
             request["handle"] = handle.id
-        if target.startswith("driver:") and self.broken_modules:  # so a driver fails at once there too
-            request["broken"] = sorted(self.broken_modules)
+        self._tell_broken(request)
         header, value = self.request("call", request, what)
-        error = header.get("error") if type(header.get("error")) is dict else {}
-        if error.get("type") == "ModuleBroken" and error.get("message") in self.broken_modules:
-            raise StudentError(self.broken_modules[error["message"]])
-        return _unwrap(header, value, what)
+        return self._unwrap(header, value, what)
 
     def batch(self, target: str, arg_lists: list, kwargs: dict | None = None) -> list:
         """Call ``target`` once per argument tuple, in one round trip; the first failure raises."""
-        calls = [{"target": target, "args": list(a), "kwargs": dict(kwargs or {})} for a in arg_lists]
+        calls = [self._tell_broken({"target": target, "args": list(a), "kwargs": dict(kwargs or {})})
+                 for a in arg_lists]
         header, values = self.request("batch", calls, target)
         if not header.get("ok"):
             raise StudentError(_error_text(header.get("error") or {}, target))
         if type(values) is not list or len(values) != len(calls):
             raise StudentError(f"{target}: the worker answered a batch of {len(calls)} calls wrongly", "protocol")
-        return [_unwrap(answer, answer.get("value") if type(answer) is dict else None, target)
+        return [self._unwrap(answer, answer.get("value") if type(answer) is dict else None, target)
                 for answer in values]
+
+    def _tell_broken(self, request: dict) -> dict:
+        """A driver's call is told the modules given up on, so it fails at once there too (and does
+        not kill one fresh worker after another)."""
+        if request["target"].startswith("driver:") and self.broken_modules:
+            request["broken"] = sorted(self.broken_modules)
+        return request
+
+    def _unwrap(self, answer, value, what: str):
+        error = answer.get("error") if type(answer) is dict and type(answer.get("error")) is dict else {}
+        if error.get("type") == "ModuleBroken" and error.get("message") in self.broken_modules:
+            raise StudentError(self.broken_modules[error["message"]])
+        return _unwrap(answer, value, what)
 
     def release(self, handles):
         if self.worker is not None and self.worker.alive:
             self.request("release", [h.id for h in handles], "release")
+
+
+class Deferred(BaseException):
+    """A call made while replaying whose answer is not fetched yet; the code that made it stops here.
+    A BaseException, so no ``except Exception`` in a check swallows it."""
+
+
+class Replay:
+    """Answers to plain function calls, fetched ahead in batches, for code run more than once.
+
+    Code that makes the same calls every time it runs (a property on fixed examples) runs once to
+    find its calls: each run stops at its first call not answered yet (:class:`Deferred`). Then
+    :meth:`fetch` sends what was asked, grouped by function, as ``batch`` requests, and the code runs
+    again, until a run gets every answer. Calls on handles, driver calls and releases cannot be replayed
+    (``replayable`` turns False): the caller then runs its code with live calls instead.
+    """
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.answers: dict[bytes, tuple] = {}
+        self.missing: dict[bytes, tuple[str, object, str]] = {}
+        self.replayable = True
+
+    def answer(self, op: str, value, what: str):
+        key = None
+        if op in ("call", "batch") and not what.startswith("driver:") and (op == "batch" or "handle" not in value):
+            key = _fingerprint((op, what, value))
+        if key is None:
+            self.replayable = False
+            raise Deferred
+        if key in self.answers:
+            self.session._module_of(op, value, what)  # recorded as called, as a live call is
+            return self.answers[key]
+        self.missing.setdefault(key, (op, value, what))
+        raise Deferred
+
+    def fetch(self):
+        """Fetch the answers asked for since the last fetch: one ``batch`` request per function, split so
+        that no request holds more calls than the check's remaining time allows one call (StudentError
+        when a request fails as a whole: a time-out, a crash, an answer out of protocol)."""
+        session, pending = self.session, list(self.missing.items())
+        self.missing = {}
+        by_what: dict[str, list] = {}
+        for key, (op, value, what) in pending:
+            by_what.setdefault(what, []).append((key, op, [value] if op == "call" else list(value)))
+        session.replay = None
+        try:
+            for what, items in by_what.items():
+                calls = [call for _, _, group in items for call in group]
+                left = session.limits.call_timeout if session.deadline is None else session.deadline - time.monotonic()
+                size = max(1, int(session.limits.call_timeout * len(calls) / max(left, 1e-3)))
+                answers = []
+                for start in range(0, len(calls), size):
+                    part = calls[start:start + size]
+                    header, values = session.request("batch", part, what)
+                    if not header.get("ok"):
+                        raise StudentError(_error_text(header.get("error") or {}, what))
+                    if type(values) is not list or len(values) != len(part):
+                        raise StudentError(f"{what}: the worker answered a batch of {len(part)} calls wrongly",
+                                           "protocol")
+                    answers += values
+                for key, op, group in items:
+                    mine, answers = answers[:len(group)], answers[len(group):]
+                    self.answers[key] = ((mine[0], mine[0].get("value") if type(mine[0]) is dict else None)
+                                         if op == "call" else ({"ok": True}, mine))
+        finally:
+            session.replay = self
+
+
+def _fingerprint(value) -> bytes | None:
+    """Bytes that identify a request's plain data (arrays by dtype, shape and contents); None for
+    anything else (a handle, an object)."""
+    parts: list[bytes] = []
+
+    def add(v, depth=0):
+        if depth > 8:
+            raise TypeError
+        if type(v) is np.ndarray:
+            parts.append(b"a%s%r" % (v.dtype.str.encode(), v.shape))
+            parts.append(np.ascontiguousarray(v).tobytes())
+        elif type(v) in (list, tuple):
+            parts.append(b"l" if type(v) is list else b"t")
+            for item in v:
+                add(item, depth + 1)
+            parts.append(b"]")
+        elif type(v) is dict:
+            parts.append(b"d")
+            for k in sorted(v, key=repr):
+                add(k, depth + 1)
+                add(v[k], depth + 1)
+            parts.append(b"}")
+        elif v is None or type(v) in (bool, int, float, str, np.float64, np.int64, np.bool_):
+            parts.append(b"v%s%r" % (type(v).__name__.encode(), v))
+        else:
+            raise TypeError
+
+    try:
+        add(value)
+    except TypeError:
+        return None
+    return hashlib.sha256(b"\0".join(parts)).digest()
 
 
 def _unwrap(answer, value, what: str):
@@ -307,6 +458,10 @@ class Student:
 
     def method(self, handle: wire.Handle, name: str) -> Function:
         return Function(self._session, name, handle)
+
+    def replaying(self):
+        """A block whose calls are answered from batches fetched ahead (:class:`Replay`)."""
+        return self._session.replaying()
 
     def driver(self, module: str, func: str) -> Function:
         """A trusted helper running inside the worker (its answers are still only data)."""

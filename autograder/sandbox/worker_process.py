@@ -102,7 +102,12 @@ class StderrTail(threading.Thread):
 
 
 class Worker:
-    """One worker process: started, ready, then serving requests until killed."""
+    """One worker process: started, ready, then serving requests until killed.
+
+    Creating one only starts the process; its interpreter and preloads come up while the caller goes
+    on (the grader imports the reference meanwhile), and the first request, or :meth:`wait_ready`,
+    waits for them.
+    """
 
     def __init__(self, launcher: Launcher, preload: str, limits: Limits):
         self.runtime = Path(tempfile.mkdtemp(prefix="deepgrade-"))
@@ -121,8 +126,16 @@ class Worker:
         self.reader = wire.Reader(self.resp_r)
         self.stderr = StderrTail(err_r)
         self.limits = limits
-        header, _ = self._read(time.monotonic() + limits.start_timeout, "starting")
+        self.ready_by: float | None = time.monotonic() + limits.start_timeout  # None once ready
+
+    def wait_ready(self):
+        """Wait until the process has started and imported its preloads (StudentError if it did not)."""
+        if self.ready_by is None:
+            return
+        header, _ = self._read(self.ready_by, "starting")
+        self.ready_by = None
         if not header.get("ready"):
+            self.kill()
             raise StudentError("the worker did not start", "protocol")
 
     def _read(self, deadline: float, what: str):
@@ -151,8 +164,12 @@ class Worker:
         except subprocess.TimeoutExpired:
             return "still running"
 
-    def request(self, op: str, value, deadline: float, what: str):
-        """Send one request and read exactly one answer to it; anything else kills the worker."""
+    def request(self, op: str, value, deadline: float, what: str, entering=None):
+        """Send one request and read exactly one answer to it; anything else kills the worker.
+
+        ``entering(module)``, if given, is the deadline once a driver enters that student module
+        (the earlier of it and ``deadline`` holds)."""
+        self.wait_ready()
         self.sequence += 1
         try:
             wire.send(self.req_w, {"op": op, "id": self.sequence}, value)
@@ -165,6 +182,8 @@ class Worker:
         header, blobs = self._read(deadline, what)
         while "entered" in header and header.get("id") == self.sequence and len(self.entered) < MAX_ENTERED:
             self.entered.append(str(header["entered"])[:200])  # a crash or hang now names this module
+            if entering is not None:
+                deadline = min(deadline, entering(self.entered[-1]))
             header, blobs = self._read(deadline, what)
         if header.get("id") != self.sequence or "entered" in header or select.select([self.resp_r], [], [], 0)[0]:
             self.kill()
@@ -178,6 +197,13 @@ class Worker:
     @property
     def alive(self) -> bool:
         return self.proc.poll() is None
+
+    def stop(self):
+        """Kill the process only (safe from another thread: whoever waits on it cleans up)."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
 
     def kill(self):
         if self.proc.poll() is None:

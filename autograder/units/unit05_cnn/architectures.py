@@ -3,6 +3,8 @@ networks (built on the meta device), identity paths of the residual blocks, and 
 reference's modules under the same weights."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ...checks import architectures as arch
@@ -113,6 +115,21 @@ LAYERS = {
 IMAGE, ODD_IMAGE = (2, 3, 224, 224), (1, 3, 193, 180)
 
 
+@functools.lru_cache(maxsize=None)
+def reference_summary(factory, cls: str) -> dict:
+    """The reference network's meta summary: the same for every submission, so once per grader process."""
+    from ...drivers.unit05_cnn import meta_summary
+
+    return meta_summary(factory, (), ODD_IMAGE, LAYERS[cls])
+
+
+@suite.warmup
+def reference_summaries(reference):
+    """Summarize the reference networks while the first worker starts (torch's meta kernels load once)."""
+    for cls in PUBLISHED:
+        reference_summary(getattr(reference.architectures, cls), cls)
+
+
 def _network_check(cls):
     @suite.check(f"architectures.{cls}", points=3, name=f"{cls}_parameter_count")
     def check(ctx):
@@ -126,10 +143,8 @@ def _network_check(cls):
     @suite.check(f"architectures.{cls}", points=2, needs_reference=True, name=f"{cls}_layers_match_reference")
     def layers_check(ctx):
         """Each named layer's output shape for a 193x180 input, and every parameter's shape."""
-        from ...drivers.unit05_cnn import meta_summary
-
         got = ctx.student.driver("unit05_cnn", "student_meta_summary")(f"architectures.{cls}", (), ODD_IMAGE, LAYERS[cls])
-        arch.summary_matches(got, meta_summary(getattr(ctx.ref.architectures, cls), (), ODD_IMAGE, LAYERS[cls]), cls)
+        arch.summary_matches(got, reference_summary(getattr(ctx.ref.architectures, cls), cls), cls)
 
 
 for _cls in PUBLISHED:
