@@ -183,16 +183,23 @@ def _unit_for(path: Path, unit: str | None) -> str:
             unit = notebooks.unit_of(path)
         else:
             raise SubmissionError(f"cannot tell which unit {path.name} is for; pass --unit")
-    load_suite(unit)  # unknown unit -> ValueError
+    if unit not in unit_names():
+        load_suite(unit)  # unknown unit -> ValueError
     return unit
 
 
 def cmd_grade(args) -> int:
-    from . import submission
+    from . import submission, units
+    from .sandbox.pool import Pool
 
     unit = _unit_for(args.path, args.unit)
-    report = submission.grade(args.path, unit, only=args.only, submission_id=args.submission_id,
-                              launcher=launchers.choose(args.no_sandbox))
+    launcher = launchers.choose(args.no_sandbox)
+    pool = Pool(launcher, preloads=(units.preload(unit),), refill=False)  # starts while the grader imports
+    try:
+        report = submission.grade(args.path, unit, only=args.only, submission_id=args.submission_id,
+                                  launcher=launcher, pool=pool)
+    finally:
+        pool.close()
     if args.json:
         report.write_json(args.json)
     if args.html:

@@ -75,8 +75,9 @@ class Session:
             if self.worker is None or not self.worker.alive:
                 if self.worker is not None:
                     self.worker.kill()
-                    if self.pool is None:  # a worker died: from now on the next one starts ahead
-                        self.pool, self.own_pool = Pool(self.launcher, self.limits, size=0), True
+                    if self.pool is None or not self.pool.refill:  # a worker died: the next one starts ahead
+                        launcher = self.pool.launcher if self.pool is not None else self.launcher
+                        self.pool, self.own_pool = Pool(launcher, self.limits, size=0), True
                 self.worker, self.loaded = self._new_worker(), False
             worker = self.worker
             worker.wait_ready()
