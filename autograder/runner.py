@@ -62,15 +62,15 @@ def grade(path: Path, unit: str, *, only: list[str] | None = None, submission_id
     """
     suite = load_suite(unit)
     session = open_session(Path(path), suite, launcher=launcher, limits=limits, pool=pool)
-    if any(check.exercise not in session.violations for check in suite.select(only)):
-        session.prestart()  # the worker starts while the reference is imported
-    if salt is None:  # official grading needs the course salt; the self-check uses the public one
-        salt = seeds.PUBLIC_SALT if public_only else seeds.unit_salt(unit)
-    reference = load_reference(suite) if use_reference else None
-    submission_id = submission_id or seeds.fresh_submission_id()
-    report = Report(unit, submission_id, session.isolation)
-    start = time.monotonic()
     try:
+        if salt is None:  # official grading needs the course salt; the self-check uses the public one
+            salt = seeds.PUBLIC_SALT if public_only else seeds.unit_salt(unit)
+        if any(check.exercise not in session.violations for check in suite.select(only)):
+            session.prestart()  # the worker starts while the reference is imported
+        reference = load_reference(suite) if use_reference else None
+        submission_id = submission_id or seeds.fresh_submission_id()
+        report = Report(unit, submission_id, session.isolation)
+        start = time.monotonic()
         for number, check in enumerate(suite.select(only), 1):
             seed = seeds.derive_seed(salt, unit, check.name, submission_id)
             over = time.monotonic() - start > budget
