@@ -34,8 +34,7 @@ def counts_at(y, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def mann_whitney_auc(y, scores) -> float:
     """P(score of a random positive > score of a random negative) + P(equal) / 2, over all pairs."""
     pos, neg = scores[y == 1], scores[y == 0]
-    wins = sum(float(p > q) + 0.5 * float(p == q) for p in pos for q in neg)
-    return wins / (len(pos) * len(neg))
+    return float(np.mean(pos[:, None] > neg[None, :]) + 0.5 * np.mean(pos[:, None] == neg[None, :]))
 
 
 def balanced_accuracy(y, p) -> float:

@@ -8,6 +8,7 @@ import numpy as np
 from ..checks import compare, training
 from ..units.genomics_checks import BASES, random_sequence
 from ..units.unit10_transfer import suite
+from .unit09_evaluation import mann_whitney_auc
 
 # the training outcome: sequences of LENGTH bases, a random motif of MOTIF bases planted at a random
 # position in half of them; MotifCNN(FILTERS, WIDTH) trained by the driver (full-batch Adam)
@@ -37,12 +38,6 @@ def planted(rng, motif, n):
         start = rng.integers(0, LENGTH - MOTIF + 1)
         idx[i, start:start + MOTIF] = motif
     return np.eye(4, dtype=np.float32)[idx].transpose(0, 2, 1).copy(), y
-
-
-def auc(scores, labels):
-    """Area under the ROC curve: P(score of a positive > score of a negative), ties counting 1/2."""
-    pos, neg = scores[labels == 1], scores[labels == 0]
-    return float(np.mean(pos[:, None] > neg[None, :]) + 0.5 * np.mean(pos[:, None] == neg[None, :]))
 
 
 def alignment(weights, motif):
@@ -96,7 +91,7 @@ def motif_cnn_finds_the_motif(ctx):
         weights = compare.array(weights, "conv.weight", (FILTERS, 4, WIDTH))
         name = "".join(BASES[i] for i in motif)
         retried = f" (it fell short in {ATTEMPTS} trainings on fresh motifs)"
-        value, align = auc(scores, y_test), alignment(weights, motif)
+        value, align = mann_whitney_auc(y_test, scores), alignment(weights, motif)
         if not value >= AUC_BAR:
             ctx.fail(f"after {STEPS} Adam steps on {N_TRAIN} sequences (half hold the motif {name}), the held-out "
                      f"AUC is {value:.3f}; a working MotifCNN reaches at least {AUC_BAR}{retried}")
