@@ -11,11 +11,15 @@ instructor-only value checks (keys, comparisons with the reference): none may pa
 To stay within about a minute: one sandboxed worker per unit holds every candidate module at
 once (each behind a function, built on first use), and before each check a call binds the
 candidate in its module's globals (the reference everywhere else; a check during which the
-worker restarted, and so lost the binding, does not count). A candidate is graded only if it
+worker restarted, and so lost the binding, does not count). That worker knows no forbidden APIs (the
+pasted modules use many; a sighting would score an exercise 0 and hide a passing key), and in it
+``os._exit`` raises SystemExit, so a candidate that ends the process (batch's ``_die_with_parent``)
+fails its call without costing a fresh worker. A candidate is graded only if it
 first reproduces the exercise's public test vectors (the same calls those checks make, recorded
 from the reference); for exercises without vectors (objects kept in the worker, slow calls), it
 must first answer the checks' first call like the reference does (an object; data of the same
-structure; the same integer or string).
+structure; the same integer or string); that first call is recorded without running the rest
+of the check on the reference.
 
 Only instructor-only checks are judged: in a unit whose keys still sit in shipping checks (not
 split into ``autograder/keys`` yet), this guard cannot see them.
@@ -35,8 +39,10 @@ import pytest
 
 from autograder import release, runner, seeds, vectors
 from autograder.sandbox.launchers import self_check_launcher
+from autograder.sandbox.session import Session
 from autograder.sandbox.worker_process import Limits, StudentError
 from autograder.context import CheckFailure
+from autograder.submission import read_modules
 from autograder.suite import load_suite, unit_names
 
 from .support import ROOT
@@ -142,6 +148,13 @@ DISPATCH = '''
 _DG_BLOCKS = {blocks}
 _DG_BUILT = {{}}
 _DG_ORIGINALS = {{name: globals()[name] for name in {names!r}}}
+
+
+def _dg_exit(status=0):
+    raise SystemExit(status)
+
+
+__import__("os")._exit = _dg_exit  # a candidate that ends the process fails its call, the worker lives
 
 
 def deepgrade_select(choices):
@@ -265,7 +278,9 @@ def guard_unit(unit: str, blocks: list[str], candidates: list[list[Candidate]], 
     (folder / "__init__.py").write_text((ROOT / "reference" / unit / "__init__.py").read_text())
     recorded = (vectors.load(unit) or {}).get("functions", {})
     reference = runner.load_reference(suite)
-    session = runner.open_session(folder, suite, launcher=self_check_launcher(), limits=Limits(call_timeout=5.0))
+    files, _ = read_modules(folder, suite.modules)
+    session = Session(unit, files, preload=suite.preload, drivers=suite.drivers, launcher=self_check_launcher(),
+                      limits=Limits(call_timeout=5.0))  # no forbidden-API rules: see the module's docstring
     passed, tried, bound = [], 0, set()
 
     def select(module: str, choices: dict):
@@ -337,6 +352,11 @@ def screen(session, module: str, exercise: str, fits: list, call: dict) -> list:
     return [(block, c) for block, c in fits if (block, c.key) in kept]
 
 
+class _FirstCallMade(BaseException):
+    """Stops a check on the reference once its first call is recorded (the rest of it, a full
+    network on 224x224 images say, would only cost time)."""
+
+
 def first_call(session, reference, unit, exercise, checks, select) -> tuple | None:
     """(target, args, kwargs, answer) of the first call the checks of ``exercise`` make (into it, or
     into a trusted driver that builds it), on the reference: for exercises without vectors
@@ -349,8 +369,9 @@ def first_call(session, reference, unit, exercise, checks, select) -> tuple | No
 
         def call(self, target, args, kwargs, handle=None):
             value = session.call(target, args, kwargs, handle)
-            if handle is None and not found:
+            if handle is None:
                 found.append((target, tuple(vectors._copy(args)), vectors._copy(kwargs), value))
+                raise _FirstCallMade
             return value
 
     for check in checks:
@@ -358,8 +379,9 @@ def first_call(session, reference, unit, exercise, checks, select) -> tuple | No
             select(exercise.split(".")[0], {})
         except StudentError:
             return None
-        runner.run_check(check, "", Spy(), reference, seeds.derive_seed("guard", unit, check.name, "probe"))
-        if found:
+        try:
+            runner.run_check(check, "", Spy(), reference, seeds.derive_seed("guard", unit, check.name, "probe"))
+        except _FirstCallMade:
             return found[0]
     return None
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import special
 
 from ..checks import compare, layer_pairs
 from ..units.unit05_cnn import conv_pool, network, style, superres
@@ -109,7 +108,9 @@ def max_pool_routes_to_argmax(ctx):
 # ---------------------------------------------------------------- cnn
 def softmax_key(scores, y):
     """(loss, dscores) of the mean softmax cross-entropy, from scipy's log_softmax and one-hot labels."""
-    log_p, onehot = special.log_softmax(scores, axis=1), np.eye(scores.shape[1])[y]
+    from scipy.special import log_softmax  # noqa: PLC0415 (scipy loads when a key needs it, not with the suite)
+
+    log_p, onehot = log_softmax(scores, axis=1), np.eye(scores.shape[1])[y]
     return float(-np.sum(onehot * log_p) / len(y)), (np.exp(log_p) - onehot) / len(y)
 
 
