@@ -298,6 +298,7 @@ def guard_unit(unit: str, blocks: list[str], candidates: list[list[Candidate]], 
             began = time.monotonic()
             calls = recorded.get(exercise, {}).get("calls", [])
             probe = None if calls else first_call(session, reference, unit, exercise, exercises[exercise][1], select)
+            probed = session.workers_started  # the probe's arguments may name objects in this worker
             full = 0
             candidates = screen(session, module, exercise, pairs[exercise], calls[0]) if calls else pairs[exercise]
             tried += len(pairs[exercise]) - len(candidates)
@@ -305,6 +306,9 @@ def guard_unit(unit: str, blocks: list[str], candidates: list[list[Candidate]], 
                 tried += 1
                 choice = {func: [block, candidate.key]}
                 try:
+                    if probe is not None and session.workers_started != probed:  # a fresh worker: record it anew
+                        probe = first_call(session, reference, unit, exercise, exercises[exercise][1], select)
+                        probed = session.workers_started
                     workers = select(module, choice)
                     for number, call in enumerate(calls, 1):
                         vectors._replay(session, exercise, call, number=number)
@@ -353,14 +357,15 @@ def screen(session, module: str, exercise: str, fits: list, call: dict) -> list:
 
 
 class _FirstCallMade(BaseException):
-    """Stops a check on the reference once its first call is recorded (the rest of it, a full
-    network on 224x224 images say, would only cost time)."""
+    """Stops a check on the reference once its first call into the exercise is recorded (the rest
+    of it, a full network on 224x224 images say, would only cost time)."""
 
 
 def first_call(session, reference, unit, exercise, checks, select) -> tuple | None:
-    """(target, args, kwargs, answer) of the first call the checks of ``exercise`` make (into it, or
-    into a trusted driver that builds it), on the reference: for exercises without vectors
-    (objects kept in the worker, slow calls)."""
+    """(target, args, kwargs, answer) of the first call the checks of ``exercise`` make into it
+    (directly, or through a trusted driver that builds it; calls before it that do not use it, a
+    seed or a dataset, run as they are), on the reference: for exercises without vectors (objects
+    kept in the worker, slow calls)."""
     found = []
 
     class Spy:
@@ -368,8 +373,9 @@ def first_call(session, reference, unit, exercise, checks, select) -> tuple | No
             return getattr(session, name)
 
         def call(self, target, args, kwargs, handle=None):
+            before = exercise in session.calls
             value = session.call(target, args, kwargs, handle)
-            if handle is None:
+            if handle is None and not before and exercise in session.calls:
                 found.append((target, tuple(vectors._copy(args)), vectors._copy(kwargs), value))
                 raise _FirstCallMade
             return value
