@@ -252,6 +252,32 @@ def test_pytest_self_check_on_the_stub_reports_failures_and_skips(tmp_path):
     assert "public test vectors" in done.stdout
 
 
+def test_the_self_checks_head_start_worker_is_the_one_it_uses():
+    """Pool(refill=False), started before the suite is imported: a take while that worker still
+    starts waits for it (no second start), no replacement follows, and a later take starts cold."""
+    from autograder.sandbox.plain import Launcher
+    from autograder.sandbox.pool import Pool
+
+    spawned = []
+
+    class Counting(Launcher):
+        def spawn(self, *args, **kwargs):
+            spawned.append(args[1])
+            return super().spawn(*args, **kwargs)
+
+    pool = Pool(Counting(), preloads=("numpy",), refill=False)
+    first = pool.take("numpy")
+    try:
+        assert first.alive and spawned == ["numpy"]
+        first.kill()
+        second = pool.take("numpy")  # after a crash, say
+        assert second.alive and second is not first and spawned == ["numpy", "numpy"]
+        second.kill()
+    finally:
+        pool.close()
+    assert spawned == ["numpy", "numpy"]
+
+
 # ---------------------------------------------------------------- what a check calls
 RECORDED_FILES = {"__init__.py": "", "shapes.py": """
 class Square:

@@ -17,9 +17,9 @@ pasted modules use many; a sighting would score an exercise 0 and hide a passing
 fails its call without costing a fresh worker. A candidate is graded only if it
 first reproduces the exercise's public test vectors (the same calls those checks make, recorded
 from the reference); for exercises without vectors (objects kept in the worker, slow calls), it
-must first answer the checks' first call like the reference does (an object; data of the same
-structure; the same integer or string); that first call is recorded without running the rest
-of the check on the reference.
+must first answer the checks' first call into the exercise like the reference does (an object;
+data of the same structure; the same integer or string); that call is recorded on the reference
+without running the rest of the check.
 
 Only instructor-only checks are judged: in a unit whose keys still sit in shipping checks (not
 split into ``autograder/keys`` yet), this guard cannot see them.

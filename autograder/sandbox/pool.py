@@ -25,7 +25,10 @@ class Pool:
     def __init__(self, launcher: Launcher | None = None, limits: Limits | None = None, size: int = 1,
                  preloads: tuple[str, ...] = ("numpy",), refill: bool = True):
         self.launcher, self.limits, self.size = launcher or Launcher(), limits or Limits(), size
-        self.refill = refill  # False: the first workers only (one self-check), later takes start cold
+        # refill=False: the first workers only (one self-check); a take waits for one still starting
+        # rather than starting another, and takes after those start cold
+        self.refill = refill
+        self.unclaimed = {} if refill else {preload: size for preload in preloads}
         self.ready: dict[str, queue.Queue] = {}
         self.orders: queue.Queue = queue.Queue()
         self.closed = False
@@ -47,30 +50,36 @@ class Pool:
                 worker = self.starting = Worker(self.launcher, preload, self.limits)
                 worker.wait_ready()
             except Exception:  # a failed start only costs the next taker a cold start
-                continue
+                worker = None
             finally:
                 self.starting = None
-            if self.closed:
+            if worker is not None and self.closed:
                 worker.kill()
-            else:
+            elif worker is not None or not self.refill:  # None: a waiting taker starts its own
                 self._queue(preload).put(worker)
         self._drain()
 
     def _drain(self):
         for q in list(self.ready.values()):
             while not q.empty():
-                q.get_nowait().kill()
+                if (worker := q.get_nowait()) is not None:
+                    worker.kill()
 
     def take(self, preload: str) -> Worker:
         """A ready worker for ``preload`` (cold-started if none is waiting); a replacement follows
         unless the pool was made with ``refill=False``."""
         q = self._queue(preload)
+        wait = self.unclaimed.get(preload, 0) > 0
+        if wait:
+            self.unclaimed[preload] -= 1
         try:
             while True:
-                worker = q.get_nowait()
-                if worker.alive:
+                worker = q.get(timeout=self.limits.start_timeout) if wait else q.get_nowait()
+                wait = False
+                if worker is not None and worker.alive:
                     return worker
-                worker.kill()
+                if worker is not None:
+                    worker.kill()
         except queue.Empty:
             return Worker(self.launcher, preload, self.limits)
         finally:
