@@ -42,6 +42,7 @@ from ..sandbox.session import Function
 from ..sandbox.worker_process import StudentError
 from . import compare
 from . import gradients as grad_checks
+from . import upstream as upstream_of
 
 DRIVER = "layer_pairs"
 
@@ -164,17 +165,28 @@ class Pair:
         return {k: compare.array(got[k], f"{self.names[k]} from {self.bname}{self.where()}", np.shape(values[k]))
                 for k in self.wrt}
 
-    def grads_at(self, values: dict, flat_upstreams: list[np.ndarray], direct: bool = False) -> list[dict[str, np.ndarray]]:
-        """The student's gradients for each flat upstream (one forward, one batch of backwards)."""
-        _, cache = self.run(values, direct)
+    def grads_at(self, values: dict, flat_upstreams: list[np.ndarray], direct: bool = False,
+                 cache=None) -> list[dict[str, np.ndarray]]:
+        """The student's gradients for each flat upstream (one forward, one batch of backwards), given
+        ``cache`` (default: the student's forward's)."""
+        if cache is None:
+            _, cache = self.run(values, direct)
         answers = self._map(self.backward, [(*self.split(g), cache) for g in flat_upstreams], direct=direct)
         return [self.read_grads(answer, values) for answer in answers]
 
     grads_for = grads_at
 
-    def flat_forward(self) -> grad_checks.Forward:
-        """The batched forward of :mod:`gradients`, returning the outputs flattened and joined."""
-        return lambda points: [np.concatenate([o.ravel() for o in outs]) for outs in self.outputs_at(points)]
+    def flat_forward(self, reference=None) -> grad_checks.Forward:
+        """The batched forward of :mod:`gradients`, returning the outputs flattened and joined: of
+        ``reference`` (an :class:`upstream.Reference`) if given, else of the student's forward."""
+        if reference is None:
+            return lambda points: [np.concatenate([o.ravel() for o in outs]) for outs in self.outputs_at(points)]
+        return lambda points: [np.concatenate([o.ravel() for o in self.unpack(r)[0]])
+                               for r in reference.map([self.forward_args(p) for p in points])]
+
+    def reference_cache(self, reference, values: dict):
+        """The cache of the reference's forward at ``values``."""
+        return self.unpack(reference(*self.forward_args(values)))[1]
 
 
 Configs = dict  # {label: (Pair, values)}
@@ -228,19 +240,27 @@ def outputs_match(ctx, configs: Configs, expected, mistakes=None, **tol) -> None
 
 
 def gradients(ctx, configs: Configs, *, k: int = 8, contract: str | None = None) -> None:
-    """Finite differences of the student's own forward along ``k`` Gaussian directions, one case per
-    configuration; then the backward contract at configuration ``contract`` (default: the first)
-    as trivial cases, which count only beside a passed finite-difference case."""
+    """Finite differences of the forward along ``k`` Gaussian directions, one case per configuration
+    (of the reference's forward in official grading, with the student's cache and then the reference
+    forward's, see :mod:`upstream`; of the student's own in the self-check); then the backward
+    contract at configuration ``contract`` (default: the first) as trivial cases, which count only
+    beside a passed finite-difference case."""
     for label, (pair, values) in configs.items():
+        reference = upstream_of.reference_of(ctx, pair.forward)
         upstream = ctx.rng.standard_normal(pair.size)
-        answer, failure = _attempt(lambda: pair.grads_at(values, [upstream])[0])
+        seed = int(ctx.rng.integers(2**32))  # the directions, the same for either cache
+
+        def check(cache=None):
+            answer = pair.grads_at(values, [upstream], cache=cache)[0]
+            grad_checks.directional(pair.flat_forward(reference), values, answer, upstream,
+                                    rng=np.random.default_rng(seed), name=f"{pair.bname} ({label})", k=k)
+            return answer
+
+        answer, failure = _attempt(check)
         # all-zero gradients agree with a constant forward: trivial, like the answer of a constant
-        zero = failure is None and all(not np.any(g) for g in answer.values())
-        with ctx.case(f"finite differences, {label}", trivial=zero):
-            if failure:
-                raise failure
-            grad_checks.directional(pair.flat_forward(), values, answer, upstream, rng=ctx.rng,
-                                    name=f"{pair.bname} ({label})", k=k)
+        zero = answer is not None and all(not np.any(g) for g in answer.values())
+        with ctx.case(f"finite differences, {label}", trivial=zero), upstream_of.blame(reference or pair.forward):
+            upstream_of.retry_with(failure, reference and (lambda: check(pair.reference_cache(reference, values))))
     label = contract or next(iter(configs))
     backward_contract_cases(ctx, *configs[label], label)
 
@@ -314,14 +334,20 @@ def gradients_match_reference(ctx, configs, ref_forward, ref_backward, values: d
         *_, cache = ref_forward(*pair.forward_args(vals))
         expected = read(pair.grads, ref_backward(*pair.split(upstream), cache), "the reference")
         got, failure = _attempt(lambda: pair.grads_at(vals, [upstream])[0])
+        again = []  # the gradients with the reference forward's cache, computed once if needed (see upstream)
         named = (mistakes(pair, vals, upstream) if mistakes else None) or {}
         for key in pair.wrt:
-            with ctx.case(f"{pair.names[key]}, {label}"):
-                if failure:
-                    raise failure
-                compare.close(got[key], np.asarray(expected[key], dtype=np.float64),
+            def compared(grads, key=key):
+                compare.close(grads[key], np.asarray(expected[key], dtype=np.float64),
                               f"{pair.names[key]} from {pair.bname} ({label})", hidden=ctx.hidden,
                               mistakes=named.get(key, {}), **tol)
+
+            def with_reference_cache(compared=compared):
+                again[:] = again or [pair.grads_at(vals, [upstream], cache=cache)[0]]
+                compared(again[0])
+
+            with ctx.case(f"{pair.names[key]}, {label}"):
+                upstream_of.retry_with(failure or _attempt(lambda: compared(got))[1], with_reference_cache)
 
 
 # ---------------------------------------------------------------- the single-configuration forms (older callers)

@@ -14,17 +14,19 @@ import numpy as np
 import sympy as sp
 
 from ..checks import compare, gradients, properties
+from ..checks import upstream as upstream_of
 from ..checks.symbolic import Key, symbols
 from ..suite import Suite
 
 suite = Suite("unit01_foundations", modules=["tensors", "perceptron", "activations", "network"],
               title="Foundations: tensors, perceptron, activations, feed-forward networks")
 suite.builds_on = {
-    # the finite-difference checks differentiate the student's own forward function
+    # the self-check differentiates the student's own forward (official grading: the reference's, see
+    # checks/upstream.py, so a forward's bug costs points only in the forward's checks)
     "activations.sigmoid_derivative": ("activations.sigmoid",),
     "activations.tanh_derivative": ("activations.tanh",),
     "activations.relu_derivative": ("activations.relu",),
-    # "the tuple returned by two_layer_forward" is two_layer_backward's cache
+    # "the tuple returned by two_layer_forward" is two_layer_backward's cache (official grading: the reference's)
     "network.two_layer_backward": ("network.two_layer_forward",),
 }
 suite.forbid("torch", "jax", "tensorflow", "sympy", "scipy", "sklearn", exercises=("*",),
@@ -122,8 +124,9 @@ def derivative_matches_forward(ctx, name):
     zs = moderate(ctx, (3, 4), scale=4.0, gap=1e-2)
     upstream = ctx.rng.standard_normal(zs.shape)
     slope = compare.array(getattr(act, f"{name}_derivative")(zs), f"{name}_derivative(z)", zs.shape)
-    with ctx.case(f"finite differences of your {name}", trivial=all_zero([slope])):
-        gradients.directional(gradients.batched(getattr(act, name), ["z"], zs.shape, f"{name}(z)"), {"z": zs},
+    forward = upstream_of.forward(ctx, getattr(act, name))
+    with ctx.case(f"finite differences of {name}", trivial=all_zero([slope])), upstream_of.blame(forward):
+        gradients.directional(gradients.batched(forward, ["z"], zs.shape, f"{name}(z)"), {"z": zs},
                               {"z": slope * upstream}, upstream, rng=ctx.rng, name=f"{name}_derivative")
 
 
@@ -352,25 +355,39 @@ def two_layer_inputs(ctx, n=4, d=3, h=5, c=2):
 ORDER = ["X", "W1", "b1", "W2", "b2"]
 
 
-def _student_grads(ctx, p, upstreams):
-    """The student's backward for each upstream gradient, one forward call for the cache."""
+def _cache(ctx, p, net):
+    """two_layer_forward's cache at ``p`` from ``net`` (the student's or the reference's module)."""
+    return compare.sequence(net.two_layer_forward(*(p[k] for k in ORDER)), "two_layer_forward(...)", 2)[1]
+
+
+def _student_grads(ctx, p, upstreams, cache=None):
+    """The student's backward for each upstream gradient, given ``cache`` (default: one call of the
+    student's forward). The docstring fixes the cache's layout, so official grading passes the
+    reference forward's: a bug in the forward then costs points only in the forward's checks."""
     net = ctx.student.network
-    _, cache = compare.sequence(net.two_layer_forward(*(p[k] for k in ORDER)), "two_layer_forward(...)", 2)
+    cache = _cache(ctx, p, net) if cache is None else cache
     outs = net.two_layer_backward.map([(g, cache) for g in upstreams])
     return [tuple(compare.array(g, f"d{k} from two_layer_backward", p[k].shape)
                   for g, k in zip(compare.sequence(o, "two_layer_backward(...)", 5), ORDER)) for o in outs]
 
 
+def _graded_cache(ctx, p):
+    """The cache the backward's checks pass: the reference forward's where the grader has it."""
+    return None if ctx.reference is None else _cache(ctx, p, ctx.ref.network)
+
+
 @suite.check("network.two_layer_backward", points=4)
 def two_layer_gradient_check(ctx):
-    """Finite differences of the student's own forward pass along random directions."""
+    """Finite differences of two_layer_forward along random directions (the reference's forward and
+    cache in official grading, the student's own in the self-check)."""
     p = two_layer_inputs(ctx)
     upstream = ctx.rng.standard_normal((4, 2))
-    (grads,) = _student_grads(ctx, p, [upstream])
-    with ctx.case("finite differences of your two_layer_forward", trivial=all_zero(grads)):
-        forward = gradients.batched(ctx.student.network.two_layer_forward, ORDER, (4, 2), "scores",
-                                    select=lambda r: compare.sequence(r, "two_layer_forward(...)", 2)[0])
-        gradients.directional(forward, p, dict(zip(ORDER, grads)), upstream, rng=ctx.rng, name="two_layer_backward")
+    (grads,) = _student_grads(ctx, p, [upstream], _graded_cache(ctx, p))
+    forward = upstream_of.forward(ctx, ctx.student.network.two_layer_forward)
+    with ctx.case("finite differences of two_layer_forward", trivial=all_zero(grads)), upstream_of.blame(forward):
+        scores = gradients.batched(forward, ORDER, (4, 2), "scores",
+                                   select=lambda r: compare.sequence(r, "two_layer_forward(...)", 2)[0])
+        gradients.directional(scores, p, dict(zip(ORDER, grads)), upstream, rng=ctx.rng, name="two_layer_backward")
 
 
 @suite.check("network.two_layer_backward", points=2)
@@ -381,8 +398,10 @@ def two_layer_backward_contract(ctx):
     p = two_layer_inputs(ctx)
     seen = []
 
+    graded = _graded_cache(ctx, p)
+
     def backward(gs):
-        out = _student_grads(ctx, p, gs)
+        out = _student_grads(ctx, p, gs, graded)
         seen.extend(g for grads in out[1:] for g in grads)
         return out
 
@@ -393,7 +412,7 @@ def two_layer_backward_contract(ctx):
             ctx.fail("two_layer_backward returned only zeros for random nonzero upstream gradients")
     with ctx.case("dscores of shape (4, 3) for scores of shape (4, 2) raises ValueError", trivial=True):
         net = ctx.student.network
-        cache = compare.sequence(net.two_layer_forward(*(p[k] for k in ORDER)), "two_layer_forward(...)", 2)[1]
+        cache = _cache(ctx, p, net) if graded is None else graded
         compare.raises(lambda: net.two_layer_backward(np.ones((4, 3)), cache), ("ValueError",), "two_layer_backward",
                        "for dscores of shape (4, 3) when the scores have shape (4, 2)")
 
@@ -403,9 +422,9 @@ def two_layer_backward_reference(ctx):
     """A forward and backward that are wrong in the same way pass the finite-difference check, not this."""
     p = two_layer_inputs(ctx)
     upstream = ctx.rng.standard_normal((4, 2))
-    _, cache = ctx.ref.network.two_layer_forward(*(p[k] for k in ORDER))
+    cache = _cache(ctx, p, ctx.ref.network)
     expected = ctx.ref.network.two_layer_backward(upstream, cache)
-    (grads,) = _student_grads(ctx, p, [upstream])
+    (grads,) = _student_grads(ctx, p, [upstream], cache)
     for key, got, want in zip(ORDER, grads, expected):
         with ctx.case(f"d{key}"):
             compare.close(got, want, f"d{key} from two_layer_backward", hidden=ctx.hidden)

@@ -19,6 +19,7 @@ import sympy as sp
 from hypothesis import strategies as st
 
 from ..checks import compare, datasets, gradients, properties, training
+from ..checks import upstream as upstream_of
 from ..checks.symbolic import Key, symbols
 from ..suite import Suite
 
@@ -140,7 +141,8 @@ def mse_loss_values(ctx):
 
 @suite.check("linear.mse_gradient", points=3)
 def mse_gradient_key(ctx):
-    """Against sympy's derivative of (y_hat - y)^2, averaged; and against the student's mse_loss."""
+    """Against sympy's derivative of (y_hat - y)^2, averaged; and against mse_loss (the reference's in
+    official grading, the student's own in the self-check: checks/upstream.py)."""
     lin = ctx.student.linear
     n = 6
     y_pred, targets = 3 * ctx.rng.standard_normal(n), 3 * ctx.rng.standard_normal(n)
@@ -148,10 +150,11 @@ def mse_gradient_key(ctx):
         compare.close(lin.mse_gradient(y_pred, targets), derivative(SQUARED_ERROR, y_hat)(y_pred, targets) / n,
                       "mse_gradient(y_pred, y)", hidden=ctx.hidden, inputs={"y_pred": y_pred, "y": targets}, **STRICT,
                       batch=n)
-    with ctx.case("the derivative of your mse_loss (finite differences)"):
+    loss = upstream_of.forward(ctx, lin.mse_loss)  # the reference's in official grading
+    with ctx.case("the derivative of mse_loss (finite differences)"), upstream_of.blame(loss):
         grad = compare.array(lin.mse_gradient(y_pred, targets), "mse_gradient(y_pred, y)", (n,))
         trivial_if_zero(ctx, [grad])
-        gradients.directional(loss_forward(lin.mse_loss, ["y_pred", "y"], "mse_loss(y_pred, y)"),
+        gradients.directional(loss_forward(loss, ["y_pred", "y"], "mse_loss(y_pred, y)"),
                               {"y_pred": y_pred, "y": targets}, {"y_pred": grad}, np.array(1.0),
                               rng=ctx.rng, name="mse_gradient")
     raises_value_error(ctx, lin.mse_gradient, "mse_gradient",
@@ -294,10 +297,11 @@ def bce_gradient_key(ctx):
                           "bce_with_logits_gradient(z, y)", hidden=ctx.hidden, inputs={"z": zv, "y": labels},
                           z=zv, activation="sigmoid", upstream=bce_dp(zv, labels), **STRICT)
     _, zv, labels = bce_cases(ctx)[0]
-    with ctx.case("the derivative of your bce_with_logits (finite differences)"):
+    loss = upstream_of.forward(ctx, lg.bce_with_logits)  # the reference's in official grading
+    with ctx.case("the derivative of bce_with_logits (finite differences)"), upstream_of.blame(loss):
         grad = compare.array(lg.bce_with_logits_gradient(zv, labels), "bce_with_logits_gradient(z, y)", zv.shape)
         trivial_if_zero(ctx, [grad])
-        gradients.directional(loss_forward(lg.bce_with_logits, ["z", "y"], "bce_with_logits(z, y)"),
+        gradients.directional(loss_forward(loss, ["z", "y"], "bce_with_logits(z, y)"),
                               {"z": zv, "y": labels}, {"z": grad}, np.array(1.0), rng=ctx.rng,
                               name="bce_with_logits_gradient")
     zv = moderate(ctx, 5)
@@ -505,14 +509,16 @@ BAD_LABELS = {"a label equal to C": lambda Z: (Z, np.array([0, CLASSES, 1, 0])),
 
 @suite.check("softmax.softmax_cross_entropy_gradient", points=1, name="cross_entropy_gradient_finite_differences")
 def cross_entropy_gradient_finite_differences(ctx):
-    """The gradient is the derivative of the student's own softmax_cross_entropy; bad labels raise."""
+    """The gradient is the derivative of softmax_cross_entropy (the reference's in official grading, the
+    student's own in the self-check: checks/upstream.py); bad labels raise."""
     sm = ctx.student.softmax
     _, Z, labels = logit_cases(ctx)[0]
-    with ctx.case("the derivative of your softmax_cross_entropy (finite differences)"):
+    loss = upstream_of.forward(ctx, sm.softmax_cross_entropy)  # the reference's in official grading
+    with ctx.case("the derivative of softmax_cross_entropy (finite differences)"), upstream_of.blame(loss):
         grad = compare.array(sm.softmax_cross_entropy_gradient(Z, labels), "softmax_cross_entropy_gradient(Z, y)",
                              Z.shape)
         trivial_if_zero(ctx, [grad])
-        gradients.directional(loss_forward(sm.softmax_cross_entropy, ["Z", "y"], "softmax_cross_entropy(Z, y)"),
+        gradients.directional(loss_forward(loss, ["Z", "y"], "softmax_cross_entropy(Z, y)"),
                               {"Z": Z, "y": labels}, {"Z": grad}, np.array(1.0), rng=ctx.rng,
                               name="softmax_cross_entropy_gradient")
     Z = moderate(ctx, (4, CLASSES))

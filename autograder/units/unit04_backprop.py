@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from .. import drivers
 from ..checks import compare, generated, gradients, misconceptions, properties, training
+from ..checks import upstream as upstream_of
 from ..checks.expressions import AT_OUTPUT, ArrayKey, apply, render, tree_key, trees
 from ..context import CheckFailure
 from ..sandbox.worker_process import StudentError
@@ -313,8 +314,10 @@ def student_forward(ctx, X, params):
     return compare.sequence(ctx.student.network.forward(X, params), "forward(X, params)", 2)
 
 
-def student_grads(ctx, X, y, params):
-    _, cache = student_forward(ctx, X, params)
+def student_grads(ctx, X, y, params, cache=None):
+    """backward's gradients given ``cache`` (default: the student's forward's)."""
+    if cache is None:
+        _, cache = student_forward(ctx, X, params)
     return param_dict(ctx.student.network.backward(y, cache), "backward(y, cache)", params)
 
 
@@ -334,19 +337,26 @@ def backward_matches_sympy(ctx):
 
 @suite.check("network.backward", points=2, name="backward_matches_finite_differences")
 def backward_matches_finite_differences(ctx):
-    """Directional finite differences of the BCE of your forward's p."""
+    """Directional finite differences of the BCE of forward's p (the reference's forward, and its
+    cache if the student's own fails, in official grading: see checks/upstream.py)."""
     X, y, params = network_problem(ctx, n=6, d=3, h=4)
-    grads = student_grads(ctx, X, y, params)
+    forward = upstream_of.forward(ctx, ctx.student.network.forward)
+    seed = int(ctx.rng.integers(2**32))  # the directions, the same for either cache
 
     def loss(points):
-        outs = ctx.student.network.forward.map([(X, p) for p in points])
+        outs = forward.map([(X, p) for p in points])
         ps = [compare.array(compare.sequence(o, "forward(X, params)", 2)[0], "p from forward", y.shape) for o in outs]
         if any(np.any((p <= 0) | (p >= 1)) for p in ps):
             ctx.fail("forward returned probabilities p outside (0, 1)")
         return [np.array(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))) for p in ps]
 
-    gradients.directional(gradients.varying(loss, "forward"), params, grads, np.array(1.0), rng=ctx.rng,
-                          name="backward")
+    def check(cache=None):
+        gradients.directional(gradients.varying(loss, "forward"), params, student_grads(ctx, X, y, params, cache),
+                              np.array(1.0), rng=np.random.default_rng(seed), name="backward")
+
+    with upstream_of.blame(forward):
+        upstream_of.retry_with(upstream_of.attempt(check), None if upstream_of.is_students(forward) else (
+            lambda: check(compare.sequence(forward(X, params), "forward(X, params)", 2)[1])))
 
 
 def student_train(ctx, X, y, params, lr, epochs):
@@ -439,9 +449,11 @@ def rnn_problem(ctx, t, d, h):
             "b": 0.1 * ctx.rng.standard_normal(h)}
 
 
-def student_rnn_grads(ctx, args, upstreams, window=None):
+def student_rnn_grads(ctx, args, upstreams, window=None, cache=None):
+    """The student's BPTT gradients given ``cache`` (default: the student's rnn_forward's)."""
     rnn = ctx.student.rnn
-    _, cache = compare.sequence(rnn.rnn_forward(*(args[k] for k in RNN_ARGS)), "rnn_forward(...)", 2)
+    if cache is None:
+        _, cache = compare.sequence(rnn.rnn_forward(*(args[k] for k in RNN_ARGS)), "rnn_forward(...)", 2)
     name = "rnn_backward" if window is None else f"rnn_backward_truncated(dh, cache, {window})"
     fn = rnn.rnn_backward if window is None else rnn.rnn_backward_truncated
     outs = fn.map([(g, cache) if window is None else (g, cache, window) for g in upstreams])
@@ -468,13 +480,22 @@ def bptt_matches_sympy(ctx):
 
 @suite.check("rnn.rnn_backward", points=2, name="bptt_matches_finite_differences")
 def bptt_matches_finite_differences(ctx):
-    """Directional finite differences of your rnn_forward, on a longer sequence than the keys."""
+    """Directional finite differences of rnn_forward (official grading: the reference's, and its cache
+    if the student's own fails; see checks/upstream.py), on a longer sequence than the keys."""
     args, dh = rnn_problem(ctx, 6, 3, 4), ctx.rng.standard_normal((6, 4))
-    (grads,) = student_rnn_grads(ctx, args, [dh])
-    forward = gradients.batched(ctx.student.rnn.rnn_forward, RNN_ARGS, dh.shape, "h from rnn_forward",
+    fn = upstream_of.forward(ctx, ctx.student.rnn.rnn_forward)
+    forward = gradients.batched(fn, RNN_ARGS, dh.shape, "h from rnn_forward",
                                 select=lambda r: compare.sequence(r, "rnn_forward(...)", 2)[0])
-    gradients.directional(gradients.varying(forward, "rnn_forward"), args, dict(zip(RNN_ARGS, grads)), dh,
-                          rng=ctx.rng, name="rnn_backward")
+    seed = int(ctx.rng.integers(2**32))  # the directions, the same for either cache
+
+    def check(cache=None):
+        (grads,) = student_rnn_grads(ctx, args, [dh], cache=cache)
+        gradients.directional(gradients.varying(forward, "rnn_forward"), args, dict(zip(RNN_ARGS, grads)), dh,
+                              rng=np.random.default_rng(seed), name="rnn_backward")
+
+    with upstream_of.blame(fn):
+        upstream_of.retry_with(upstream_of.attempt(check), None if upstream_of.is_students(fn) else (
+            lambda: check(compare.sequence(fn(*(args[k] for k in RNN_ARGS)), "rnn_forward(...)", 2)[1])))
 
 
 @suite.check("rnn.rnn_backward", points=1, name="bptt_contract")

@@ -1,4 +1,5 @@
 """Unit 1 graded both ways: the contract tests plus unit-specific wrong and right answers."""
+from ..support import reference_def
 from .unit_contract import *  # noqa: F401,F403
 
 UNIT = "unit01_foundations"
@@ -285,3 +286,34 @@ MISCONCEPTIONS = {
             return np.tanh(z) ** 2 - 1.0
     """, "a sign flip", ["tanh_derivative_key"]),
 }
+
+
+FORWARD_ONLY = {  # a forward's bug costs points only in its own checks and those of what composes it
+    "dense_forward adds 2b": ("network.dense_forward", reference_def(UNIT, "network", "dense_forward", {
+        "return X @ W + b": "return X @ W + 2 * b"}), ("network.feedforward", "network.two_layer_forward")),
+    "tanh of 2z": ("activations.tanh", reference_def(UNIT, "activations", "tanh", {
+        "return np.tanh(z)": "return np.tanh(2.0 * z)"}), ()),
+}
+
+# the field's common mutants (a constant bias factor, a sign, a transpose): one score under every id
+NARROWING.update({
+    "dense_forward adds 2b (narrowing: one score under every id)": ("network.dense_forward", reference_def(
+        UNIT, "network", "dense_forward", {"return X @ W + b": "return X @ W + 2 * b"})),
+    "two_layer_backward flips the sign of dX": ("network.two_layer_backward", reference_def(
+        UNIT, "network", "two_layer_backward", {"dX = dZ1 @ W1.T": "dX = -(dZ1 @ W1.T)"})),
+    "two_layer_backward doubles dW2": ("network.two_layer_backward", reference_def(
+        UNIT, "network", "two_layer_backward", {"dW2 = H1.T @ dscores": "dW2 = (H1.T @ dscores) * 2"})),
+})
+
+
+def test_self_check_names_the_forward_to_fix_first(tmp_path):
+    """Without the reference (the self-check) the backward's gradient check differentiates the student's
+    own forward: a forward bug fails it, and the message says so and names the forward to fix first."""
+    from ..support import grade, make_submission
+
+    target, source, _ = FORWARD_ONLY["dense_forward adds 2b"]
+    report = grade(make_submission(tmp_path, UNIT, {target: source}), UNIT, only=["two_layer_gradient_check"],
+                   use_reference=False)
+    (result,) = report.results
+    assert result.status == "failed" and "finite differences are of YOUR two_layer_forward" in result.output
+    assert "fix two_layer_forward first" in result.output

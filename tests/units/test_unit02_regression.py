@@ -3,7 +3,7 @@ import numpy as np
 
 from autograder.checks import datasets
 
-from ..support import ROOT
+from ..support import ROOT, reference_def
 from .unit_contract import *  # noqa: F401,F403
 
 UNIT = "unit02_regression"
@@ -531,3 +531,19 @@ MISCONCEPTIONS = {
             return (p - y) / (p * (1 - p)) * s * (1 - s) / z.shape[0]
     """, "the derivative evaluated at the output instead of the input: sigmoid'(a)", ["bce_gradient_key"]),
 }
+
+
+FORWARD_ONLY = {  # a loss's bug costs points only in its own checks, not in its gradient's
+    "mse_loss sums": ("linear.mse_loss", reference_def(UNIT, "linear", "mse_loss", {
+        "np.mean((y_pred - y) ** 2)": "np.sum((y_pred - y) ** 2)"}), ()),
+    "softmax_cross_entropy sums": ("softmax.softmax_cross_entropy", reference_def(
+        UNIT, "softmax", "softmax_cross_entropy", {"np.mean(lse": "np.sum(lse"}), ()),
+}
+
+# the field's common mutants (a constant factor, a sign): one score under every id
+NARROWING.update({
+    "mse_gradient without the factor 2": ("linear.mse_gradient", reference_def(UNIT, "linear", "mse_gradient", {
+        "2.0 * (y_pred - y)": "(y_pred - y)"})),
+    "softmax_cross_entropy_gradient with the wrong sign": ("softmax.softmax_cross_entropy_gradient", reference_def(
+        UNIT, "softmax", "softmax_cross_entropy_gradient", {"return G / len(y)": "return -G / len(y)"})),
+})

@@ -537,3 +537,17 @@ MISCONCEPTIONS = {
         "gru.gru_step_backward", reference_def(UNIT, "gru", "gru_step_backward", {"(1 - n**2)": "(1 - np.tanh(n) ** 2)"}),
         "the derivative evaluated at the output instead of the input: tanh'(a)", ["gru_step_backward_matches_reference"]),
 }
+
+
+FORWARD_ONLY = {  # a forward's bug costs points only in its own checks and those of what composes it
+    "rnn step adds 2b": ("rnn.rnn_step_forward", reference_def(UNIT, "rnn", "rnn_step_forward", {
+        "h_prev @ Wh + b)": "h_prev @ Wh + 2 * b)"}), ("rnn.rnn_forward",)),
+}
+
+# the field's common mutants (a constant bias factor, a sign): one score under every id
+NARROWING.update({
+    "rnn step adds 2b": ("rnn.rnn_step_forward", reference_def(UNIT, "rnn", "rnn_step_forward", {
+        "h_prev @ Wh + b)": "h_prev @ Wh + 2 * b)"})),
+    "rnn step backward flips the sign of db": ("rnn.rnn_step_backward", reference_def(
+        UNIT, "rnn", "rnn_step_backward", {"da.sum(axis=0)": "-da.sum(axis=0)"})),
+})

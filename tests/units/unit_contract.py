@@ -7,6 +7,11 @@ named mistake of :mod:`autograder.checks.misconceptions` that applies to the uni
 appear, and no alternative ever gets a hint), and imports the test functions below. A
 ``NARROWING`` variant mishandles one case the docstring names (a parameter value, a branch, an
 edge); it must get one and the same score, below full marks, under 20 submission ids.
+A ``FORWARD_ONLY`` mutant (``{description: ("module.func", source, (exercises that compose it))}``)
+breaks only a forward that a backward builds on: it loses points in checks of its own exercise and
+of the exercises named as composing it (whose *own output* calls it, e.g. ``two_layer_forward``
+calling ``dense_forward``), and nowhere else: a backward graded on it keeps full marks, since
+official grading differentiates the reference's forward (:mod:`autograder.checks.upstream`).
 Every function of a solution region that returns a constant (zeros shaped like its answer, or its
 own first input) must score zero on every check filed under it::
 
@@ -26,7 +31,7 @@ from ..support import (ROOT, assert_full_marks, assert_loses_points, checks_of, 
 
 __all__ = ["pytest_generate_tests", "test_reference_full_marks_under_two_seeds", "test_stub_scores_zero", "test_mutant_loses_points",
            "test_alternative_keeps_full_marks", "test_narrowing_variant_same_score_under_20_ids",
-           "test_constant_earns_nothing", "test_misconception_named"]
+           "test_constant_earns_nothing", "test_misconception_named", "test_forward_bug_charged_to_forward_only"]
 
 SUBMISSION_IDS = [f"student-{i:02d}" for i in range(20)]
 
@@ -34,7 +39,7 @@ SUBMISSION_IDS = [f"student-{i:02d}" for i in range(20)]
 def pytest_generate_tests(metafunc):
     module = metafunc.module
     for name, table in (("mutant", "MUTANTS"), ("alternative", "ALTERNATIVES"), ("narrowing", "NARROWING"),
-                        ("misconception", "MISCONCEPTIONS")):
+                        ("misconception", "MISCONCEPTIONS"), ("forward_only", "FORWARD_ONLY")):
         if name in metafunc.fixturenames:
             items = getattr(module, table, {})
             metafunc.parametrize(name, list(items.values()), ids=list(items))
@@ -131,3 +136,21 @@ def test_constant_earns_nothing(request, tmp_path, constant):
     report = grade(path, unit, only=[c.name for c in load_suite(unit).checks if c.exercise in exercises])
     earned = [f"{r.name}: {r.score}/{r.max_score}" for r in report.results if r.score > 0]
     assert not earned, f"functions returning {kind} earned points:\n" + "\n".join(earned)
+
+
+def test_forward_bug_charged_to_forward_only(request, tmp_path, forward_only):
+    """Graded on the checks of the forward, of what composes it and of every exercise that builds on
+    either: only the first two lose points, and a failure names the forward."""
+    unit = request.module.UNIT
+    target, source, composers = forward_only
+    suite = load_suite(unit)
+    charged = {target, *composers}
+    builds = {e for e, on in suite.builds_on.items() if charged & set(on)}
+    assert builds, f"nothing builds on {sorted(charged)}: the mutant tests nothing here"
+    only = [c.name for c in suite.checks if c.exercise in charged | builds]
+    report = grade(make_submission(tmp_path, unit, {target: source}), unit, only=only)
+    assert_loses_points(report, target.split(".")[1])
+    exercise = {c.name: c.exercise for c in suite.checks}
+    wrongly = [f"{r.name} ({exercise[r.name]}): {r.score}/{r.max_score}: {r.output}" for r in report.results
+               if r.score < r.max_score and exercise[r.name] not in charged]
+    assert not wrongly, f"a bug in {target} cost points in checks of other exercises:\n" + "\n".join(wrongly)

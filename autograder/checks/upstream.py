@@ -1,0 +1,91 @@
+"""Which forward a backward's checks differentiate: one bug is charged to one function.
+
+A gradient check needs a forward to take finite differences of (and a backward its cache). With the
+student's own forward, a bug there (``X @ W + 2*b``) also fails the correct backward's checks. So:
+
+- official grading (the reference is present): the finite differences are of the *reference's*
+  forward (:func:`forward`), and a backward whose gradient misses with its own forward's cache is
+  tried again with the reference forward's cache (:func:`retry_with`); a forward bug costs points
+  only in the checks of the forward's exercise and of exercises whose own output composes it;
+- the student's self-check (no reference): the student's forward is all there is; a failure then
+  says so and names the forward to fix first (:func:`blame`).
+
+No answer is written here: the reference is read only where the grader has it.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+
+from ..context import CheckFailure
+from ..sandbox.worker_process import StudentError
+
+
+class Reference:
+    """A reference function behind the student :class:`~autograder.sandbox.session.Function`
+    interface (``target``, ``map``, calls), run in the grader on copies of its arguments."""
+
+    def __init__(self, fn, target: str):
+        self.fn, self.target = fn, target
+
+    def map(self, arg_lists, **kwargs) -> list:
+        return [self.fn(*copy.deepcopy(tuple(a)), **copy.deepcopy(kwargs)) for a in arg_lists]
+
+    def __call__(self, *args, **kwargs):
+        return self.map([args], **kwargs)[0]
+
+
+def reference_of(ctx, fn):
+    """The reference's function of the same name as the student's ``fn``, or None without one."""
+    if ctx.reference is None:
+        return None
+    module, _, name = fn.target.rpartition(".")
+    ref = getattr(getattr(ctx.reference, module, None), name, None)
+    return None if ref is None else Reference(ref, fn.target)
+
+
+def forward(ctx, fn):
+    """What a gradient check differentiates: the reference's ``fn`` in official grading, else ``fn``."""
+    return reference_of(ctx, fn) or fn
+
+
+def is_students(fn) -> bool:
+    return not isinstance(fn, Reference)
+
+
+@contextlib.contextmanager
+def blame(fn):
+    """Around a gradient check that differentiates ``fn``: where ``fn`` is the student's own (the
+    self-check), a failure adds that the finite differences are of it and to fix it first."""
+    try:
+        yield
+    except CheckFailure as failure:
+        if not is_students(fn):
+            raise
+        name = fn.target.split(".")[-1]
+        raise failure.wrapped(after=f"\n(These finite differences are of YOUR {name}: a bug there fails this check "
+                                    f"even for a correct backward. If a check of {name} fails, fix {name} first.)")
+
+
+def attempt(check) -> Exception | None:
+    """The failure of ``check()`` (a CheckFailure or the student's error), or None if it passed."""
+    try:
+        check()
+    except (CheckFailure, StudentError) as exc:
+        return exc
+    return None
+
+
+def retry_with(first: Exception | None, again) -> None:
+    """``first`` (the failure with the student's own cache, or None) stands unless ``again()`` (the
+    same check with the reference forward's cache) passes; a correct backward given its wrong
+    forward's cache is not charged for the forward's bug. ``again`` is None in the self-check."""
+    if first is None:
+        return
+    if callable(again):
+        try:
+            again()
+            return
+        except Exception:  # noqa: BLE001 -- a cache the student's backward cannot read: the first failure stands
+            pass
+    raise first
