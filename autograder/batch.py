@@ -201,6 +201,7 @@ class Outcome:
     total: int = 0
     up_to_date: int = 0
     graded: int = 0
+    times: int = 0  # submission times recorded (graded or not): the CSV's, else Gradescope's or nbgrader's
     statuses: dict[str, int] = field(default_factory=dict)
     wall: float = 0.0
     run_id: int | None = None
@@ -338,7 +339,10 @@ def run_batch(submissions: Path, unit: str, *, workers: int | None = None, grade
     """Grade every new or changed submission in ``submissions``; returns the :class:`Outcome`.
 
     ``only``: grade just these students, again even if up to date (a regrade of one student into
-    the gradebook; overrides are kept). ``times``: a ``student_id,submitted_at`` CSV.
+    the gradebook; overrides are kept). ``times``: a ``student_id,submitted_at`` CSV. Every
+    submission's time (the CSV's, else its entry's) is recorded, also where the grading is up to
+    date, so a late policy set after a batch applies; a CSV row for a student with no submission
+    is reported.
 
     With ``scheduler`` (a Dask scheduler's address) the gradings run on that cluster
     (:mod:`autograder.distributed`) and this process only records them.
@@ -355,6 +359,10 @@ def run_batch(submissions: Path, unit: str, *, workers: int | None = None, grade
     began = time.monotonic()
     found = scan(submissions, unit)  # refuses one student's folder before any gradebook is touched
     clock = late.read_submitted_at(times) if times else {}
+    strangers = sorted(set(clock) - {sid for sid, _ in found.entries} - set(found.conflicts))
+    if strangers:
+        console.print(f"[yellow]{times}: no submission for {', '.join(strangers[:10])}"
+                      f"{' and others' if len(strangers) > 10 else ''}[/yellow] (time not recorded; a typo?)")
     if only:
         unknown = sorted(set(only) - {sid for sid, _ in found.entries} - set(found.conflicts))
         if unknown:
@@ -365,24 +373,32 @@ def run_batch(submissions: Path, unit: str, *, workers: int | None = None, grade
     with gb.Gradebook(gradebook) as book:
         jobs = []
         for sid, entry in found.entries:
-            digest = content_hash(entry)
+            digest, when = content_hash(entry), submitted_at(entry, clock, sid)
             outcome.total += 1
+            outcome.times += bool(when)
             if not regrade and book.is_done(sid, unit, digest):
                 outcome.up_to_date += 1
+                if when:
+                    book.set_submitted_at(sid, unit, digest, when)
                 continue
-            jobs.append(Job(sid, entry, digest, submitted_at(entry, clock, sid)))
+            jobs.append(Job(sid, entry, digest, when))
         for sid, entries in found.conflicts.items():  # recorded at once as not gradable: the others go on
             outcome.total += 1
             digest = "conflict:" + hashlib.sha256("".join(content_hash(e) for e in entries).encode()).hexdigest()
+            when = max(submitted_at(e, clock, sid) for e in entries)
+            outcome.times += bool(when)
             if not regrade and book.is_done(sid, unit, digest):
                 outcome.up_to_date += 1
+                if when:
+                    book.set_submitted_at(sid, unit, digest, when)
                 continue
-            book.record(sid, unit, digest, max(submitted_at(e, clock, sid) for e in entries), None, gb.INVALID,
+            book.record(sid, unit, digest, when, None, gb.INVALID,
                         max_score=suite.max_score, output=conflict_text(sid, entries), isolation=isolation)
             outcome.graded += 1
             outcome.statuses[gb.INVALID] = outcome.statuses.get(gb.INVALID, 0) + 1
             console.print(f"[red]{gb.INVALID}[/red] {sid}: {conflict_text(sid, entries)}")
-        console.print(f"{unit}: {len(jobs)} to grade, {outcome.up_to_date} up to date"
+        console.print(f"{unit}: {len(jobs)} to grade, {outcome.up_to_date} up to date; "
+                      f"{outcome.times} of {outcome.total} submission time(s) recorded"
                       + (f"; {min(workers, len(jobs))} grader process(es); isolation: {isolation}" if jobs else ""))
         if not jobs:
             outcome.wall = max(time.monotonic() - began, 1e-9)

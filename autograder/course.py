@@ -7,10 +7,16 @@ through this module, which imports none of them.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 ROOT = Path(__file__).resolve().parent.parent  # the repository: reference/, assignments/, autograder/
+# {unit: {module file: code_digest of its stub}}, written with assignments/ by ``autograder stubs``; it
+# ships inside the engine (release, Gradescope bundle, cluster workers), so "untouched stubs" never
+# depends on the assignments/ folder of whoever grades.
+STUB_DIGESTS = "autograder/stub_digests.json"
 
 
 class StubError(ValueError):
@@ -48,3 +54,21 @@ def has_solution(source: str) -> bool:
 def reference_units(root: Path = ROOT) -> list[Path]:
     """The unit folders of ``reference/``."""
     return sorted(p for p in (root / "reference").glob("unit*") if p.is_dir())
+
+
+def code_lines(source: str) -> list[str]:
+    """The lines of ``source`` that matter for "same code": blank lines and trailing spaces dropped."""
+    return [line.rstrip() for line in source.strip().splitlines() if line.strip()]
+
+
+def code_digest(source: str) -> str:
+    """sha256 (hex) of :func:`code_lines` of ``source``: equal for sources that are the same code."""
+    return hashlib.sha256("\n".join(code_lines(source)).encode("utf-8")).hexdigest()
+
+
+def stub_digests(unit: str) -> dict[str, str]:
+    """``{"module.py": digest}`` of the stubs students were given for ``unit`` ({} if none recorded)."""
+    path = Path(__file__).resolve().parent / Path(STUB_DIGESTS).name
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8")).get(unit, {})

@@ -265,6 +265,14 @@ class Gradebook:
                                     [(row, *f) for f in _figure_rows(report)])
         return row
 
+    def set_submitted_at(self, student_id: str, unit: str, content_hash: str, submitted_at: str) -> bool:
+        """Record when this (student, unit, content) was handed in, without grading it again; returns
+        whether there was such a submission."""
+        with self._transaction():
+            cur = self.db.execute("UPDATE submissions SET submitted_at = ? WHERE student_id = ? AND unit = ? "
+                                  "AND content_hash = ?", (submitted_at, student_id, unit, content_hash))
+        return cur.rowcount > 0
+
     def set_roster(self, rows: list[dict]):
         """Names, emails and LMS ids of students (``id`` plus any of :data:`ROSTER_FIELDS`)."""
         with self._transaction():

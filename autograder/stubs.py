@@ -3,14 +3,18 @@
 Each region between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes
 ``raise NotImplementedError`` at the region's indentation; docstrings and signatures stay.
 A region at module level is removed. ``check`` reports files that differ from what would be
-generated, so a stale ``assignments/`` fails the test suite.
+generated, so a stale ``assignments/`` fails the test suite. Beside them it records
+``autograder/stub_digests.json`` (:data:`.course.STUB_DIGESTS`): a digest of each stub module,
+which intake uses to tell untouched stubs from work without reading ``assignments/``.
 """
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
-from .course import BEGIN, END, ROOT, StubError, reference_units, strip_solutions  # noqa: F401 (re-exported)
+from .course import (BEGIN, END, ROOT, STUB_DIGESTS, StubError, code_digest, reference_units,  # noqa: F401
+                     strip_solutions)
 from .notebooks import student_notebook
 
 SELF_CHECK = '''"""Self-check: ``pytest assignments/{unit}`` runs the public checks on your code here."""
@@ -43,6 +47,14 @@ def generate(unit_dir: Path) -> dict[str, str | bytes]:
     return files
 
 
+def digests(root: Path = ROOT) -> str:
+    """The text of :data:`.course.STUB_DIGESTS`: each unit's top-level stub modules, digested."""
+    table = {unit_dir.name: {path.name: code_digest(strip_solutions(path.read_text(encoding="utf-8"), path.name))
+                             for path in sorted(unit_dir.glob("*.py"))}
+             for unit_dir in reference_units(root)}
+    return json.dumps(table, indent=1, sort_keys=True) + "\n"
+
+
 def write(root: Path = ROOT, out: Path | None = None) -> list[str]:
     """Regenerate ``assignments/``; returns the units written."""
     out = out or root / "assignments"
@@ -58,12 +70,16 @@ def write(root: Path = ROOT, out: Path | None = None) -> list[str]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content if isinstance(content, bytes) else content.encode())
         units.append(unit_dir.name)
+    (root / STUB_DIGESTS).write_text(digests(root), encoding="utf-8")
     return units
 
 
 def stale(root: Path = ROOT) -> list[str]:
     """Paths under ``assignments/`` that differ from (or are missing from) the generated stubs."""
     problems = []
+    manifest = root / STUB_DIGESTS
+    if not manifest.is_file() or manifest.read_text(encoding="utf-8") != digests(root):
+        problems.append(STUB_DIGESTS)
     out = root / "assignments"
     for unit_dir in reference_units(root):
         expected = generate(unit_dir)

@@ -12,7 +12,8 @@ module file, and
    folder named after the unit; otherwise it is ambiguous and refused). A module found only under
    another case (``Activations.py``) is taken, with a note; near misses (``perceptron (1).py``)
    are named in the feedback, not graded;
-3. where there are no modules, or they are the unchanged stubs, finds the unit's notebook at any
+3. where there are no modules, or they are the unchanged stubs (by the digests recorded with the
+   release, :data:`autograder.course.STUB_DIGESTS`), finds the unit's notebook at any
    depth (by name, else by its exercise cells) and takes its exercise cells
    (:func:`autograder.notebooks.exercise_sources`);
 4. reads only what is graded, with limits on that (a notebook's outputs are dropped as it is read),
@@ -32,6 +33,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable
+
+from .course import code_digest, code_lines, stub_digests
 
 MAX_FILE_BYTES = 1 << 20          # one graded module (or one exercise cell's code)
 MAX_NOTEBOOK_BYTES = 128 << 20    # one notebook file, outputs included (they are dropped as it is read)
@@ -350,26 +353,15 @@ def stem_key(name: str) -> str:
     return stem
 
 
-def stub_sources(unit: str) -> dict[str, str]:
-    """``{module: the stub students were given}``: the released file, else the reference stripped."""
-    from .course import ROOT, strip_solutions
-    from .suite import load_suite
-
-    out = {}
-    for module in load_suite(unit).modules:
-        for path in (ROOT / "assignments" / unit / f"{module}.py", ROOT / "reference" / unit / f"{module}.py"):
-            if path.is_file():
-                text = path.read_text(encoding="utf-8")
-                out[module] = text if "assignments" in path.parts else strip_solutions(text)
-                break
-    return out
-
-
 def same_code(a: str, b: str) -> bool:
-    def norm(s: str) -> list[str]:
-        return [line.rstrip() for line in s.strip().splitlines() if line.strip()]
+    return code_lines(a) == code_lines(b)
 
-    return norm(a) == norm(b)
+
+def untouched(intake: Intake, unit: str) -> bool:
+    """Whether every module of ``intake`` is a stub as released (by the digests ``autograder stubs``
+    recorded, never by the grader's own ``assignments/``, which an instructor may have edited)."""
+    stubs = stub_digests(unit)
+    return all(stubs.get(name) == code_digest(src) for name, src in intake.files.items() if name != "__init__.py")
 
 
 def intake(path: Path, unit: str) -> Intake:
@@ -380,21 +372,16 @@ def intake(path: Path, unit: str) -> Intake:
     problems: list[str] = []
     files = list_files(Path(path), problems)
     found = find_modules(files, modules, unit)
-    stubs = stub_sources(unit)
-
-    def untouched(intake: Intake) -> bool:
-        return all(same_code(src, stubs.get(name[:-3], "\0")) for name, src in intake.files.items()
-                   if name != "__init__.py")
 
     notebook = None
     if found is None:
         notebook = find_notebook(files, unit)
-    elif untouched(found):
+    elif untouched(found, unit):
         try:
             notebook = find_notebook(files, unit)
         except SubmissionError:  # no usable notebook beside the stubs: the stubs, as submitted
             notebook = None
-    if notebook is not None and (found is None or not untouched(notebook)):
+    if notebook is not None and (found is None or not untouched(notebook, unit)):
         if found is not None:  # the release's folder zipped whole: stub modules beside the worked notebook
             notebook.notes.insert(0, f"the modules in {found.source} are the unchanged stubs, so the notebook "
                                      f"{notebook.source} was graded")
@@ -403,12 +390,12 @@ def intake(path: Path, unit: str) -> Intake:
     if found is None:
         raise SubmissionError("; ".join([*problems[:2], nothing_found(files, modules, unit)]))
     found.notes += [f"skipped: {problem}" for problem in problems[:3]]
-    if not untouched(found) and any(f.name.lower().endswith(".ipynb") for f in files):
+    if not untouched(found, unit) and any(f.name.lower().endswith(".ipynb") for f in files):
         try:
             other = find_notebook(files, unit)
         except SubmissionError:
             other = None
-        if other is not None and not untouched(other):
+        if other is not None and not untouched(other, unit):
             found.notes.append(f"the modules in {found.source} were graded; the notebook {other.source} also "
                                "holds work and was not graded (submit one or the other)")
     return found
@@ -425,7 +412,7 @@ def find_modules(files: list[File], modules: list[str], unit: str) -> Intake | N
     if not folders:
         return None
 
-    stubs = stub_sources(unit)
+    stubs = stub_digests(unit)
 
     def worked(folder: str) -> int:
         """How many of its modules differ from the stubs (read only for folders still tied)."""
@@ -435,7 +422,7 @@ def find_modules(files: list[File], modules: list[str], unit: str) -> Intake | N
                 text = decode_source(fs[0].read(MAX_FILE_BYTES), fs[0].rel)[0]
             except SubmissionError:
                 text = ""
-            count += not same_code(text, stubs.get(module, "\0"))
+            count += stubs.get(f"{module}.py") != code_digest(text)
         return count
 
     def rank(folder: str) -> tuple:

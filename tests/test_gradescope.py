@@ -38,7 +38,8 @@ def test_bundle_layout(bundle):
     zf = zipfile.ZipFile(bundle)
     names = set(zf.namelist())
     assert {"setup.sh", "run_autograder", "requirements.txt", "README.md", ".deepgrade/unit_key",
-            f"reference/{UNIT}/tensors.py", "autograder/runner.py"} <= names
+            f"reference/{UNIT}/tensors.py", "autograder/runner.py", "autograder/stub_digests.json"} <= names
+    assert zf.read("autograder/stub_digests.json") == (ROOT / "autograder" / "stub_digests.json").read_bytes()
     assert not any(n.startswith(("tests/", "assignments/")) or "__pycache__" in n for n in names)
     assert not any(n.startswith("reference/unit") and not n.startswith(f"reference/{UNIT}/") for n in names)
     key = hmac.new(SALT.encode(), UNIT.encode(), hashlib.sha256).hexdigest()

@@ -161,3 +161,29 @@ def test_regrade_one_student_keeps_overrides(tmp_path):
         assert sub.run_id != first_run and g.grade(sub).final == 3.0 and g.grade(sub).raw == 0.0
     bad = subprocess.run(argv[:-1] + ["zed"], env=env, capture_output=True, text=True, timeout=240, cwd=ROOT)
     assert bad.returncode == 2 and "no submission for zed" in bad.stderr
+
+
+def test_times_from_the_csv_are_recorded_for_submissions_already_graded(tmp_path):
+    """The README's order: batch, then ``late``, then batch with ``--submitted-at``: nothing is graded
+    again, yet every time is recorded (and the penalty applies); a CSV row for nobody is reported."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copytree(make_submission(tmp_path / "ann", UNIT, base="assignments"), subs / "ann")
+    book = tmp_path / "g.sqlite"
+    env = {**os.environ, "DEEPGRADE_SALT": "instructor-test-salt"}
+    argv = [sys.executable, "-m", "autograder.cli", "batch", str(subs), "--unit", UNIT, "--workers", "1",
+            "--gradebook", str(book), "--no-progress", "--no-sandbox"]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=240, cwd=ROOT)
+    assert done.returncode == 0 and "0 of 1 submission time(s) recorded" in " ".join(done.stderr.split())
+    assert main(["late", str(book), "--unit", UNIT, "--due", "2026-03-01T12:00:00Z", "--per-day", "10"]) == 0
+    times = tmp_path / "times.csv"
+    times.write_text("student_id,submitted_at\nann,2026-03-02T18:00:00Z\nanne,2026-03-01T09:00:00Z\n")
+    done = subprocess.run(argv + ["--submitted-at", str(times)], env=env, capture_output=True, text=True,
+                          timeout=240, cwd=ROOT)
+    said = " ".join(done.stderr.split())  # rich wraps long lines
+    assert done.returncode == 0, done.stderr
+    assert "0 to grade, 1 up to date; 1 of 1 submission time(s) recorded" in said
+    assert "no submission for anne" in said
+    with gb.Gradebook(book) as g:
+        sub = g.current(UNIT)[0]
+        assert sub.submitted_at == "2026-03-02T18:00:00+00:00" and "2 day(s) late" in g.grade(sub).late_reason

@@ -399,6 +399,35 @@ def test_two_copies_of_the_unit_the_worked_one_then_the_shallowest(tmp_path):
         submission.intake(upload, UNIT)
 
 
+def test_untouched_stubs_are_judged_by_the_released_digests_not_the_graders_assignments(tmp_path, monkeypatch):
+    """An instructor who edits an exercise in their checkout's assignments/ changes nothing: a
+    student's partly done modules are graded, not the notebook beside them."""
+    from autograder import course, stubs
+    upload = tmp_path / "upload" / UNIT
+    shutil.copytree(ROOT / "assignments" / UNIT, upload, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "reference" / UNIT / "activations.py", upload / "activations.py")  # the student's work
+    edited = tmp_path / "checkout"
+    shutil.copytree(upload, edited / "assignments" / UNIT)  # the instructor's checkout, edited the same way
+    monkeypatch.setattr(course, "ROOT", edited)
+    monkeypatch.setattr(stubs, "ROOT", edited)
+    found = submission.intake(upload.parent, UNIT)
+    assert found.source == f"{UNIT}/" and not any("unchanged stubs" in n for n in found.notes)
+    assert not submission.untouched(found, UNIT)
+    shutil.copy(ROOT / "assignments" / UNIT / "activations.py", upload / "activations.py")  # untouched again
+    assert submission.untouched(submission.intake(upload.parent, UNIT), UNIT)
+
+
+def test_stale_names_a_missing_or_outdated_stub_digest_file(tmp_path):
+    from autograder import stubs
+    from autograder.course import STUB_DIGESTS
+    shutil.copytree(ROOT / "reference" / UNIT, tmp_path / "reference" / UNIT, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "autograder").mkdir()
+    stubs.write(tmp_path)
+    assert stubs.stale(tmp_path) == []
+    (tmp_path / STUB_DIGESTS).write_text("{}\n", encoding="utf-8")
+    assert stubs.stale(tmp_path) == [STUB_DIGESTS]
+
+
 KERNEL_FILES = ("/proc/", "cgroup")  # the kernel's own ASCII interfaces
 
 

@@ -59,6 +59,15 @@ def test_release_ships_public_vectors_as_data(out):
     assert {p.suffix for p in (out / "autograder" / "public").iterdir()} == {".py", ".json", ".npz"}
 
 
+def test_release_ships_the_digests_of_the_stubs_it_ships(out):
+    from autograder.course import code_digest
+    table = json.loads((out / "autograder" / "stub_digests.json").read_text(encoding="utf-8"))
+    released = {unit.name: {p.name: code_digest(p.read_text(encoding="utf-8")) for p in unit.glob("*.py")
+                            if p.name != "test_selfcheck.py"}
+                for unit in (out / "assignments").glob("unit*")}
+    assert released and table == released
+
+
 def test_release_holds_no_instructor_only_code_and_lists_those_checks(out):
     assert (ROOT / "autograder" / "keys").is_dir() and not (out / "autograder" / "keys").exists()
     from autograder.suite import load_suite, unit_names
