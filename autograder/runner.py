@@ -190,6 +190,9 @@ def case_credit(cases: list[tuple[str, str | None]], trivial: set[int] = frozens
     return fraction, "\n".join(lines)
 
 
+LABELS = "; "  # between case labels listed together: labels themselves hold commas ("shape (4, 3)")
+
+
 def failed_cases(failed: list[tuple[str, str]], everything: bool = False, budget: int = FEEDBACK_BUDGET) -> list[str]:
     """Bullets for failed cases: identical errors collapsed, each error indented under its labels,
     errors left out (labels kept) once ``budget`` characters are spent."""
@@ -201,9 +204,9 @@ def failed_cases(failed: list[tuple[str, str]], everything: bool = False, budget
         if len(labels) == 1:
             head = f"- {labels[0]}:"
         elif everything and len(groups) == 1:
-            head = f"- all {len(labels)} cases ({', '.join(labels)}), the same error:"
+            head = f"- all {len(labels)} cases ({LABELS.join(labels)}), the same error:"
         else:
-            head = f"- {len(labels)} cases ({', '.join(labels)}), the same error:"
+            head = f"- {len(labels)} cases ({LABELS.join(labels)}), the same error:"
         if len(error) > ERROR_BUDGET:
             error = error[:ERROR_BUDGET].rstrip() + " [...]"
         body = "\n".join("    " + line for line in error.splitlines() or [""])
@@ -213,7 +216,7 @@ def failed_cases(failed: list[tuple[str, str]], everything: bool = False, budget
         spent += len(head) + len(body)
         lines += [head, body]
     if left_out:
-        lines.append(f"- also failed (errors left out to keep this short): {', '.join(left_out)}")
+        lines.append(f"- also failed (errors left out to keep this short): {LABELS.join(left_out)}")
     return lines
 
 

@@ -317,3 +317,17 @@ def test_self_check_names_the_forward_to_fix_first(tmp_path):
     (result,) = report.results
     assert result.status == "failed" and "finite differences are of YOUR two_layer_forward" in result.output
     assert "fix two_layer_forward first" in result.output
+
+
+def test_a_backward_that_raises_is_reported_as_raising_and_labels_stay_apart(tmp_path):
+    """The forward works, the backward is still the stub: every contract case says it is not
+    implemented yet (never that it "returned only zeros"), and the labels of cases that share an
+    error are told apart although they hold commas."""
+    from ..support import grade, make_submission
+
+    stub = "def two_layer_backward(dscores, cache):\n    raise NotImplementedError\n"
+    path = make_submission(tmp_path, UNIT, {"network.two_layer_backward": stub})
+    text = grade(path, UNIT, only=["two_layer_backward_contract"]).by_name()["two_layer_backward_contract"].output
+    assert "two_layer_backward is not implemented yet" in text and "zeros for random" not in text, text
+    assert "returned" not in text and "all-zero" not in text, text
+    assert "(zero upstream gradient gives zero gradients; dscores of shape (4, 3)" in text, text
