@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from pathlib import Path
@@ -122,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--score", type=float, help="the new score (points)")
     p.add_argument("--comment", default="", help="why (required with --score)")
     p.add_argument("--clear", action="store_true", help="remove this override instead")
+    p.add_argument("--new-student", action="store_true",
+                   help="the student is not in the gradebook yet (no submission, not on the roster): add them")
     p.set_defaults(func=cmd_override)
 
     p = sub.add_parser("late", help="set a unit's late policy in a gradebook (applied when grades are shown "
@@ -396,6 +399,12 @@ def cmd_override(args) -> int:
             if not 0 <= args.score <= names[args.check]:
                 raise ValueError(f"{args.check} is worth {names[args.check]:g} points; --score must be within 0 .. "
                                  f"{names[args.check]:g}")
+        known = book.student_ids()
+        if args.student not in known and not args.new_student:
+            close = difflib.get_close_matches(args.student, known, n=3, cutoff=0.6)
+            raise ValueError(f"{args.gradebook} has no student {args.student!r}"
+                             + (f" (did you mean {', '.join(close)}?)" if close else "")
+                             + "; give --new-student to add them")
         if not any(s.student_id == args.student for s in book.current(args.unit)):
             print(f"note: {args.student} has no submission of {args.unit} yet; the override applies once graded",
                   file=sys.stderr)

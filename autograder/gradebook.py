@@ -301,6 +301,7 @@ class Gradebook:
         if not comment.strip():
             raise ValueError("an override needs a comment (the student and the next grader read it)")
         with self._transaction():
+            self.db.execute("INSERT OR IGNORE INTO students (id) VALUES (?)", (student_id,))
             self.db.execute("INSERT OR REPLACE INTO overrides VALUES (?, ?, ?, ?, ?, ?)",
                             (student_id, unit, check, float(score), comment.strip(), now()))
 
@@ -412,6 +413,10 @@ class Gradebook:
             output = "\n".join([f"{sub.unit}: not gradable ({sub.status}): {sub.output}", *self.grade_lines(sub)])
         return Report(sub.unit, sub.student_id, sub.isolation, self.overridden_results(sub), sub.execution_time,
                       sub.round_trips, sub.workers_started, output)
+
+    def student_ids(self) -> list[str]:
+        """Every student the gradebook knows: on the roster or with a submission of some unit."""
+        return [r[0] for r in self.db.execute("SELECT id FROM students ORDER BY id")]
 
     def student(self, student_id: str) -> dict:
         row = self.db.execute("SELECT * FROM students WHERE id = ?", (student_id,)).fetchone()

@@ -134,6 +134,18 @@ def test_overrides_and_late_penalties_in_every_export(book_path, tmp_path, capsy
     assert "right answer, wrong dtype" in text and "Late penalty" in text and f"Final score: {bob_final:g}" in text
 
 
+def test_an_override_for_an_unknown_student_is_refused_unless_new(book_path, capsys):
+    argv = ["override", str(book_path), "alise", "--unit", UNIT, "--score", "5", "--comment", "oral exam"]
+    assert main(argv) == 2
+    assert "no student 'alise' (did you mean alice?)" in capsys.readouterr().err
+    with gb.Gradebook(book_path) as g:
+        assert g.overrides("alise", UNIT) == []
+    assert main(argv + ["--new-student"]) == 0
+    assert main(argv) == 0  # known now
+    with gb.Gradebook(book_path) as g:
+        assert [o.score for o in g.overrides("alise", UNIT)] == [5.0]
+
+
 def test_regrade_one_student_keeps_overrides(tmp_path):
     """``batch --only``: one student graded again into the gradebook; their override survives."""
     subs = tmp_path / "subs"
