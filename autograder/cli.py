@@ -11,6 +11,7 @@ from rich.console import Console
 
 from . import runner, seeds, stubs
 from .sandbox import launchers
+from .exports import FORMATS as EXPORT_FORMATS
 from .submission import SubmissionError
 from .suite import load_suite, unit_names
 
@@ -140,11 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clear", action="store_true", help="remove the unit's late policy")
     p.set_defaults(func=cmd_late)
 
-    p = sub.add_parser("export", help="export a gradebook: Gradescope JSON, nbgrader, otter, Canvas CSVs, summary")
+    p = sub.add_parser("export", help="export a gradebook: Gradescope JSON, nbgrader, otter, Canvas CSVs, summary, "
+                                      "HTML reports")
     p.add_argument("gradebook", type=Path)
     p.add_argument("out", type=Path)
-    p.add_argument("--format", nargs="+", dest="formats", default=None,
-                   help="any of gradescope, nbgrader, otter, canvas, summary (default: all)")
+    p.add_argument("--format", nargs="+", dest="formats", default=None, metavar="FORMAT",
+                   help=f"any of {', '.join(EXPORT_FORMATS)} (default: all)")
     p.add_argument("--unit", help="only this unit (default: every unit in the gradebook)")
     p.add_argument("--roster", type=Path, help="CSV with student_id and any of first_name, last_name, email, "
                    "canvas_id, sis_user_id, sis_login_id, section")

@@ -16,12 +16,19 @@ its status column (nbgrader, otter) and Gradescope's output say "not gradable" w
 and ``OUT/not_gradable.csv`` lists every such row (Canvas's import has no place for a reason).
 Every file is written as UTF-8; rosters are read as UTF-8 (a BOM is fine), else Windows-1252.
 
+- ``html``: ``OUT/<unit>/html/<student>.html``, the report ``grade --html`` writes.
+
 Every export shows the grade after the instructor's overrides (``autograder override``) and the
 unit's late policy (``autograder late``), with the reasons: Gradescope's results.json in its
 output, tests and ``extra_data``; nbgrader's ``late_submission_penalty`` and ``adjustments``
 columns; otter's ``late_penalty``/``adjustments`` columns; the summary's ``adjustments``; and
 ``OUT/adjustments.csv`` lists every override and late penalty (Canvas's import takes the final
-score only).
+score only). The scores mean the same in every format (:class:`.gradebook.Grade`): *raw*
+(nbgrader's and otter's ``raw_score``, Gradescope's ``extra_data.raw_score``, the summary's
+``mean_score``) is what the checks gave, before overrides and the late penalty; *final*
+(nbgrader's ``score``, otter's ``total_points_earned``, Gradescope's ``score``, Canvas's column,
+the summary's ``mean_final_score``) is after both; Gradescope's ``score_after_overrides`` is
+between them.
 """
 from __future__ import annotations
 
@@ -109,8 +116,17 @@ def adjustment_rows(book: gb.Gradebook, sub: gb.Submission) -> list[list]:
     grade = book.grade(sub)
     rows = [["override", o.check or "(total)", _fmt(o.score), o.comment] for o in grade.overrides]
     if grade.late_reason and book.gradable(sub):
-        rows.append(["late", "", _fmt(-grade.penalty), grade.late_reason])
+        rows.append(["late", "", _fmt(-grade.penalty) if grade.penalty else "0", grade.late_reason])
     return rows
+
+
+def adjustment_text(book: gb.Gradebook, sub: gb.Submission) -> str:
+    """The adjustments of a submission on one line: "override of check x: 1 (why); late: -3 (why)"."""
+    grade = book.grade(sub)
+    parts = [f"override of {o.what}: {o.score:g} ({o.comment})" for o in grade.overrides]
+    if grade.late and book.gradable(sub):
+        parts.append(f"late: {grade.late}")
+    return "; ".join(parts)
 
 
 def read_roster(path: Path) -> list[dict]:
@@ -167,10 +183,8 @@ def nbgrader_csv(book: gb.Gradebook, units: list[str], path: Path, duedate: str 
             ok = book.gradable(sub)
             due = duedate or (policy.extensions.get(sub.student_id, policy.due) if policy else "")
             rows.append([unit, due, sub.submitted_at, sub.student_id, who["last_name"], who["first_name"],
-                         who["email"], _fmt(grade.score) if ok else "", _fmt(grade.penalty) if ok else "",
-                         score_text(book, sub), _fmt(sub.max_score), status_text(sub),
-                         "; ".join(f"{kind} {check}: {points} ({why})".replace("  ", " ")
-                                   for kind, check, points, why in adjustment_rows(book, sub))])
+                         who["email"], _fmt(grade.raw) if ok else "", _fmt(grade.penalty) if ok else "",
+                         score_text(book, sub), _fmt(sub.max_score), status_text(sub), adjustment_text(book, sub)])
     return _write_csv(path, rows)
 
 
@@ -178,22 +192,22 @@ def otter_csv(book: gb.Gradebook, unit: str, path: Path) -> Path:
     subs = book.current(unit)
     per_sub = {sub.id: {r.name: r for r in book.overridden_results(sub)} for sub in subs}
     checks = _check_order(book, unit, subs)
-    rows = [["file", *checks, "total_points_earned", "percent_correct", "grading_status", "late_penalty",
-             "adjustments"],
+    rows = [["file", *checks, "total_points_earned", "percent_correct", "grading_status", "raw_score",
+             "late_penalty", "adjustments"],
             ["points-per-question", *(_fmt(points) for points in checks.values()), _fmt(sum(checks.values())), "", "",
-             "", ""]]
+             "", "", ""]]
     for sub in subs:
         results = per_sub[sub.id]
         grade = book.grade(sub)
-        notes = "; ".join(f"{kind} {check}: {points} ({why})".replace("  ", " ")
-                          for kind, check, points, why in adjustment_rows(book, sub))
+        notes = adjustment_text(book, sub)
         if not book.gradable(sub):
-            rows.append([sub.student_id, *("" for _ in checks), "", "", status_text(sub), "", notes])
+            rows.append([sub.student_id, *("" for _ in checks), "", "", status_text(sub), "", "", notes])
             continue
         cells = [("" if results[c].skipped else _fmt(results[c].score)) if c in results else "0" for c in checks]
         percent = 100 * grade.final / sub.max_score if sub.max_score else 0.0
         rows.append([sub.student_id, *cells, _fmt(grade.final), f"{percent:.2f}",
-                     "completed" if sub.status == gb.GRADED else status_text(sub), _fmt(grade.penalty), notes])
+                     "completed" if sub.status == gb.GRADED else status_text(sub), _fmt(grade.raw),
+                     _fmt(grade.penalty), notes])
     return _write_csv(path, rows)
 
 

@@ -154,9 +154,13 @@ class Override:
     comment: str
     created_at: str
 
+    @property
+    def what(self) -> str:
+        """"check dot_values" or "the total"."""
+        return f"check {self.check}" if self.check else "the total"
+
     def describe(self) -> str:
-        what = self.check or "total"
-        return f"{what} set to {self.score:g} by the instructor: {self.comment}"
+        return f"{self.what} set to {self.score:g} by the instructor: {self.comment}"
 
 
 @dataclass
@@ -164,12 +168,19 @@ class Grade:
     """A current submission's grade as shown and exported: the graded score, the instructor's
     overrides applied (a check's, then the total's), then the late penalty."""
 
-    raw: float                  # what the checks gave
+    raw: float                  # what the checks gave: before overrides and the late penalty
     score: float                # after overrides
     penalty: float              # late penalty, points
     late_reason: str
-    final: float                # score - penalty
+    final: float                # score - penalty: after overrides and the late penalty
     overrides: list[Override]
+
+    @property
+    def late(self) -> str:
+        """The late penalty with its reason ("-3 (submitted ...)", "none (on time ...)"); "" with no policy."""
+        if not self.late_reason:
+            return ""
+        return f"{-self.penalty:g} ({self.late_reason})" if self.penalty else f"none ({self.late_reason})"
 
     @property
     def notes(self) -> str:
@@ -396,9 +407,9 @@ class Gradebook:
         """The overrides and the late penalty of a submission as lines for the student, then the
         final score; nothing when there is neither."""
         grade = self.grade(sub)
-        lines = [f"Instructor override of the {o.check or 'total'}: {o.score:g} ({o.comment})" for o in grade.overrides]
-        if grade.late_reason:
-            lines.append(f"Late penalty: -{grade.penalty:g} ({grade.late_reason})")
+        lines = [f"Instructor override of {o.what}: {o.score:g} ({o.comment})" for o in grade.overrides]
+        if grade.late:
+            lines.append(f"Late penalty: {grade.late}")
         if lines and self.gradable(sub):
             lines.append(f"Final score: {grade.final:g} / {sub.max_score:g}")
         return lines

@@ -83,6 +83,11 @@ def grade(path: Path, unit: str, *, only: list[str] | None = None, submission_id
     for result in report.results:  # a forbidden API seen at run time costs the exercise's earlier checks too
         if result.exercise in session.violations and not result.skipped:
             result.score, result.output = 0.0, session.violations[result.exercise]
+    return finish(report, session, start)
+
+
+def finish(report: Report, session: Session, start: float) -> Report:
+    """``report`` with what its closed ``session`` cost: seconds since ``start``, round trips, workers."""
     report.execution_time = time.monotonic() - start
     report.round_trips, report.workers_started = session.round_trips, session.workers_started
     return report

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import seeds, units, vectors
 from .report import Report, feedback
-from .runner import open_session, run_check
+from .runner import finish, open_session, run_check
 from .sandbox.launchers import self_check_launcher
 from .sandbox.pool import Pool
 from .sandbox.session import Session
@@ -54,8 +54,7 @@ def run(path: Path, unit: str, launcher=None) -> Report:
             session.close()
     finally:
         pool.close()
-    report.execution_time = time.monotonic() - start
-    return report
+    return finish(report, session, start)
 
 
 def not_run_note(report: Report) -> str:

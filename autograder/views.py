@@ -25,6 +25,7 @@ def class_table(book: gb.Gradebook, unit: str, console, students: list[str] | No
                     ("late penalty", {"justify": "right"}), ("final", {"justify": "right"}),
                     ("notes", {"overflow": "fold"})):
         table.add_column(col, **kw)
+    starred = False
     for sub in book.current(unit):
         if students and sub.student_id not in students:
             continue
@@ -32,8 +33,9 @@ def class_table(book: gb.Gradebook, unit: str, console, students: list[str] | No
         ok = book.gradable(sub)
         status = sub.status if sub.status == gb.GRADED else f"[red]{sub.status}[/red]"
         score = f"{_fmt(grade.score)} / {_fmt(sub.max_score)}" if ok else "-"
-        if grade.overrides:
+        if grade.overrides and ok:
             score += " *"
+            starred = True
         notes = [o.describe() for o in grade.overrides]
         if grade.late_reason and ok:
             notes.append(grade.late_reason)
@@ -44,7 +46,7 @@ def class_table(book: gb.Gradebook, unit: str, console, students: list[str] | No
         table.add_row(sub.student_id, status, score, f"-{_fmt(grade.penalty)}" if grade.penalty else "0" if ok else "",
                       f"[b]{_fmt(grade.final)}[/b]" if ok else "", Text("; ".join(notes)))
     console.print(table)
-    if any(o for sub in book.current(unit) for o in book.overrides(sub.student_id, unit)):
+    if starred:
         console.print("* includes the instructor's overrides")
 
 
@@ -88,8 +90,8 @@ def student_view(gradebook: Path, student: str, unit: str | None, console, html:
                     console.print(line, markup=False, highlight=False)
             lines = [f"graded score: {_fmt(grade.raw)} / {_fmt(sub.max_score)}"]
             lines += [f"override: {o.describe()}" for o in grade.overrides]
-            if grade.late_reason:
-                lines.append(f"late penalty: -{_fmt(grade.penalty)} ({grade.late_reason})")
+            if grade.late:
+                lines.append(f"late penalty: {grade.late}")
             ok = book.gradable(sub)
             lines.append(f"final: {_fmt(grade.final)} / {_fmt(sub.max_score)}" if ok else "final: none (not gradable)")
             for line in lines:

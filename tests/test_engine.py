@@ -278,6 +278,20 @@ def test_the_self_checks_head_start_worker_is_the_one_it_uses():
     assert spawned == ["numpy", "numpy"]
 
 
+def test_autograder_check_counts_its_round_trips_and_workers():
+    """The footer of ``autograder check`` says what the self-check cost, as ``grade``'s does."""
+    from rich.console import Console
+
+    from autograder import selfcheck
+    from autograder.sandbox.plain import Launcher
+
+    report = selfcheck.run(ROOT / "reference" / UNIT, UNIT, launcher=Launcher())
+    assert report.workers_started == 1 and report.round_trips > 0, (report.workers_started, report.round_trips)
+    out = io.StringIO()
+    report.table(Console(file=out, width=200))
+    assert f"{report.round_trips} round trips; 1 worker(s)" in out.getvalue()
+
+
 # ---------------------------------------------------------------- what a check calls
 RECORDED_FILES = {"__init__.py": "", "shapes.py": """
 class Square:

@@ -64,9 +64,9 @@ def test_every_format(book_path, tmp_path):
 
     otter = read(out / UNIT / "final_grades.csv")
     names = [c.name for c in suite.checks]
-    assert otter[0] == ["file", *names, "total_points_earned", "percent_correct", "grading_status", "late_penalty",
-                        "adjustments"]
-    assert otter[1][0] == "points-per-question" and [float(x) for x in otter[1][1:-5]] == [c.points for c in suite.checks]
+    assert otter[0] == ["file", *names, "total_points_earned", "percent_correct", "grading_status", "raw_score",
+                        "late_penalty", "adjustments"]
+    assert otter[1][0] == "points-per-question" and [float(x) for x in otter[1][1:-6]] == [c.points for c in suite.checks]
     bob = dict(zip(otter[0], next(r for r in otter if r[0] == "bob")))
     lost = sum(c.points for c in suite.checks[:3])
     assert float(bob["total_points_earned"]) == top - lost and bob["grading_status"] == "completed"
@@ -111,3 +111,30 @@ def test_export_with_an_accented_roster_under_the_c_locale(book_path, tmp_path):
                            str(roster), "--format", "canvas", "nbgrader"], env=env, capture_output=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
     assert "Núñez, Zoë" in (out / "canvas_import.csv").read_text(encoding="utf-8")
+
+
+def test_help_names_every_format_and_the_overrides_footnote_needs_a_starred_row(book_path, capsys):
+    import io
+
+    from rich.console import Console
+
+    from autograder import views
+
+    with pytest.raises(SystemExit):
+        main(["export", "--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert all(name in said for name in exports.FORMATS), said
+
+    def table(**kw) -> str:
+        console = Console(file=io.StringIO(), width=200)
+        with gb.Gradebook(book_path[0]) as book:
+            views.class_table(book, UNIT, console, **kw)
+        return console.file.getvalue()
+
+    first = load_suite(UNIT).checks[0].name
+    with gb.Gradebook(book_path[0]) as book:
+        book.set_override("carol", UNIT, first, 0.0, "a check of an upload that was never graded")
+        book.set_override("bob", UNIT, "", 3.0, "oral exam")
+    assert "includes the instructor's overrides" not in table(students=["alice", "carol"])
+    shown = table()
+    assert "3 / " in shown and " *" in shown and "includes the instructor's overrides" in shown

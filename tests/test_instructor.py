@@ -91,13 +91,16 @@ def test_overrides_and_late_penalties_in_every_export(book_path, tmp_path, capsy
     out = tmp_path / "out"
     assert main(["export", str(book_path), str(out)]) == 0
     bob_final = round(top - 0.2 * top, 6)  # full after the override, 30 h late: 2 days x 10 %
+    bob_raw = top - first.points  # what the checks gave: before the override and the penalty, in every format
 
     nb = {r["student_id"]: r for r in read(out / "nbgrader_grades.csv")}
-    assert float(nb["bob"]["raw_score"]) == top and float(nb["bob"]["late_submission_penalty"]) == pytest.approx(0.2 * top)
+    assert float(nb["bob"]["raw_score"]) == bob_raw and float(nb["bob"]["late_submission_penalty"]) == pytest.approx(0.2 * top)
     assert float(nb["bob"]["score"]) == pytest.approx(bob_final)
     assert "right answer, wrong dtype" in nb["bob"]["adjustments"] and "2 day(s) late" in nb["bob"]["adjustments"]
     assert nb["bob"]["duedate"] == "2026-03-01T12:00:00+00:00"
     assert float(nb["alice"]["score"]) == top and nb["alice"]["late_submission_penalty"] == "0"
+    assert nb["alice"]["adjustments"].startswith("late: none (on time") and ": -0 " not in nb["alice"]["adjustments"]
+    assert nb["bob"]["adjustments"].startswith(f"override of check {first.name}: {first.points:g} (right answer")
     assert float(nb["dan"]["late_submission_penalty"]) == 0 and "no submission time" in nb["dan"]["adjustments"]
     assert nb["carol"]["score"] == "7" and "graded by hand" in nb["carol"]["adjustments"]
 
@@ -106,27 +109,35 @@ def test_overrides_and_late_penalties_in_every_export(book_path, tmp_path, capsy
     assert gs["output"].count("Late penalty") == 1
     carol = json.loads((out / UNIT / "gradescope" / "carol" / "results.json").read_text())
     assert carol["score"] == 7 and "graded by hand" in carol["output"] and "not gradable" in carol["output"]
-    assert gs["extra_data"]["late_penalty"] == pytest.approx(0.2 * top)
+    assert gs["extra_data"]["late_penalty"] == pytest.approx(0.2 * top) and gs["extra_data"]["raw_score"] == bob_raw
+    assert f"Instructor override of check {first.name}: {first.points:g} (right answer" in gs["output"]
+    alice = json.loads((out / UNIT / "gradescope" / "alice" / "results.json").read_text())
+    assert "Late penalty: none (on time" in alice["output"] and ": -0 " not in alice["output"]
     test = next(t for t in gs["tests"] if t["name"].endswith(first.name))
     assert test["score"] == first.points and "right answer, wrong dtype" in test["output"]
 
     otter = {r["file"]: r for r in read(out / UNIT / "final_grades.csv")}
     assert float(otter["bob"][first.name]) == first.points
     assert float(otter["bob"]["total_points_earned"]) == pytest.approx(bob_final)
-    assert float(otter["bob"]["late_penalty"]) == pytest.approx(0.2 * top)
+    assert float(otter["bob"]["late_penalty"]) == pytest.approx(0.2 * top) and float(otter["bob"]["raw_score"]) == bob_raw
 
     canvas = {r["Student"]: r for r in read(out / "canvas_import.csv")}
     assert float(canvas["bob"][UNIT]) == pytest.approx(bob_final) and canvas["carol"][UNIT] == "7"
     adjustments = read(out / "adjustments.csv")
     assert {(r["student_id"], r["kind"]) for r in adjustments} >= {("bob", "override"), ("bob", "late"),
                                                                    ("carol", "override"), ("dan", "late")}
+    assert {r["points"] for r in adjustments if r["student_id"] == "alice"} == {"0"}
     summary = json.loads((out / UNIT / "summary.json").read_text())
     assert any(a["student_id"] == "bob" and a["kind"] == "late" for a in summary["adjustments"])
+    assert summary["mean_score"] == pytest.approx((top + bob_raw + top) / 3)  # alice, bob, dan: raw
+    assert summary["mean_final_score"] == pytest.approx((top + bob_final + top + 7) / 4)  # and carol's total
 
     capsys.readouterr()
     assert main(["show", str(book_path), "bob"]) == 0
     shown = capsys.readouterr().out
     assert "right answer, wrong dtype" in shown and "late penalty: -" in shown and f"final: {bob_final:g}" in shown
+    assert main(["show", str(book_path), "alice"]) == 0
+    assert "late penalty: none (on time" in capsys.readouterr().out
     assert main(["show", str(book_path), "nobody"]) == 2
     page = tmp_path / "bob.html"
     assert main(["show", str(book_path), "bob", "--unit", UNIT, "--html", str(page)]) == 0
