@@ -2,7 +2,8 @@
 a reference source marks what students must write.
 
 A solution region is the lines between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (as in
-nbgrader). :mod:`.stubs`, :mod:`.notebooks`, :mod:`.release` and :mod:`.gradescope` read the tree
+nbgrader). The stubs' digests (:data:`STUB_DIGESTS`) tell intake which uploaded modules are the
+stubs as released. :mod:`.stubs`, :mod:`.notebooks`, :mod:`.release` and :mod:`.gradescope` read the tree
 through this module, which imports none of them.
 """
 from __future__ import annotations
