@@ -89,16 +89,17 @@ def run(ctx, test, *, max_examples: int = 40, **strategies) -> None:
 
     The examples hypothesis draws for this seed are first run with their worker calls batched
     (:func:`batched`); only when one fails does hypothesis run the property again, a call per
-    example, to find and shrink the failure exactly as without batching. After the worker times out
-    or crashes, the remaining examples fail at once with the same error instead of restarting
-    workers while hypothesis shrinks.
+    example, to find and shrink the failure exactly as without batching. A call that times out,
+    crashes, or is refused (its function was given up on) fails the check with its error alone: the
+    remaining examples fail at once instead of restarting workers while hypothesis shrinks, so no
+    "smallest failing input" is shown (shrinking would only find the smallest example drawn).
     """
     fatal: list[StudentError] = []
     outcome = batched(ctx, test, _given(max_examples, strategies))
     if outcome is True:
         return
     if isinstance(outcome, StudentError):
-        fatal.append(outcome)
+        raise CheckFailure(str(outcome)) from None
 
     def guarded(**kwargs):
         if fatal:
@@ -106,13 +107,15 @@ def run(ctx, test, *, max_examples: int = 40, **strategies) -> None:
         try:
             test(**kwargs)
         except StudentError as exc:
-            if exc.kind in ("timeout", "crash", "protocol"):
+            if exc.kind in FATAL:
                 fatal.append(exc)
             raise
 
     try:
         seed(ctx.seed)(_given(max_examples, strategies)(guarded))()
     except (CheckFailure, StudentError) as exc:
+        if isinstance(exc, StudentError) and exc.kind in FATAL:  # not the input's doing: none shown
+            raise CheckFailure(str(exc)) from None
         example = _counterexample(exc)
         after = f"\n{example}" if example else ""
         if isinstance(exc, CheckFailure):  # keep the expected value a part the runner may hide
@@ -131,6 +134,7 @@ def _given(max_examples: int, strategies: dict):
     return lambda test: config(given(**strategies)(test))
 
 
+FATAL = ("timeout", "crash", "protocol", "refused")  # StudentError kinds that end a property at once
 MAX_ROUNDS = 4  # times the examples run to find their calls (a call that depends on an earlier answer: one more)
 
 
@@ -140,8 +144,8 @@ def batched(ctx, test, given_) -> bool | StudentError | None:
 
     True: every example passed. Otherwise the check's state is as before, and the caller runs
     hypothesis itself: None (an example failed, or ``test`` cannot be replayed: it calls a driver or a
-    method, or draws from ``ctx.rng``), or the StudentError that stopped a batch (a time-out or a crash,
-    which the caller's examples then fail with at once).
+    method, or draws from ``ctx.rng``), or the StudentError that stopped a batch (a time-out, a crash, a
+    call refused: the caller fails the check with it).
     """
     if ctx.student is None:  # no submission (the toolkit's own tests): nothing to batch
         return None
@@ -178,7 +182,7 @@ def batched(ctx, test, given_) -> bool | StudentError | None:
                 test(**copy.deepcopy(kwargs))
         except StudentError as exc:
             restore()
-            return exc if exc.kind in ("timeout", "crash", "protocol") else None
+            return exc if exc.kind in FATAL else None
         except (CheckFailure, Deferred):
             restore()
             return None

@@ -3,6 +3,16 @@
 A :class:`Session` holds the submission's files and a live :class:`~.worker_process.Worker`,
 starts a fresh one when the last died, and turns every failure of student code into a :class:`StudentError` whose
 message names the function. Checks call through :class:`Student`; nothing else reaches the worker.
+
+Giving up, so a broken submission is graded in bounded time without costing its working functions:
+
+- a function whose call hung or exited the worker is not called again: its remaining calls fail at
+  once, saying so and why (:meth:`Session._give_up`); other functions of its module are still called;
+- a module no call into which ever returned is given up on as a whole once :data:`STRIKES` of its
+  functions were (one, once another module was given up on that way): a submission whose every
+  function hangs costs a few time-outs, not one per function;
+- once :data:`HUNG_BEFORE_SHARE` functions hung, a function that never returned gets a share of the
+  per-call timeout on its next call.
 """
 from __future__ import annotations
 
@@ -15,10 +25,11 @@ import numpy as np
 from . import wire
 from .plain import Launcher
 from .pool import Pool
-from .worker_process import PRINTED_LIMIT, Limits, StudentError, Worker
+from .worker_process import PRINTED_LIMIT, Limits, StudentError, Worker, seconds
 
-STRIKES = 2  # crashes (or time-outs) in a row after which a module's remaining calls fail at once
-HUNG_SHARE = 0.5  # of the per-call timeout, for calls into modules that never answered once a module hung
+STRIKES = 2  # functions given up on in a module that never answered, after which the module is given up on
+HUNG_BEFORE_SHARE = 2  # functions that hung, after which a function that never answered gets HUNG_SHARE
+HUNG_SHARE = 0.5  # of the per-call timeout
 
 
 class Session:
@@ -35,19 +46,21 @@ class Session:
         self.worker: Worker | None = None
         self.loaded = False  # whether the worker got the submission's files (``load``)
         self.deadline: float | None = None  # the running check's deadline (begin_check)
+        self.check_timeout: float | None = None  # the running check's time limit
         self.stopped: StudentError | None = None  # a time-out ends the running check's calls
         self.round_trips = 0
         self.workers_started = 0
         self.broken_modules: dict[str, str] = {}  # module -> why calls into it fail at once
+        self.dead: dict[str, tuple[str | None, str]] = {}  # function given up on -> (its module, what it did)
+        self.hung: set[str] = set()  # functions given up on for hanging
         self.calls: set[str] = set()  # student exercises the running check called (see begin_check)
         self.printed = ""  # what the student's code printed during the running check (bounded)
         self.import_printed: dict[str, str] = {}  # module -> what its first import printed (bounded)
         self.violations: dict[str, str] = {}  # exercise -> why it used a forbidden API (scores 0)
-        self.strikes: dict[str, tuple[str, int]] = {}  # module -> (crash or timeout, calls in a row)
-        self.given_up: dict[str, str] = {}  # "crash" or "timeout" -> the first module given up on for it
+        self.given_up: list[str] = []  # modules given up on because their functions were
         self.handle_modules: dict[int, str] = {}  # handle id -> the module whose call returned it
         self.replay: Replay | None = None  # while set, calls are answered from batches fetched ahead
-        self.answered: set[str] = set()  # modules that answered a call
+        self.answered: set[str] = set()  # modules and functions that answered a call
         self.own_pool = False  # a pool this session started after a worker died (closed with it)
 
     @contextlib.contextmanager
@@ -129,6 +142,7 @@ class Session:
         in the worker, the exercise whose call returned that object.
         """
         self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.check_timeout = timeout
         self.stopped = None
         self.calls = set()
         self.printed = ""
@@ -144,73 +158,86 @@ class Session:
     def isolation(self) -> str:
         return (self.pool.launcher if self.pool is not None else self.launcher).isolation
 
-    def _deadline(self, module: str | None = None) -> float:
-        """The running call's deadline: the per-call timeout, within the check's. Once a module was
-        given up on for hanging, a call into a module that never answered (or a driver's, once it
-        enters one) gets a share of it."""
-        share = HUNG_SHARE if "timeout" in self.given_up and module is not None and module not in self.answered else 1
+    def _deadline(self, function: str | None = None) -> float:
+        """The running call's deadline: the per-call timeout, within the check's. Once functions hung,
+        a call of a function that never answered (or a driver's, once it enters one) gets a share of it."""
+        hung = len(self.hung) >= HUNG_BEFORE_SHARE
+        share = HUNG_SHARE if hung and function is not None and function not in self.answered else 1
         call = time.monotonic() + self.limits.call_timeout * share
         return call if self.deadline is None else min(call, self.deadline)
 
     # ---------------------------------------------------------------- calls
-    def _module_of(self, op: str, value, what: str) -> str | None:
-        """The student module a call runs in, as far as the grader knows before sending it."""
+    def _callee(self, op: str, value, what: str) -> tuple[str | None, str | None]:
+        """The student module and function a call runs, as far as the grader knows before sending it
+        (a method counts as ``Type.method`` of the module whose call returned the object)."""
         if op == "call" and "handle" in value:
-            return self.handle_modules.get(value["handle"])
+            return self.handle_modules.get(value["handle"]), what
         if op in ("call", "batch") and not what.startswith("driver:"):
             self.calls.add(what)
-            return what.split(".")[0]
-        return None
+            return what.split(".")[0], what
+        return None, None
+
+    def _refuse(self, module: str | None, function: str | None):
+        """Fail a call at once if its module or function was given up on."""
+        if module in self.broken_modules:
+            raise StudentError(self.broken_modules[module], "refused")
+        if function in self.dead:
+            raise StudentError(f"not run: {function} was given up on earlier (it {self.dead[function][1]})", "refused")
 
     def request(self, op: str, value, what: str):
         if self.replay is not None:
             return self.replay.answer(op, value, what)
-        module = self._module_of(op, value, what)
-        if module in self.broken_modules:
-            raise StudentError(self.broken_modules[module])
+        module, function = self._callee(op, value, what)
         if self.stopped is not None:
             raise self.stopped
+        self._refuse(module, function)
         worker = self._live_worker()
-        if module in self.broken_modules:
-            raise StudentError(self.broken_modules[module])
+        self._refuse(module, function)  # its import may have failed in this worker
         self.round_trips += 1
         try:
-            header, answer = worker.request(op, value, self._deadline(module), what, self._deadline)
+            header, answer = worker.request(op, value, self._deadline(function), what, self._deadline)
         except StudentError as exc:
             self._keep_printed(exc.printed)
+            if worker.entered:  # a driver's call: charged to the student function it entered last
+                function = worker.entered[-1]
+                module = function.split(".")[0]
+            if exc.kind == "timeout" and self.deadline is not None and time.monotonic() >= self.deadline:
+                exc = StudentError(f"{function or what} was stopped when this check's time limit "
+                                   f"({seconds(self.check_timeout)}) ran out", "timeout", printed=exc.printed)
+            elif exc.kind in ("crash", "timeout"):
+                self._give_up(module, function, exc)
             if exc.kind == "timeout":
                 self.stopped = exc
-            self._strike(worker.entered[-1] if worker.entered else module, exc)
-            raise
-        for name in {module, *worker.entered} - {None}:
-            self.strikes.pop(name, None)
-            self.answered.add(name)
+            raise exc from None
+        self.answered.update({function, module, *worker.entered, *(f.split(".")[0] for f in worker.entered)} - {None})
         self._note(header)
-        origin = worker.entered[-1] if worker.entered else module
+        origin = worker.entered[-1].split(".")[0] if worker.entered else module
         if origin is not None:
             for handle in _handles(answer):
                 self.handle_modules[handle.id] = origin
         return header, answer
 
-    def _strike(self, module: str | None, exc: StudentError):
-        """Two crashes (or two time-outs) in a row in one module: its remaining calls fail at once.
-
-        Once one module was given up on that way, one more of the same kind is enough elsewhere:
-        a submission whose every call hangs is graded in a bounded time, not 20 s per module.
+    def _give_up(self, module: str | None, function: str | None, exc: StudentError):
+        """A function whose call hung or exited the worker is not called again (its calls fail at
+        once, saying why); its module as a whole, only when no call into it ever returned and
+        :data:`STRIKES` of its functions were given up on (one, once another module was): a
+        submission whose every function hangs is graded in a bounded time, not a time-out per function.
         """
-        if module is None or exc.kind not in ("crash", "timeout") or module in self.broken_modules:
+        if function is None or function in self.dead:
             return
-        kind, count = self.strikes.get(module, (exc.kind, 0))
-        count = count + 1 if kind == exc.kind else 1
-        self.strikes[module] = (exc.kind, count)
-        needed = 1 if exc.kind in self.given_up else STRIKES
-        if count >= needed:
-            first = self.given_up.setdefault(exc.kind, module)
-            what = (f"exited the worker ({exc.reason})" if exc.kind == "crash" else
-                    "did not finish within the time limit")
-            times = f"in {count} calls in a row" if count > 1 else f"as {first}.py did twice before"
-            self.broken_modules[module] = (f"{module}.py {what} {times}; its remaining checks were not run "
-                                           f"(last: {exc})")
+        happened = f"exited the worker: {exc.reason}" if exc.kind == "crash" else f"did not finish within {exc.reason}"
+        self.dead[function] = (module, happened)
+        if exc.kind == "timeout":
+            self.hung.add(function)
+        if module is None or module in self.answered or module in self.broken_modules:
+            return
+        dead_here = [f for f, (m, _) in self.dead.items() if m == module]
+        if len(dead_here) >= (1 if self.given_up else STRIKES):
+            why = "; ".join(f"{f} {self.dead[f][1]}" for f in dead_here)
+            before = f"; {self.given_up[0]}.py was given up on before" if self.given_up else ""
+            self.given_up.append(module)
+            self.broken_modules[module] = (f"not run: {module}.py was given up on earlier (no call into it ever "
+                                           f"returned: {why}{before})")
 
     def _note(self, header: dict):
         """Take what the worker reports beside an answer: exercises called, forbidden APIs used."""
@@ -259,16 +286,17 @@ class Session:
                 for answer in values]
 
     def _tell_broken(self, request: dict) -> dict:
-        """A driver's call is told the modules given up on, so it fails at once there too (and does
-        not kill one fresh worker after another)."""
-        if request["target"].startswith("driver:") and self.broken_modules:
-            request["broken"] = sorted(self.broken_modules)
+        """A driver's call is told the modules and functions given up on, so it fails at once there
+        too (and does not kill one fresh worker after another)."""
+        if request["target"].startswith("driver:") and (self.broken_modules or self.dead):
+            request["broken"] = sorted({*self.broken_modules, *self.dead})
         return request
 
     def _unwrap(self, answer, value, what: str):
         error = answer.get("error") if type(answer) is dict and type(answer.get("error")) is dict else {}
-        if error.get("type") == "ModuleBroken" and error.get("message") in self.broken_modules:
-            raise StudentError(self.broken_modules[error["message"]])
+        if error.get("type") == "GivenUp":
+            name = str(error.get("message"))
+            self._refuse(name if name in self.broken_modules else None, name)
         return _unwrap(answer, value, what)
 
     def release(self, handles):
@@ -305,7 +333,7 @@ class Replay:
             self.replayable = False
             raise Deferred
         if key in self.answers:
-            self.session._module_of(op, value, what)  # recorded as called, as a live call is
+            self.session._callee(op, value, what)  # recorded as called, as a live call is
             return self.answers[key]
         self.missing.setdefault(key, (op, value, what))
         raise Deferred

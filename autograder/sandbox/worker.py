@@ -55,14 +55,14 @@ class Server:
         self.rules = watch.Watch()
         self.root = None  # the folder of the student's modules
         self.request_id = None
-        self.entered = set()  # modules announced to the grader during the current request
+        self.entered = set()  # functions announced to the grader during the current request
         self.reader = wire.Reader(REQ_FD)
         self.handles, self.next_handle = {}, 1
         self.package = None
         self.drivers = {}
         self.called = set()  # the student exercises the current request used
         self.driving = False  # the current call runs a trusted driver
-        self.broken = set()  # modules a driver may not enter (the grader gave up on them)
+        self.broken = set()  # modules and functions a driver may not enter (the grader gave up on them)
         self.origins = {}  # handle id -> the exercises whose call returned that object
 
     # ---------------------------------------------------------------- plumbing
@@ -166,11 +166,12 @@ class Server:
             return self.drivers[module][func]
         self.called.add(target)
         module, _, func = target.rpartition(".")
-        if module in self.broken:
-            raise ModuleBroken(module)
-        if self.driving and module not in self.entered:  # so a crash inside names its module
-            self.entered.add(module)
-            self.wire.send(RESP_FD, {"id": self.request_id, "entered": module})
+        for given_up in (module, target):
+            if given_up in self.broken:
+                raise GivenUp(given_up)
+        if self.driving and target not in self.entered:  # so a crash inside names this function
+            self.entered.add(target)
+            self.wire.send(RESP_FD, {"id": self.request_id, "entered": target})
         mod = importlib.import_module(f"{self.package}.{module}")
         return getattr(mod, func)
 
@@ -271,8 +272,8 @@ class Printed:
         self.text = "".join(self.parts) + ("\n[... more output left out]" if self.more else "")
 
 
-class ModuleBroken(Exception):
-    """A driver asked for a function of a module whose calls the grader already fails at once."""
+class GivenUp(Exception):
+    """A driver asked for a function (or a module's) whose calls the grader already fails at once."""
 
 
 def _arrays(np, value, path, depth=0):

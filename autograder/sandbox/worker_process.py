@@ -25,11 +25,14 @@ HERE = Path(__file__).parent
 STDERR_KEEP = 16 << 10
 PRINTED_LIMIT = 2048  # characters of what one request printed (as the worker keeps them)
 PRINTED_MARK = "\x1edeepgrade printed %s\x1e"  # as worker.PRINTED_MARK (the worker imports nothing of ours)
-MAX_ENTERED = 64  # "entered module" notices one request may send before its answer
+STARTING = "starting"  # what a worker's start is called in its errors
+MAX_ENTERED = 256  # "entered function" notices one request may send before its answer
 
 
 class StudentError(Exception):
-    """Student code failed a call: raised, timed out, crashed, or answered out of protocol."""
+    """Student code failed a call: raised (kind ``error``), timed out, crashed, answered out of
+    protocol, or was not run because the grader gave up on its function (``refused``). ``reason``
+    is how a crashed worker ended (:func:`exit_reason`) or the limit a call that timed out ran under."""
 
     def __init__(self, message: str, kind: str = "error", error_type: str | None = None, reason: str = "",
                  printed: str = ""):
@@ -52,6 +55,11 @@ class Limits:
     def rlimits(self) -> dict:
         return {"as": self.memory_mb << 20, "cpu": self.cpu_seconds, "fsize": self.file_mb << 20,
                 "nofile": self.open_files, "core": 0}
+
+
+def seconds(limit: float) -> str:
+    """A time limit in words: ``20 s``, ``0.5 s``."""
+    return f"{round(limit, 1):g} s"
 
 
 def exit_reason(code) -> str:
@@ -132,24 +140,25 @@ class Worker:
         """Wait until the process has started and imported its preloads (StudentError if it did not)."""
         if self.ready_by is None:
             return
-        header, _ = self._read(self.ready_by, "starting")
+        header, _ = self._read(self.ready_by, STARTING, self.ready_by - self.limits.start_timeout)
         self.ready_by = None
         if not header.get("ready"):
             self.kill()
             raise StudentError("the worker did not start", "protocol")
 
-    def _read(self, deadline: float, what: str):
+    def _read(self, deadline: float, what: str, began: float):
         try:
             return self.reader.read(deadline)
         except TimeoutError:
             self.kill()
-            raise StudentError(f"{what} did not finish within the time limit (an endless loop, or far too "
-                               "slow?)", "timeout", printed=self.printed_before_death()) from None
+            limit = seconds(deadline - began)
+            raise StudentError(f"{what} did not finish within {limit} (an endless loop, or far too slow?)", "timeout",
+                               reason=limit, printed=self.printed_before_death()) from None
         except (EOFError, OSError):
-            code = self.wait_exit()
+            reason = exit_reason(self.wait_exit())
             self.kill()
-            raise StudentError(f"the process running your code exited (status {code}) during {what}", "crash",
-                               reason=exit_reason(code), printed=self.printed_before_death()) from None
+            text = f"the worker exited while starting ({reason})" if what == STARTING else f"{what} exited the worker ({reason})"
+            raise StudentError(text, "crash", reason=reason, printed=self.printed_before_death()) from None
         except wire.ProtocolError as exc:
             self.kill()
             raise StudentError(f"{what} answered out of protocol ({exc})", "protocol") from None
@@ -167,24 +176,27 @@ class Worker:
     def request(self, op: str, value, deadline: float, what: str, entering=None):
         """Send one request and read exactly one answer to it; anything else kills the worker.
 
-        ``entering(module)``, if given, is the deadline once a driver enters that student module
-        (the earlier of it and ``deadline`` holds)."""
+        ``entering(function)``, if given, is the deadline once a driver enters that student function
+        (the earlier of it and ``deadline`` holds); :attr:`entered` lists them, and a failure then
+        names the last."""
         self.wait_ready()
         self.sequence += 1
+        began = time.monotonic()
         try:
             wire.send(self.req_w, {"op": op, "id": self.sequence}, value)
         except (BrokenPipeError, OSError):
-            code = self.wait_exit()
+            reason = exit_reason(self.wait_exit())
             self.kill()
-            raise StudentError(f"the process running your code exited (status {code}) before {what}", "crash",
-                               reason=exit_reason(code)) from None
+            raise StudentError(f"{what} exited the worker ({reason}) as its arguments were sent", "crash",
+                               reason=reason) from None
         self.entered = []
-        header, blobs = self._read(deadline, what)
+        header, blobs = self._read(deadline, what, began)
         while "entered" in header and header.get("id") == self.sequence and len(self.entered) < MAX_ENTERED:
-            self.entered.append(str(header["entered"])[:200])  # a crash or hang now names this module
+            self.entered.append(str(header["entered"])[:200])  # a crash or hang now names this function
+            what = self.entered[-1]
             if entering is not None:
                 deadline = min(deadline, entering(self.entered[-1]))
-            header, blobs = self._read(deadline, what)
+            header, blobs = self._read(deadline, what, began)
         if header.get("id") != self.sequence or "entered" in header or select.select([self.resp_r], [], [], 0)[0]:
             self.kill()
             raise StudentError(f"{what} answered out of turn (a forged or extra message)", "protocol")
