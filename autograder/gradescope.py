@@ -240,7 +240,7 @@ def choose_launcher(root: Path):
 DENIED = re.compile(r"Permission denied|Operation not permitted|PermissionError")
 EXPLAINED = ("\n(Submissions cannot read or change files outside their own folder, reach the network, or "
              "signal other processes; such attempts fail and are logged for your instructor.)")
-ATTEMPTS = re.compile(r"Permission denied|Operation not permitted|PermissionError|No such file|exited \(status|"
+ATTEMPTS = re.compile(r"Permission denied|Operation not permitted|PermissionError|No such file|exited the worker|"
                       r"out of protocol|out of turn|did not finish within|MemoryError|OSError|No space left")
 
 
