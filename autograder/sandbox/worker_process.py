@@ -25,7 +25,7 @@ HERE = Path(__file__).parent
 STDERR_KEEP = 16 << 10
 PRINTED_LIMIT = 2048  # characters of what one request printed (as the worker keeps them)
 PRINTED_MARK = "\x1edeepgrade printed %s\x1e"  # as worker.PRINTED_MARK (the worker imports nothing of ours)
-STARTING = "starting"  # what a worker's start is called in its errors
+STARTING = "starting"  # the ``what`` of a worker's start (its errors say so in their own words)
 MAX_ENTERED = 256  # "entered function" notices one request may send before its answer
 
 
@@ -152,12 +152,13 @@ class Worker:
         except TimeoutError:
             self.kill()
             limit = seconds(deadline - began)
-            raise StudentError(f"{what} did not finish within {limit} (an endless loop, or far too slow?)", "timeout",
-                               reason=limit, printed=self.printed_before_death()) from None
+            text = (f"the worker did not start within {limit}" if what == STARTING else
+                    f"{what} did not finish within {limit} (an endless loop, or far too slow?)")
+            raise StudentError(text, "timeout", reason=limit, printed=self.printed_before_death()) from None
         except (EOFError, OSError):
             reason = exit_reason(self.wait_exit())
             self.kill()
-            text = f"the worker exited while starting ({reason})" if what == STARTING else f"{what} exited the worker ({reason})"
+            text = f"the worker exited as it started ({reason})" if what == STARTING else f"{what} exited the worker ({reason})"
             raise StudentError(text, "crash", reason=reason, printed=self.printed_before_death()) from None
         except wire.ProtocolError as exc:
             self.kill()
