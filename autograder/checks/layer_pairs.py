@@ -301,20 +301,34 @@ def backward_contract_cases(ctx, pair: Pair, values: dict, label: str) -> None:
 def adjoint(ctx, configs: Configs, linear: dict[str, tuple[str, ...]]) -> None:
     """For a forward linear in input ``key`` once the inputs ``linear[key]`` are zero (e.g.
     ``{"x": ("b",), "w": ("b",), "b": ("x",)}`` for a convolution): ``<F u, y> == <u, F^T y>``
-    exactly, with ``F^T y`` the student's gradient. One case per configuration and input."""
+    exactly, with ``F^T y`` the student's gradient. One case per configuration and input. ``F`` is
+    the reference's forward in official grading (the backward with the student's cache, then the
+    reference forward's; see :mod:`upstream`), the student's own in the self-check."""
     for label, (pair, values) in configs.items():
+        reference = upstream_of.reference_of(ctx, pair.forward)
         y = ctx.rng.standard_normal(pair.size)
         points = {key: ctx.rng.standard_normal(np.shape(values[key])) for key in linear}
-        answers, failure = _attempt(lambda: (pair.grads_at(values, [y])[0], pair.flat_forward()(
+        outs, failure = _attempt(lambda: pair.flat_forward(reference)(
             [{**values, **{z: np.zeros(np.shape(values[z])) for z in zeroed}, key: points[key]}
-             for key, zeroed in linear.items()])))
+             for key, zeroed in linear.items()]))
+        grads, failure = (None, failure) if failure else _attempt(lambda: pair.grads_at(values, [y])[0])
+        again = []  # the gradients with the reference forward's cache, computed once if needed
+
+        def with_reference_cache(judge):
+            again[:] = again or [pair.grads_at(values, [y], cache=pair.reference_cache(reference, values))[0]]
+            judge(again[0])
+
         for i, key in enumerate(linear):
-            with ctx.case(f"{pair.names[key]}, {label}"):
-                if failure:
-                    raise failure
-                grads, outs = answers
-                grad_checks.adjoint(lambda _: outs[i], lambda _: grads[key], points[key], y,
+            def judge(got, i=i, key=key):
+                grad_checks.adjoint(lambda _: outs[i], lambda _: got[key], points[key], y,
                                     name=f"{pair.bname} ({pair.names[key]}, {label})")
+
+            with ctx.case(f"{pair.names[key]}, {label}"), upstream_of.blame(reference or pair.forward,
+                                                                             "The forward here is"):
+                if outs is None:
+                    raise failure
+                upstream_of.retry_with(failure or upstream_of.attempt(lambda: judge(grads)),
+                                       reference and (lambda: with_reference_cache(judge)))
 
 
 def gradients_match_reference(ctx, configs, ref_forward, ref_backward, values: dict | None = None, mistakes=None,

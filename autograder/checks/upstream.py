@@ -54,16 +54,16 @@ def is_students(fn) -> bool:
 
 
 @contextlib.contextmanager
-def blame(fn):
+def blame(fn, what: str = "These finite differences are"):
     """Around a gradient check that differentiates ``fn``: where ``fn`` is the student's own (the
-    self-check), a failure adds that the finite differences are of it and to fix it first."""
+    self-check), a failure adds that ``what`` (the finite differences) are of it and to fix it first."""
     try:
         yield
     except CheckFailure as failure:
         if not is_students(fn):
             raise
         name = fn.target.split(".")[-1]
-        raise failure.wrapped(after=f"\n(These finite differences are of YOUR {name}: a bug there fails this check "
+        raise failure.wrapped(after=f"\n({what} of YOUR {name}: a bug there fails this check "
                                     f"even for a correct backward. If a check of {name} fails, fix {name} first.)")
 
 
@@ -89,3 +89,11 @@ def retry_with(first: Exception | None, again) -> None:
         except Exception:  # noqa: BLE001 -- a cache the student's backward cannot read: the first failure stands
             pass
     raise first
+
+
+def judged(ctx, judge, grads_with, reference_cache) -> None:
+    """``judge(grads_with(None))`` (the student's backward on its own forward's cache); in official
+    grading, if that fails, ``judge(grads_with(reference_cache()))`` passing is enough (see
+    :func:`retry_with`). ``judge`` raises on wrong gradients."""
+    retry_with(attempt(lambda: judge(grads_with(None))),
+               None if ctx.reference is None else lambda: judge(grads_with(reference_cache())))

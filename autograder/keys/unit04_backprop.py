@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks import compare
-from autograder.units.unit04_backprop import (KEYS, RNN_ARGS, TIGHT, network_problem, param_dict, rnn_key,
-                                              rnn_problem, student_forward, student_rnn_grads, suite)
+from autograder.checks import upstream as upstream_of
+from autograder.units.unit04_backprop import (KEYS, RNN_ARGS, TIGHT, network_problem, param_dict, ref_rnn_cache,
+                                              rnn_key, rnn_problem, student_forward, student_rnn_grads, suite)
 
 
 # ---------------------------------------------------------------- two-layer network
@@ -96,7 +97,11 @@ def truncated_matches_sympy(ctx):
     for window in (1, 2, 3):
         with ctx.case(f"window={window}, T=4"):
             key = truncated_key(args, dh, window)
-            (grads,) = student_rnn_grads(ctx, args, [dh], window)
-            for k, got in zip(RNN_ARGS, grads):
-                compare.close(got, key[k], f"d{k} from rnn_backward_truncated(dh, cache, {window})",
-                              hidden=ctx.hidden)
+
+            def judge(grads):  # called within this iteration
+                for k, got in zip(RNN_ARGS, grads[0]):
+                    compare.close(got, key[k], f"d{k} from rnn_backward_truncated(dh, cache, {window})",
+                                  hidden=ctx.hidden)
+
+            upstream_of.judged(ctx, judge, lambda cache: student_rnn_grads(ctx, args, [dh], window, cache),
+                               lambda: ref_rnn_cache(ctx, args))

@@ -342,11 +342,18 @@ def layer(ctx, d, m):
     return ctx.rng.standard_normal((d, m)) / np.sqrt(d), 0.1 * ctx.rng.standard_normal(m)
 
 
+# the first example's hidden pre-activations, in every grading: both signs, near the kink and far from
+# it, so that a mask or threshold slip in the ReLU shows whatever the draw (not in 4 ids of 20)
+FIRST_ROW_Z1 = np.array([0.03, -0.03, 0.5, -0.5, 2.0])
+
+
 def two_layer_inputs(ctx, n=4, d=3, h=5, c=2):
-    """Inputs whose hidden pre-activations stay away from ReLU's kink."""
+    """Inputs whose hidden pre-activations stay away from ReLU's kink (at least 1e-2), the first
+    example's being ``FIRST_ROW_Z1`` (b1 is chosen so)."""
     for _ in range(100):
         X = ctx.rng.standard_normal((n, d))
-        (W1, b1), (W2, b2) = layer(ctx, d, h), layer(ctx, h, c)
+        (W1, _), (W2, b2) = layer(ctx, d, h), layer(ctx, h, c)
+        b1 = np.resize(FIRST_ROW_Z1, h) - X[0] @ W1
         if np.min(np.abs(X @ W1 + b1)) > 1e-2:
             return {"X": X, "W1": W1, "b1": b1, "W2": W2, "b2": b2}
     raise RuntimeError("could not draw inputs away from the kink")

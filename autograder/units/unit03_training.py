@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from .. import drivers
 from ..checks import compare, generated, gradients, properties, statistics
+from ..checks import upstream as upstream_of
 from ..checks.symbolic import Key, symbols
 from ..context import CheckFailure
 from ..suite import Suite
@@ -174,10 +175,12 @@ def nested(points: dict, layers: int) -> list:
     return [(points[f"W{l}"], points[f"b{l}"]) for l in range(1, layers + 1)]
 
 
-def mlp_student_grads(ctx, X, params, activation, upstreams):
-    """The student's mlp_backward for each upstream gradient (one forward call for the cache)."""
+def mlp_student_grads(ctx, X, params, activation, upstreams, cache=None):
+    """The student's mlp_backward for each upstream gradient, given ``cache`` (default: one call of
+    the student's mlp_forward)."""
     net = ctx.student.layers
-    _, cache = compare.sequence(net.mlp_forward(X, params, activation), "mlp_forward(...)", 2)
+    if cache is None:
+        _, cache = compare.sequence(net.mlp_forward(X, params, activation), "mlp_forward(...)", 2)
     results = []
     for out in net.mlp_backward.map([(g, cache) for g in upstreams]):
         grads = compare.sequence(out, "mlp_backward(...)", len(params))
@@ -189,25 +192,36 @@ def mlp_student_grads(ctx, X, params, activation, upstreams):
 
 
 def mlp_forward_batched(ctx, X, layers, activation, shape):
+    """The batched forward of mlp_forward in the parameters (official grading: the reference's, see
+    checks/upstream.py)."""
+    fn = upstream_of.forward(ctx, ctx.student.layers.mlp_forward)
+
     def forward(points):
-        outs = ctx.student.layers.mlp_forward.map([(X, nested(p, layers), activation) for p in points])
+        outs = fn.map([(X, nested(p, layers), activation) for p in points])
         return [compare.array(compare.sequence(o, "mlp_forward(...)", 2)[0], "scores", shape) for o in outs]
     return forward
 
 
 @suite.check("layers.mlp_backward", points=3)
 def mlp_backward_gradient_check(ctx):
-    """Finite differences of the student's own forward pass along random directions: ReLU and
-    sigmoid hidden layers, and a single layer (no hidden layer)."""
+    """Finite differences of mlp_forward along random directions (official grading: the reference's,
+    and its cache if the student's own fails; the self-check: the student's own; see
+    checks/upstream.py): ReLU and sigmoid hidden layers, and a single layer (no hidden layer)."""
+    own = upstream_of.forward(ctx, ctx.student.layers.mlp_forward)
     for activation, sizes in (("relu", [3, 5, 4, 2]), ("sigmoid", [4, 5, 3, 3]), ("relu", [3, 2])):
-        with ctx.case(f"{activation}, layer sizes {sizes}"):
+        with ctx.case(f"{activation}, layer sizes {sizes}"), upstream_of.blame(own):
             X, params = mlp_params(ctx, sizes, activation)
             upstream = ctx.rng.standard_normal((4, sizes[-1]))
-            (grads,) = mlp_student_grads(ctx, X, params, activation, [upstream])
             inputs = flat(params)
             forward = mlp_forward_batched(ctx, X, len(params), activation, upstream.shape)
-            gradients.directional(gradients.varying(forward, "mlp_forward"), inputs, dict(zip(inputs, grads)),
-                                  upstream, rng=ctx.rng, name="mlp_backward")
+            seed = int(ctx.rng.integers(2**32))  # the directions, the same for either cache
+
+            def judge(grads):  # called within this iteration: the closure's names are this case's
+                gradients.directional(gradients.varying(forward, "mlp_forward"), inputs, dict(zip(inputs, grads[0])),
+                                      upstream, rng=np.random.default_rng(seed), name="mlp_backward")
+
+            upstream_of.judged(ctx, judge, lambda cache: mlp_student_grads(ctx, X, params, activation, [upstream], cache),
+                               lambda: ctx.ref.layers.mlp_forward(X, params, activation)[1])
 
 
 @suite.check("layers.mlp_backward", points=1)
@@ -225,9 +239,13 @@ def mlp_backward_reference(ctx):
             upstream = ctx.rng.standard_normal((4, 2))
             _, cache = ctx.ref.layers.mlp_forward(X, params, activation)
             expected = [g for pair in ctx.ref.layers.mlp_backward(upstream, cache) for g in pair]
-            (grads,) = mlp_student_grads(ctx, X, params, activation, [upstream])
-            for key, got, want in zip(flat(params), grads, expected):
-                compare.close(got, want, f"d{key} from mlp_backward ({activation})", hidden=ctx.hidden)
+
+            def judge(grads):  # called within this iteration
+                for key, got, want in zip(flat(params), grads[0], expected):
+                    compare.close(got, want, f"d{key} from mlp_backward ({activation})", hidden=ctx.hidden)
+
+            upstream_of.judged(ctx, judge, lambda given: mlp_student_grads(ctx, X, params, activation, [upstream], given),
+                               lambda: cache)
 
 
 # ---------------------------------------------------------------- gradient flow with depth

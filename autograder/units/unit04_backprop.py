@@ -328,11 +328,16 @@ def backward_matches_sympy(ctx):
         with ctx.case(f"N={n}, D={d}, H={h}"):
             X, y, params = network_problem(ctx, n, d, h)
             _, key = loss_key(X, y, params)
-            grads = student_grads(ctx, X, y, params)
-            for k in KEYS:
-                at_output = misconceptions.at_output("tanh", lambda k=k: loss_key(X, y, params, AT_OUTPUT["tanh"])[1][k])
-                compare.close(grads[k], key[k], f"the gradient {k!r} from backward", hidden=ctx.hidden, batch=n,
-                              mistakes=at_output)
+
+            def judge(grads):  # called within this iteration: the closure's names are this case's
+                for k in KEYS:
+                    at_output = misconceptions.at_output(
+                        "tanh", lambda k=k: loss_key(X, y, params, AT_OUTPUT["tanh"])[1][k])
+                    compare.close(grads[k], key[k], f"the gradient {k!r} from backward", hidden=ctx.hidden, batch=n,
+                                  mistakes=at_output)
+
+            upstream_of.judged(ctx, judge, lambda cache: student_grads(ctx, X, y, params, cache),
+                               lambda: ctx.ref.network.forward(X, params)[1])
 
 
 @suite.check("network.backward", points=2, name="backward_matches_finite_differences")
@@ -461,6 +466,11 @@ def student_rnn_grads(ctx, args, upstreams, window=None, cache=None):
                   for g, k in zip(compare.sequence(o, f"{name}(...)", 5), RNN_ARGS)) for o in outs]
 
 
+def ref_rnn_cache(ctx, args):
+    """The reference rnn_forward's cache (official grading, see checks/upstream.py)."""
+    return ctx.ref.rnn.rnn_forward(*(args[k] for k in RNN_ARGS))[1]
+
+
 BPTT_SIZES = ((3, 1, 2), (5, 1, 1), (1, 2, 3))  # (T, D, H); T = 1 has no recurrence to go through
 
 
@@ -471,11 +481,16 @@ def bptt_matches_sympy(ctx):
         with ctx.case(f"T={t}, D={d}, H={h}"):
             args, dh = rnn_problem(ctx, t, d, h), ctx.rng.standard_normal((t, h))
             _, key = rnn_key(t, d, h)(**args, dh=dh)
-            (grads,) = student_rnn_grads(ctx, args, [dh])
-            for k, got in zip(RNN_ARGS, grads):
-                at_output = misconceptions.at_output(
-                    "tanh", lambda k=k: rnn_key(t, d, h, AT_OUTPUT["tanh"])(**args, dh=dh)[1][k])
-                compare.close(got, key[k], f"d{k} from rnn_backward (T={t})", hidden=ctx.hidden, mistakes=at_output)
+
+            def judge(grads):  # called within this iteration
+                for k, got in zip(RNN_ARGS, grads[0]):
+                    at_output = misconceptions.at_output(
+                        "tanh", lambda k=k: rnn_key(t, d, h, AT_OUTPUT["tanh"])(**args, dh=dh)[1][k])
+                    compare.close(got, key[k], f"d{k} from rnn_backward (T={t})", hidden=ctx.hidden,
+                                  mistakes=at_output)
+
+            upstream_of.judged(ctx, judge, lambda cache: student_rnn_grads(ctx, args, [dh], cache=cache),
+                               lambda: ref_rnn_cache(ctx, args))
 
 
 @suite.check("rnn.rnn_backward", points=2, name="bptt_matches_finite_differences")
@@ -495,7 +510,7 @@ def bptt_matches_finite_differences(ctx):
 
     with upstream_of.blame(fn):
         upstream_of.retry_with(upstream_of.attempt(check), None if upstream_of.is_students(fn) else (
-            lambda: check(compare.sequence(fn(*(args[k] for k in RNN_ARGS)), "rnn_forward(...)", 2)[1])))
+            lambda: check(ref_rnn_cache(ctx, args))))
 
 
 @suite.check("rnn.rnn_backward", points=1, name="bptt_contract")
@@ -512,10 +527,14 @@ def truncated_equals_full_when_window_covers(ctx):
         with ctx.case(f"window={window}, T={t}"):
             args, dh = rnn_problem(ctx, t, d, h), ctx.rng.standard_normal((t, h))
             _, key = rnn_key(t, d, h)(**args, dh=dh)
-            (grads,) = student_rnn_grads(ctx, args, [dh], window)
-            for k, got in zip(RNN_ARGS, grads):
-                compare.close(got, key[k], f"d{k} from rnn_backward_truncated(dh, cache, {window}) with T={t} "
-                              "(full BPTT)", hidden=ctx.hidden)
+
+            def judge(grads):  # called within this iteration
+                for k, got in zip(RNN_ARGS, grads[0]):
+                    compare.close(got, key[k], f"d{k} from rnn_backward_truncated(dh, cache, {window}) with T={t} "
+                                  "(full BPTT)", hidden=ctx.hidden)
+
+            upstream_of.judged(ctx, judge, lambda cache: student_rnn_grads(ctx, args, [dh], window, cache),
+                               lambda: ref_rnn_cache(ctx, args))
     with ctx.case("window=0 raises ValueError", trivial=True):
         _, cache = ctx.student.rnn.rnn_forward(*(args[k] for k in RNN_ARGS))
         compare.raises(lambda: ctx.student.rnn.rnn_backward_truncated(dh, cache, 0), ("ValueError",),

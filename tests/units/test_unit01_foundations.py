@@ -301,6 +301,9 @@ NARROWING.update({
         UNIT, "network", "dense_forward", {"return X @ W + b": "return X @ W + 2 * b"})),
     "two_layer_backward flips the sign of dX": ("network.two_layer_backward", reference_def(
         UNIT, "network", "two_layer_backward", {"dX = dZ1 @ W1.T": "dX = -(dZ1 @ W1.T)"})),
+    "two_layer_backward masks the ReLU at Z1 > 0.05 (full marks in 16 ids of 20 before FIRST_ROW_Z1)": (
+        "network.two_layer_backward", reference_def(UNIT, "network", "two_layer_backward", {
+            "(Z1 > 0)": "(Z1 > 0.05)"})),
     "two_layer_backward doubles dW2": ("network.two_layer_backward", reference_def(
         UNIT, "network", "two_layer_backward", {"dW2 = H1.T @ dscores": "dW2 = (H1.T @ dscores) * 2"})),
 })

@@ -1,4 +1,5 @@
 """Unit 3 graded both ways: the contract tests plus unit-specific wrong and right answers."""
+from ..support import reference_def
 from .unit_contract import *  # noqa: F401,F403
 
 UNIT = "unit03_training"
@@ -633,4 +634,9 @@ MISCONCEPTIONS = {
     "mlp_backward: a factor 2 on the upstream gradient": ("layers.mlp_backward", mlp_backward_with(
         first="dZ = 2.0 * np.array(dscores, dtype=np.float64)"), "a factor 2 too many",
         ["mlp_backward_matches_reference"]),
+}
+
+FORWARD_ONLY = {  # a forward's bug costs points only in its own checks and those of what composes it
+    "mlp_forward adds 2b": ("layers.mlp_forward", reference_def(UNIT, "layers", "mlp_forward", {
+        "Z = A @ W + b": "Z = A @ W + 2 * b"}), ()),
 }

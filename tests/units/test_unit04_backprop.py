@@ -482,3 +482,10 @@ MISCONCEPTIONS = {
             return float(w2 @ h + b2), (W1.T @ dz, np.outer(dz, x), dz, h, 0.0)
     """, "a missing bias gradient", ["two_layer_expression_key"]),
 }
+
+FORWARD_ONLY = {  # a forward's bug costs points only in its own checks and those of what composes it
+    "forward adds 2 b2": ("network.forward", reference_def(UNIT, "network", "forward", {"+ b2": "+ 2 * b2"}),
+                          ("network.train",)),
+    "rnn_forward adds 2b": ("rnn.rnn_forward", reference_def(UNIT, "rnn", "rnn_forward", {
+        "prev @ Wh + b)": "prev @ Wh + 2 * b)"}), ()),
+}

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from ..support import ROOT
+from ..support import ROOT, reference_def
 from .unit_contract import *  # noqa: F401,F403
 
 UNIT = "unit05_cnn"
@@ -490,4 +490,9 @@ MISCONCEPTIONS = {
                                                      "a sign flip", ["conv_backward_matches_reference"]),
     "conv_backward: dw off by a factor 2": ("layers.conv_backward", conv_backward_with("dx, 2 * dw, db"),
                                             "a factor 2 too many", ["conv_backward_matches_reference"]),
+}
+
+FORWARD_ONLY = {  # a forward's bug costs points only in its own checks and those of what composes it
+    "conv_forward adds 2b": ("layers.conv_forward", reference_def(UNIT, "layers", "conv_forward", {
+        "+ b[None, :, None, None]": "+ 2 * b[None, :, None, None]"}), ("cnn.cnn_forward",)),
 }
