@@ -489,3 +489,10 @@ FORWARD_ONLY = {  # a forward's bug costs points only in its own checks and thos
     "rnn_forward adds 2b": ("rnn.rnn_forward", reference_def(UNIT, "rnn", "rnn_forward", {
         "prev @ Wh + b)": "prev @ Wh + 2 * b)"}), ()),
 }
+
+# the field's common mutants (a constant bias factor, a sign): one score under every id
+NARROWING.update({
+    "backward flips the sign of dz2": ("network.backward", reference_def(UNIT, "network", "backward", {
+        "dz2 = (p - y) / len(X)": "dz2 = (y - p) / len(X)"})),
+    "forward adds 2 b2 (narrowing)": FORWARD_ONLY["forward adds 2 b2"][:2],
+})

@@ -496,3 +496,11 @@ FORWARD_ONLY = {  # a forward's bug costs points only in its own checks and thos
     "conv_forward adds 2b": ("layers.conv_forward", reference_def(UNIT, "layers", "conv_forward", {
         "+ b[None, :, None, None]": "+ 2 * b[None, :, None, None]"}), ("cnn.cnn_forward",)),
 }
+
+# the field's common mutants (a constant bias factor, a sign): one score under every id
+NARROWING.update({
+    "conv_backward doubles db": ("layers.conv_backward", reference_def(UNIT, "layers", "conv_backward", {
+        "dout.sum(axis=(0, 2, 3))": "2 * dout.sum(axis=(0, 2, 3))"})),
+    "conv_backward flips the sign of dw": ("layers.conv_backward", reference_def(UNIT, "layers", "conv_backward", {
+        "dxp[:, :, pad:pad + H, pad:pad + W].copy(), dw": "dxp[:, :, pad:pad + H, pad:pad + W].copy(), -dw"})),
+})
