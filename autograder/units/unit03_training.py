@@ -581,10 +581,13 @@ def batchnorm_forward_properties(ctx):
     properties.run(ctx, prop, max_examples=30, x=x, a=properties.floats(0.2, 5.0), c=properties.floats(-5.0, 5.0))
 
 
-def bn_student_grads(ctx, p, train, upstreams, **kw):
+def bn_student_grads(ctx, p, train, upstreams, cache=None, **kw):
+    """The student's batchnorm_backward for each upstream gradient, given ``cache`` (default: the
+    student's batchnorm_forward's)."""
     args, kw = bn_call(p, train, **kw)
     bn = ctx.student.batchnorm
-    cache = compare.sequence(bn.batchnorm_forward(*args, **kw), "batchnorm_forward(...)", 4)[3]
+    if cache is None:
+        cache = compare.sequence(bn.batchnorm_forward(*args, **kw), "batchnorm_forward(...)", 4)[3]
     return [tuple(compare.array(g, f"d{k} from batchnorm_backward", p[k].shape)
                   for g, k in zip(compare.sequence(o, "batchnorm_backward(...)", 3), BN_ORDER))
             for o in bn.batchnorm_backward.map([(g, cache) for g in upstreams])]
@@ -592,20 +595,26 @@ def bn_student_grads(ctx, p, train, upstreams, **kw):
 
 @suite.check("batchnorm.batchnorm_backward", points=3)
 def batchnorm_gradient_check(ctx):
-    """Finite differences of the student's forward pass, in both modes."""
+    """Finite differences of batchnorm_forward, in both modes (official grading: the reference's, and
+    its cache if the student's own fails; the self-check: the student's own; see checks/upstream.py)."""
+    own = upstream_of.forward(ctx, ctx.student.batchnorm.batchnorm_forward)
     for train in (True, False):
-        with ctx.case("training mode" if train else "evaluation mode"):
+        with ctx.case("training mode" if train else "evaluation mode"), upstream_of.blame(own):
             p = bn_inputs(ctx)
             upstream = ctx.rng.standard_normal(p["x"].shape)
-            (grads,) = bn_student_grads(ctx, p, train, [upstream], eps=1e-3)
-            forward = gradients.batched(ctx.student.batchnorm.batchnorm_forward,
-                                        ["x", "gamma", "beta", "running_mean", "running_var"], p["x"].shape,
+            forward = gradients.batched(own, ["x", "gamma", "beta", "running_mean", "running_var"], p["x"].shape,
                                         "out from batchnorm_forward",
                                         select=lambda r: compare.sequence(r, "batchnorm_forward(...)", 4)[0],
                                         fixed={"train": train, "eps": 1e-3})
-            gradients.directional(gradients.varying(forward, "batchnorm_forward"), p, dict(zip(BN_ORDER, grads)),
-                                  upstream, rng=ctx.rng,
-                                  name=f"batchnorm_backward ({'training' if train else 'evaluation'} mode)")
+            seed = int(ctx.rng.integers(2**32))  # the directions, the same for either cache
+
+            def judge(grads):  # called within this iteration: the closure's names are this case's
+                gradients.directional(gradients.varying(forward, "batchnorm_forward"), p, dict(zip(BN_ORDER, grads[0])),
+                                      upstream, rng=np.random.default_rng(seed),
+                                      name=f"batchnorm_backward ({'training' if train else 'evaluation'} mode)")
+
+            upstream_of.judged(ctx, judge, lambda cache: bn_student_grads(ctx, p, train, [upstream], cache, eps=1e-3),
+                               lambda: ctx.ref.batchnorm.batchnorm_forward(*bn_call(p, train)[0], eps=1e-3)[3])
 
 
 @suite.check("batchnorm.batchnorm_backward", points=2, name="batchnorm_backward_properties")
@@ -630,10 +639,15 @@ def batchnorm_backward_reference(ctx):
             p = bn_inputs(ctx)
             upstream = ctx.rng.standard_normal(p["x"].shape)
             args, kw = bn_call(p, train)
-            expected = ctx.ref.batchnorm.batchnorm_backward(upstream, ctx.ref.batchnorm.batchnorm_forward(*args)[3])
-            (grads,) = bn_student_grads(ctx, p, train, [upstream])
-            for key, got, want in zip(BN_ORDER, grads, expected):
-                compare.close(got, want, f"d{key} from batchnorm_backward", hidden=ctx.hidden)
+            cache = ctx.ref.batchnorm.batchnorm_forward(*args)[3]
+            expected = ctx.ref.batchnorm.batchnorm_backward(upstream, cache)
+
+            def judge(grads):  # called within this iteration
+                for key, got, want in zip(BN_ORDER, grads[0], expected):
+                    compare.close(got, want, f"d{key} from batchnorm_backward", hidden=ctx.hidden)
+
+            upstream_of.judged(ctx, judge, lambda given: bn_student_grads(ctx, p, train, [upstream], given),
+                               lambda: cache)
 
 
 # ---------------------------------------------------------------- optimizers

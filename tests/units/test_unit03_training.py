@@ -639,4 +639,6 @@ MISCONCEPTIONS = {
 FORWARD_ONLY = {  # a forward's bug costs points only in its own checks and those of what composes it
     "mlp_forward adds 2b": ("layers.mlp_forward", reference_def(UNIT, "layers", "mlp_forward", {
         "Z = A @ W + b": "Z = A @ W + 2 * b"}), ()),
+    "batchnorm_forward adds 2 beta": ("batchnorm.batchnorm_forward", reference_def(
+        UNIT, "batchnorm", "batchnorm_forward", {"gamma * x_hat + beta,": "gamma * x_hat + 2 * beta,"}), ()),
 }
