@@ -2,7 +2,7 @@
 
 Ratings are generated in the grader with a known structure: r = 3 + b_u + b_i + P_u . Q_i / sqrt(3)
 + noise (rank 3, noise sd 0.3) for 60 users and 80 items, 30% observed, a quarter of the observed
-held out. Public here: the gradient against finite differences of the student's own mf_loss,
+held out. Public here: the gradient against finite differences of mf_loss (the reference's in grading),
 the errors the docstrings name, and what recommend must never return (seen or repeated items).
 The answer keys and the training outcome are in autograder/keys/unit10_recommend.py.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..checks import compare, gradients
+from ..checks import upstream as upstream_of
 from .unit10_transfer import suite
 
 USERS, ITEMS, TRUE_RANK, DENSITY, HELD_OUT, NOISE = 60, 80, 3, 0.3, 0.25, 0.3
@@ -63,11 +64,13 @@ def raises_value_error(ctx, fn, name, cases: dict):
 
 @suite.check("recommend.mf_gradients", points=3, name="mf_gradients_finite_differences", uses=("recommend.mf_loss",))
 def mf_gradients_finite_differences(ctx):
-    """Every gradient against central differences of the student's own mf_loss, with and without L2."""
+    """Every gradient against central differences of mf_loss (official grading: the reference's; the
+    self-check: the student's own; see checks/upstream.py), with and without L2."""
     rec = ctx.student.recommend
+    loss = upstream_of.forward(ctx, rec.mf_loss)
     params, u, i, r = small_problem(ctx.rng)
     for lam in (0.0, 0.3):
-        with ctx.case(f"lam = {lam}: finite differences of your mf_loss"):
+        with ctx.case(f"lam = {lam}: finite differences of mf_loss"), upstream_of.blame(loss):
             got = rec.mf_gradients(params, u, i, r, lam)
             if type(got) is not dict:
                 ctx.fail(f"mf_gradients must return a dict with keys {TRAINED}, got {compare.describe(got)}")
@@ -76,7 +79,7 @@ def mf_gradients_finite_differences(ctx):
                 ctx.trivial.add(len(ctx.cases))
 
             def forward(points, lam=lam):
-                return [np.array(compare.scalar(rec.mf_loss({"mu": params["mu"], **{k: p[k] for k in TRAINED}},
+                return [np.array(compare.scalar(loss({"mu": params["mu"], **{k: p[k] for k in TRAINED}},
                                                             u, i, r, lam), "mf_loss(...)")) for p in points]
 
             gradients.directional(forward, {k: np.asarray(params[k], float) for k in TRAINED}, grads, np.array(1.0),

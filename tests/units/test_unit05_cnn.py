@@ -495,6 +495,8 @@ MISCONCEPTIONS = {
 FORWARD_ONLY = {  # a forward's bug costs points only in its own checks and those of what composes it
     "conv_forward adds 2b": ("layers.conv_forward", reference_def(UNIT, "layers", "conv_forward", {
         "+ b[None, :, None, None]": "+ 2 * b[None, :, None, None]"}), ("cnn.cnn_forward",)),
+    "gram_matrix normalized by H * W only": ("style.gram_matrix", reference_def(UNIT, "style", "gram_matrix", {
+        "/ (C * H * W)": "/ (H * W)"}), ()),
 }
 
 # the field's common mutants (a constant bias factor, a sign): one score under every id

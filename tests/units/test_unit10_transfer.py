@@ -5,7 +5,7 @@ import torch
 from autograder.pretrained import shapes
 from reference.unit10_transfer.backbone import ShapeNet
 
-from ..support import grade, make_submission
+from ..support import grade, make_submission, reference_def
 from .unit_contract import *  # noqa: F401,F403
 
 UNIT = "unit10_transfer"
@@ -821,3 +821,8 @@ def test_majority_predictor_fails_the_outcome_bar(tmp_path):
     assert report.score == 0
     output = report.results[0].output
     assert "ROC AUC 0.500" in output and "balanced accuracy 0.500" in output and "accuracy, 95.0%" in output, output
+
+FORWARD_ONLY = {  # a loss's bug costs points only in its own checks and those of what composes it
+    "mf_loss averages": ("recommend.mf_loss", reference_def(UNIT, "recommend", "mf_loss", {
+        "np.sum(error ** 2)": "np.mean(error ** 2)"}), ("recommend.train_mf",)),
+}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...checks import compare, gradients, layer_pairs, properties
+from ...checks import upstream as upstream_of
 from .common import suite
 
 
@@ -46,18 +47,21 @@ GRAM_CASES = {"features of shape (2, 3, 4, 3)": (2, 3, 4, 3), "one channel, shap
 
 @suite.check("style.gram_backward", points=3)
 def gram_backward_gradients(ctx):
-    """Against finite differences of your gram_matrix with an upstream gradient that is not
-    symmetric, for each shape; then the backward contract."""
+    """Against finite differences of gram_matrix (official grading: the reference's; the self-check:
+    yours; see checks/upstream.py) with an upstream gradient that is not symmetric, for each shape;
+    then the backward contract."""
     back = ctx.student.style.gram_backward
+    own = upstream_of.forward(ctx, ctx.student.style.gram_matrix)
+    gram = layer_pairs.OnCopies(own) if upstream_of.is_students(own) else own
     for label, shape in GRAM_CASES.items():
         f, dG = ctx.rng.standard_normal(shape), ctx.rng.standard_normal((shape[0], shape[1], shape[1]))
         dfeatures, failure = layer_pairs._attempt(lambda: compare.array(
             layer_pairs.OnCopies(back)(dG, f), f"dfeatures from gram_backward ({label})", shape))
-        with ctx.case(f"finite differences, {label}", trivial=failure is None and not np.any(dfeatures)):
+        with ctx.case(f"finite differences, {label}", trivial=failure is None and not np.any(dfeatures)), \
+                upstream_of.blame(own):
             if failure:
                 raise failure
-            forward = gradients.batched(layer_pairs.OnCopies(ctx.student.style.gram_matrix), ["features"], dG.shape,
-                                        f"gram_matrix(features) ({label})")
+            forward = gradients.batched(gram, ["features"], dG.shape, f"gram_matrix(features) ({label})")
             gradients.directional(forward, {"features": f}, {"features": dfeatures}, dG, rng=ctx.rng,
                                   name=f"gram_backward ({label})")
     f = ctx.rng.standard_normal((2, 3, 4, 3))
