@@ -9,7 +9,7 @@ import pytest
 from autograder.checks import properties
 from autograder.sandbox.worker_process import Limits
 
-from .support import ROOT, grade, make_submission
+from .support import every_function, grade, make_submission
 
 UNIT = "unit01_foundations"
 PROPERTIES = ["sigmoid_symmetry", "tanh_symmetry", "inverse_properties"]
@@ -97,22 +97,10 @@ def test_a_call_stopped_by_its_checks_time_limit_is_not_given_up_on():
         session.close()
 
 
-def every_function(body: str) -> dict[str, str]:
-    """Unit 1's modules with every function's body replaced by ``body``."""
-    import ast
-
-    files = {}
-    for path in sorted((ROOT / "reference" / UNIT).glob("[a-z]*.py")):
-        names = [n.name for n in ast.parse(path.read_text()).body if isinstance(n, ast.FunctionDef)]
-        files[path.name] = "import os\nimport time\n" + "".join(f"\ndef {n}(*args, **kwargs):\n    {body}\n"
-                                                               for n in names)
-    return files
-
-
 def test_a_submission_whose_every_call_hangs_costs_a_few_timeouts(tmp_path):
     """Two functions that hung give up the first module, one each the others, at half the per-call
     timeout once two functions hung; every check still says why it failed."""
-    path = make_submission(tmp_path, UNIT, extra=every_function("time.sleep(10 ** 6)"))
+    path = make_submission(tmp_path, UNIT, extra=every_function(UNIT, "time.sleep(10 ** 6)"))
     began = time.monotonic()
     report = grade(path, UNIT, limits=Limits(call_timeout=1.0))
     assert time.monotonic() - began < 30  # 2 + 3 * 0.5 s of time-outs; one per check would be 58 s
@@ -123,7 +111,7 @@ def test_a_submission_whose_every_call_hangs_costs_a_few_timeouts(tmp_path):
 
 def test_a_submission_whose_every_call_exits_starts_a_few_workers(tmp_path):
     """Bounded as the hanging one: two functions give up the first module, one each the others."""
-    path = make_submission(tmp_path, UNIT, extra=every_function("os._exit(3)"))
+    path = make_submission(tmp_path, UNIT, extra=every_function(UNIT, "os._exit(3)"))
     report = grade(path, UNIT)
     assert report.score == 0 and report.workers_started <= 5
     assert all("exited the worker" in r.output or "not run" in r.output for r in report.results if r.output != "")
