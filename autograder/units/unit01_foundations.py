@@ -52,11 +52,6 @@ def moderate(ctx, shape=(4, 5), scale=6.0, gap=1e-3):
     return np.where(np.abs(x) < gap, gap * 2, x)
 
 
-def all_zero(arrays) -> bool:
-    """Whether every array is all zeros (what a function returning a constant gives)."""
-    return all(not np.any(np.asarray(a)) for a in arrays)
-
-
 # ---------------------------------------------------------------- activations
 def activation_cases(ctx, name, key, derivative=False):
     """Moderate inputs, |z| up to 1000 (finite, no overflow, no warning) and, for a derivative whose
@@ -125,7 +120,7 @@ def derivative_matches_forward(ctx, name):
     upstream = ctx.rng.standard_normal(zs.shape)
     slope = compare.array(getattr(act, f"{name}_derivative")(zs), f"{name}_derivative(z)", zs.shape)
     forward = upstream_of.forward(ctx, getattr(act, name))
-    with ctx.case(f"finite differences of {name}", trivial=all_zero([slope])), upstream_of.blame(forward):
+    with ctx.case(f"finite differences of {name}", trivial=gradients.all_zero([slope])), upstream_of.blame(forward):
         gradients.directional(gradients.batched(forward, ["z"], zs.shape, f"{name}(z)"), {"z": zs},
                               {"z": slope * upstream}, upstream, rng=ctx.rng, name=f"{name}_derivative")
 
@@ -391,7 +386,8 @@ def two_layer_gradient_check(ctx):
     upstream = ctx.rng.standard_normal((4, 2))
     (grads,) = _student_grads(ctx, p, [upstream], _graded_cache(ctx, p))
     forward = upstream_of.forward(ctx, ctx.student.network.two_layer_forward)
-    with ctx.case("finite differences of two_layer_forward", trivial=all_zero(grads)), upstream_of.blame(forward):
+    with (ctx.case("finite differences of two_layer_forward", trivial=gradients.all_zero(grads)),
+          upstream_of.blame(forward)):
         scores = gradients.batched(forward, ORDER, (4, 2), "scores",
                                    select=lambda r: compare.sequence(r, "two_layer_forward(...)", 2)[0])
         gradients.directional(scores, p, dict(zip(ORDER, grads)), upstream, rng=ctx.rng, name="two_layer_backward")

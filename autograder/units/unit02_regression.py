@@ -94,15 +94,9 @@ def curvature_bound(X):
     return float(np.linalg.eigvalsh(A.T @ A)[-1]) / len(X)
 
 
-def all_zero(arrays) -> bool:
-    """Whether every array is all zeros (what a function returning a constant gives): a zero gradient
-    of a constant loss passes a finite-difference check, so such a case counts only with others."""
-    return all(not np.any(np.asarray(a)) for a in arrays)
-
-
 def trivial_if_zero(ctx, arrays):
-    """Inside a case: mark it trivial when the student's gradients are all zeros (see ``all_zero``)."""
-    if all_zero(arrays):
+    """Inside a case: mark it trivial when the student's gradients are all zeros (see ``gradients.all_zero``)."""
+    if gradients.all_zero(arrays):
         ctx.trivial.add(len(ctx.cases))
 
 
@@ -403,7 +397,7 @@ def logistic_loss_gradient_check(ctx):
     X, labels, _, _ = logistic_data(ctx, 10, 3)
     w, b = ctx.rng.standard_normal(3), float(ctx.rng.standard_normal())
     _, dw, db = logistic_loss_outputs(ctx, X, labels, w, b)
-    with ctx.case("finite differences of your loss", trivial=all_zero([dw, db])):
+    with ctx.case("finite differences of your loss", trivial=gradients.all_zero([dw, db])):
         forward = loss_forward(ctx.student.logistic.logistic_regression_loss, ["X", "y", "w", "b"],
                                "the loss from logistic_regression_loss", 0, 3)
         gradients.directional(forward, {"X": X, "y": labels, "w": w, "b": np.array(b)}, {"w": dw, "b": np.array(db)},
@@ -547,7 +541,7 @@ def softmax_regression_gradient_check(ctx):
     X, labels = blobs(ctx, 3)
     W, b = softmax_model(ctx)
     _, dW, db = softmax_loss_outputs(ctx, X, labels, W, b)
-    with ctx.case("finite differences of your loss", trivial=all_zero([dW, db])):
+    with ctx.case("finite differences of your loss", trivial=gradients.all_zero([dW, db])):
         forward = loss_forward(ctx.student.multiclass.softmax_regression_loss, ["X", "y", "W", "b"],
                                "the loss from softmax_regression_loss", 0, 3)
         gradients.directional(forward, {"X": X, "y": labels, "W": W, "b": b}, {"W": dW, "b": db}, np.array(1.0),
