@@ -26,10 +26,12 @@ def replace_function(source: str, func: str, new: str) -> str:
 
 
 def reference_def(unit: str, module: str, func: str, changes: dict[str, str]) -> str:
-    """The reference's top-level definition of ``func`` with each ``old`` of ``changes`` (which must
-    occur) replaced by its ``new``: a mutant that differs from the reference where it says."""
+    """The reference's top-level definition of ``func`` (a function or a class) with each ``old`` of
+    ``changes`` (which must occur) replaced by its ``new``: a mutant that differs from the reference
+    where it says."""
     source = (ROOT / "reference" / unit / f"{module}.py").read_text()
-    node = next(n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == func)
+    node = next(n for n in ast.parse(source).body
+                if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == func)
     text = "".join(source.splitlines(keepends=True)[node.lineno - 1:node.end_lineno])
     for old, new in changes.items():
         assert old in text, f"{old!r} is not in the reference's {func}"

@@ -472,30 +472,16 @@ MUTANTS.update({
         def temporal_pool(features):
             return torch.cat([features.mean(dim=1), features[:, 0] - features[:, -1]], dim=1)
     """),
-    "CaptionDecoder.forward feeds back its own predictions (no teacher forcing)": ("captioning.CaptionDecoder", """
-        class CaptionDecoder(nn.Module):
-            def __init__(self, input_size, vocab_size, hidden_size=32, embed_size=16):
-                super().__init__()
-                self.init = nn.Linear(input_size, hidden_size)
-                self.embed = nn.Embedding(vocab_size, embed_size)
-                self.gru = nn.GRU(embed_size, hidden_size, batch_first=True)
-                self.out = nn.Linear(hidden_size, vocab_size)
-
-            def start(self, pooled):
-                return torch.tanh(self.init(pooled))
-
-            def step(self, tokens, state):
-                output, h = self.gru(self.embed(tokens)[:, None], state[None])
-                return self.out(output[:, 0]), h[0]
-
-            def forward(self, pooled, inputs):
-                state, token, logits = self.start(pooled), inputs[:, 0], []
-                for _ in range(inputs.shape[1]):
-                    out, state = self.step(token, state)
-                    logits.append(out)
-                    token = out.argmax(dim=1)
-                return torch.stack(logits, dim=1)
-    """),
+    "CaptionDecoder.forward feeds back its own predictions (no teacher forcing)": (
+        "captioning.CaptionDecoder", reference_def(UNIT, "captioning", "CaptionDecoder", {
+            "        output, _ = self.gru(self.embed(inputs), self.start(pooled)[None])\n"
+            "        return self.out(output)\n":
+            "        state, token, logits = self.start(pooled), inputs[:, 0], []\n"
+            "        for _ in range(inputs.shape[1]):\n"
+            "            out, state = self.step(token, state)\n"
+            "            logits.append(out)\n"
+            "            token = out.argmax(dim=1)\n"
+            "        return torch.stack(logits, dim=1)\n"})),
     "caption_loss averages over <pad> targets too": ("captioning.caption_loss", """
         def caption_loss(logits, targets):
             if not bool((targets != PAD).any()):
@@ -631,19 +617,12 @@ MUTANTS.update({
             def forward(self, x):
                 return self.out(self.gru(self.embed(x))[0])
     """),
-    "NextEventGRU runs the GRU on each step alone (no memory)": ("behaviour.NextEventGRU", """
-        class NextEventGRU(nn.Module):
-            def __init__(self, num_events, embed_dim=16, hidden_dim=32):
-                super().__init__()
-                self.embed = nn.Embedding(num_events, embed_dim)
-                self.gru = nn.GRU(embed_dim, hidden_dim, batch_first=True)
-                self.out = nn.Linear(hidden_dim, num_events)
-
-            def forward(self, x):
-                e = self.embed(x)
-                hidden, _ = self.gru(e.reshape(-1, 1, e.shape[-1]))
-                return self.out(hidden.reshape(x.shape[0], x.shape[1], -1))
-    """),
+    "NextEventGRU runs the GRU on each step alone (no memory)": (
+        "behaviour.NextEventGRU", reference_def(UNIT, "behaviour", "NextEventGRU", {
+            "        hidden, _ = self.gru(self.embed(x))\n        return self.out(hidden)\n":
+            "        e = self.embed(x)\n"
+            "        hidden, _ = self.gru(e.reshape(-1, 1, e.shape[-1]))\n"
+            "        return self.out(hidden.reshape(x.shape[0], x.shape[1], -1))\n"})),
 })
 ALTERNATIVES.update({
     "pad_batch with np.pad": ("behaviour.pad_batch", """
