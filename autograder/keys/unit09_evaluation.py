@@ -15,6 +15,7 @@ import numpy as np
 from autograder.checks import compare, properties
 from autograder.checks.classification import scored_labels
 from autograder.context import CheckFailure, make_figure
+from autograder.keys.metrics import balanced_accuracy, mann_whitney_auc
 from autograder.units.unit09_evaluation import EXACT, raises_value_error, suite
 
 AVERAGES = (None, "binary", "macro", "micro", "weighted")
@@ -29,17 +30,6 @@ def counts_at(y, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     fps = np.array([np.sum((scores >= t) & (y == 0)) for t in thresholds], dtype=np.float64)
     tps = np.array([np.sum((scores >= t) & (y == 1)) for t in thresholds], dtype=np.float64)
     return thresholds, fps, tps
-
-
-def mann_whitney_auc(y, scores) -> float:
-    """P(score of a random positive > score of a random negative) + P(equal) / 2, over all pairs."""
-    pos, neg = scores[y == 1], scores[y == 0]
-    return float(np.mean(pos[:, None] > neg[None, :]) + 0.5 * np.mean(pos[:, None] == neg[None, :]))
-
-
-def balanced_accuracy(y, p) -> float:
-    """The mean over the classes present in y of the fraction of that class predicted as itself."""
-    return float(np.mean([np.mean(p[y == k] == k) for k in np.unique(y)]))
 
 
 def expected_prf(y, p, c, average, pos_label, zero_division):

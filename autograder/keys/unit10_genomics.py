@@ -8,7 +8,7 @@ import numpy as np
 from ..checks import compare, training
 from ..units.genomics_checks import BASES, random_sequence
 from ..units.unit10_transfer import suite
-from .unit09_evaluation import mann_whitney_auc
+from .metrics import mann_whitney_auc
 
 # the training outcome: sequences of LENGTH bases, a random motif of MOTIF bases planted at a random
 # position in half of them; MotifCNN(FILTERS, WIDTH) trained by the driver (full-batch Adam)

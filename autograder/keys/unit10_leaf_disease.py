@@ -10,8 +10,8 @@ from ..pretrained import leaves
 from ..sandbox.wire import Tensor
 from ..units.unit10_transfer import BACKBONE, FEATURE_DIM, WEIGHTS, bit_identical, prepared, suite, tool
 from ..units.leaf_disease_checks import float_list, weighted_loss
+from .metrics import balanced_accuracy, mann_whitney_auc
 from .softmax_head import softmax_step, weighted_cross_entropy
-from .unit09_evaluation import balanced_accuracy, mann_whitney_auc
 
 
 def balanced_weights(y):
