@@ -5,7 +5,9 @@ student's own forward, a bug there (``X @ W + 2*b``) also fails the correct back
 
 - official grading (the reference is present): the finite differences are of the *reference's*
   forward (:func:`forward`), and a backward whose gradient misses with its own forward's cache is
-  tried again with the reference forward's cache (:func:`retry_with`); a forward bug costs points
+  tried again with the reference forward's cache (:func:`retry_with`, :func:`judged`), never given
+  the reference's cache first: a cache's layout (a dict, another order) is the student's own
+  choice, so the backward that reads it is judged on it first; a forward bug costs points
   only in the checks of the forward's exercise and of exercises whose own output composes it;
 - the student's self-check (no reference): the student's forward is all there is; a failure then
   says so and names the forward to fix first (:func:`blame`).
@@ -97,3 +99,33 @@ def judged(ctx, judge, grads_with, reference_cache) -> None:
     :func:`retry_with`). ``judge`` raises on wrong gradients."""
     retry_with(attempt(lambda: judge(grads_with(None))),
                None if ctx.reference is None else lambda: judge(grads_with(reference_cache())))
+
+
+def once_per_cache(grads_with):
+    """``grads_with`` answered once for the student's own cache (None) and once for the reference
+    forward's (any other), a failure remembered and raised again: cases that each judge a part of
+    one answer (one gradient each) share its round trips."""
+    answers: dict[bool, tuple] = {}
+
+    def remembered(cache):
+        own = cache is None
+        if own not in answers:
+            try:
+                answers[own] = (grads_with(cache), None)
+            except (CheckFailure, StudentError) as exc:
+                answers[own] = (None, exc)
+        answer, failure = answers[own]
+        if failure is not None:
+            raise failure
+        return answer
+    return remembered
+
+
+def readable(ctx, grads_with, reference_cache):
+    """``grads_with(None)`` (the student's backward on its own forward's cache) or, in official
+    grading when that call fails (the forward raises, the backward cannot read its cache),
+    ``grads_with(reference_cache())``: :func:`judged` with a judge that takes any answer. For checks
+    of what a correct backward does with any cache it reads (a contract), not of its values."""
+    answers = []
+    judged(ctx, answers.append, grads_with, reference_cache)
+    return answers[-1]

@@ -26,7 +26,8 @@ suite.builds_on = {
     "activations.sigmoid_derivative": ("activations.sigmoid",),
     "activations.tanh_derivative": ("activations.tanh",),
     "activations.relu_derivative": ("activations.relu",),
-    # "the tuple returned by two_layer_forward" is two_layer_backward's cache (official grading: the reference's)
+    # two_layer_forward's cache is two_layer_backward's input (official grading: the student's own, then the
+    # reference forward's where that fails; see checks/upstream.py)
     "network.two_layer_backward": ("network.two_layer_forward",),
 }
 suite.forbid("torch", "jax", "tensorflow", "sympy", "scipy", "sklearn", exercises=("*",),
@@ -364,8 +365,7 @@ def _cache(ctx, p, net):
 
 def _student_grads(ctx, p, upstreams, cache=None):
     """The student's backward for each upstream gradient, given ``cache`` (default: one call of the
-    student's forward). The docstring fixes the cache's layout, so official grading passes the
-    reference forward's: a bug in the forward then costs points only in the forward's checks."""
+    student's forward, whose cache layout is the student's own choice)."""
     net = ctx.student.network
     cache = _cache(ctx, p, net) if cache is None else cache
     outs = net.two_layer_backward.map([(g, cache) for g in upstreams])
@@ -373,39 +373,57 @@ def _student_grads(ctx, p, upstreams, cache=None):
                   for g, k in zip(compare.sequence(o, "two_layer_backward(...)", 5), ORDER)) for o in outs]
 
 
-def _graded_cache(ctx, p):
-    """The cache the backward's checks pass: the reference forward's where the grader has it."""
-    return None if ctx.reference is None else _cache(ctx, p, ctx.ref.network)
+def _judged(ctx, p, judge, grads_with):
+    """``judge`` of ``grads_with(cache)`` with the student's own forward's cache and, in official
+    grading when that fails, with the reference forward's (checks/upstream.py: a forward bug is not
+    charged to the backward, and a cache of the student's own layout is read by its own backward)."""
+    upstream_of.judged(ctx, judge, grads_with, lambda: _cache(ctx, p, ctx.ref.network))
 
 
 @suite.check("network.two_layer_backward", points=4)
 def two_layer_gradient_check(ctx):
-    """Finite differences of two_layer_forward along random directions (the reference's forward and
-    cache in official grading, the student's own in the self-check)."""
+    """Finite differences of two_layer_forward along random directions (the reference's forward in
+    official grading, the student's own in the self-check; see :func:`_judged` for the cache)."""
     p = two_layer_inputs(ctx)
     upstream = ctx.rng.standard_normal((4, 2))
-    (grads,) = _student_grads(ctx, p, [upstream], _graded_cache(ctx, p))
     forward = upstream_of.forward(ctx, ctx.student.network.two_layer_forward)
-    with (ctx.case("finite differences of two_layer_forward", trivial=gradients.all_zero(grads)),
-          upstream_of.blame(forward)):
-        scores = gradients.batched(forward, ORDER, (4, 2), "scores",
-                                   select=lambda r: compare.sequence(r, "two_layer_forward(...)", 2)[0])
-        gradients.directional(scores, p, dict(zip(ORDER, grads)), upstream, rng=ctx.rng, name="two_layer_backward")
+    scores = gradients.batched(forward, ORDER, (4, 2), "scores",
+                               select=lambda r: compare.sequence(r, "two_layer_forward(...)", 2)[0])
+    seed = int(ctx.rng.integers(2**32))  # the directions, the same for either cache
+
+    def judge(grads):
+        # all-zero gradients agree with a constant forward (the self-check): they earn nothing
+        if gradients.all_zero(grads[0]):
+            ctx.fail("two_layer_backward returned all-zero gradients for a random upstream gradient")
+        gradients.directional(scores, p, dict(zip(ORDER, grads[0])), upstream, rng=np.random.default_rng(seed),
+                              name="two_layer_backward")
+
+    with ctx.case("finite differences of two_layer_forward"), upstream_of.blame(forward):
+        _judged(ctx, p, judge, lambda cache: _student_grads(ctx, p, [upstream], cache))
 
 
 @suite.check("network.two_layer_backward", points=2)
 def two_layer_backward_contract(ctx):
     """Zero upstream gives zeros, linear in the upstream gradient and not all zero, two calls agree
     (:func:`gradients.backward_contract_cases`: a backward that raises is reported as raising, once);
-    and a wrong-shaped upstream gradient raises."""
+    and a wrong-shaped upstream gradient raises. With the student's own forward's cache, or the
+    reference forward's where that call fails (:func:`upstream.readable`)."""
     p = two_layer_inputs(ctx)
-    graded = _graded_cache(ctx, p)
-    gradients.backward_contract_cases(ctx, lambda gs: _student_grads(ctx, p, gs, graded), (4, 2), "two_layer_backward")
-    with ctx.case("dscores of shape (4, 3) for scores of shape (4, 2) raises ValueError", trivial=True):
-        net = ctx.student.network
-        cache = _cache(ctx, p, net) if graded is None else graded
+    net = ctx.student.network
+
+    def readable(call):  # call(cache) with the student's own forward's cache, or the reference's where that fails
+        return upstream_of.readable(ctx, call, lambda: _cache(ctx, p, ctx.ref.network))
+
+    gradients.backward_contract_cases(ctx, lambda gs: readable(lambda cache: _student_grads(ctx, p, gs, cache)),
+                                      (4, 2), "two_layer_backward")
+
+    def raises(cache):
+        cache = _cache(ctx, p, net) if cache is None else cache
         compare.raises(lambda: net.two_layer_backward(np.ones((4, 3)), cache), ("ValueError",), "two_layer_backward",
                        "for dscores of shape (4, 3) when the scores have shape (4, 2)")
+
+    with ctx.case("dscores of shape (4, 3) for scores of shape (4, 2) raises ValueError", trivial=True):
+        readable(raises)
 
 
 @suite.check("network.two_layer_backward", points=2, needs_reference=True, name="two_layer_backward_matches_reference")
@@ -413,9 +431,9 @@ def two_layer_backward_reference(ctx):
     """A forward and backward that are wrong in the same way pass the finite-difference check, not this."""
     p = two_layer_inputs(ctx)
     upstream = ctx.rng.standard_normal((4, 2))
-    cache = _cache(ctx, p, ctx.ref.network)
-    expected = ctx.ref.network.two_layer_backward(upstream, cache)
-    (grads,) = _student_grads(ctx, p, [upstream], cache)
-    for key, got, want in zip(ORDER, grads, expected):
+    expected = ctx.ref.network.two_layer_backward(upstream, _cache(ctx, p, ctx.ref.network))
+    grads_with = upstream_of.once_per_cache(lambda cache: _student_grads(ctx, p, [upstream], cache)[0])
+    for i, (key, want) in enumerate(zip(ORDER, expected)):
         with ctx.case(f"d{key}"):
-            compare.close(got, want, f"d{key} from two_layer_backward", hidden=ctx.hidden)
+            _judged(ctx, p, lambda grads, i=i, key=key, want=want: compare.close(
+                grads[i], want, f"d{key} from two_layer_backward", hidden=ctx.hidden), grads_with)

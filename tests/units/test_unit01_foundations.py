@@ -1,4 +1,6 @@
 """Unit 1 graded both ways: the contract tests plus unit-specific wrong and right answers."""
+import pytest
+
 from ..support import reference_def
 from .unit_contract import *  # noqa: F401,F403
 
@@ -334,3 +336,79 @@ def test_a_backward_that_raises_is_reported_as_raising_and_labels_stay_apart(tmp
     assert "two_layer_backward is not implemented yet" in text and "zeros for random" not in text, text
     assert "returned" not in text and "all-zero" not in text, text
     assert "(zero upstream gradient gives zero gradients; dscores of shape (4, 3)" in text, text
+
+
+# two_layer_forward's cache in a layout of the student's own, read by a backward written for it
+OWN_CACHE = {
+    "a dict": ("""
+        def two_layer_forward(X, W1, b1, W2, b2):
+            X, W1, b1, W2, b2 = (np.array(a, dtype=np.float64) for a in (X, W1, b1, W2, b2))
+            Z1 = X @ W1 + b1
+            H1 = np.maximum(Z1, 0.0)
+            return H1 @ W2 + b2, {"X": X, "W1": W1, "W2": W2, "Z1": Z1, "H1": H1}
+    """, """
+        def two_layer_backward(dscores, cache):
+            if dscores.shape != (cache["X"].shape[0], cache["W2"].shape[1]):
+                raise ValueError("dscores has the wrong shape")
+            dZ1 = (dscores @ cache["W2"].T) * (cache["Z1"] > 0)
+            return (dZ1 @ cache["W1"].T, cache["X"].T @ dZ1, dZ1.sum(axis=0), cache["H1"].T @ dscores,
+                    dscores.sum(axis=0))
+    """),
+    "a tuple in another order": ("""
+        def two_layer_forward(X, W1, b1, W2, b2):
+            X, W1, b1, W2, b2 = (np.array(a, dtype=np.float64) for a in (X, W1, b1, W2, b2))
+            Z1 = X @ W1 + b1
+            H1 = np.maximum(Z1, 0.0)
+            return H1 @ W2 + b2, (H1, Z1, W2, W1, X)
+    """, """
+        def two_layer_backward(dscores, cache):
+            H1, Z1, W2, W1, X = cache
+            if dscores.shape != (X.shape[0], W2.shape[1]):
+                raise ValueError("dscores has the wrong shape")
+            dZ1 = (dscores @ W2.T) * (Z1 > 0)
+            return dZ1 @ W1.T, X.T @ dZ1, dZ1.sum(axis=0), H1.T @ dscores, dscores.sum(axis=0)
+    """),
+}
+BACKWARD_CHECKS = ["two_layer_gradient_check", "two_layer_backward_contract", "two_layer_backward_reference"]
+
+
+def backward_scores(tmp_path, changes):
+    """The backward's checks under 20 submission ids: ``({id: score}, full marks)``."""
+    from autograder.suite import load_suite
+
+    from ..support import make_submission, scores_under_ids
+    from .unit_contract import SUBMISSION_IDS
+
+    scores = scores_under_ids(make_submission(tmp_path, UNIT, changes), UNIT, BACKWARD_CHECKS, SUBMISSION_IDS)
+    return scores, sum(c.points for c in load_suite(UNIT).select(BACKWARD_CHECKS))
+
+
+@pytest.mark.parametrize("layout", list(OWN_CACHE))
+def test_a_cache_of_the_students_own_layout_keeps_full_backward_marks(tmp_path, layout):
+    """Official grading hands the backward its own forward's cache first (the reference's only where
+    that fails): a correct backward for a dict or reordered cache gets full marks under every id, and
+    the same backward without the ReLU mask loses them under every id."""
+    forward, backward = OWN_CACHE[layout]
+    changes = {"network.two_layer_forward": forward, "network.two_layer_backward": backward}
+    scores, best = backward_scores(tmp_path, changes)
+    assert set(scores.values()) == {best}, scores
+    changes["network.two_layer_backward"] = backward.replace(" * (cache[\"Z1\"] > 0)", "").replace(" * (Z1 > 0)", "")
+    scores, _ = backward_scores(tmp_path, changes)
+    assert len(set(scores.values())) == 1 and max(scores.values()) < best, scores
+
+
+def test_a_forward_that_raises_costs_the_backward_nothing(tmp_path):
+    """The forward still the stub, the backward correct: the reference forward's cache is read instead."""
+    stub = "def two_layer_forward(X, W1, b1, W2, b2):\n    raise NotImplementedError\n"
+    scores, best = backward_scores(tmp_path, {"network.two_layer_forward": stub})
+    assert set(scores.values()) == {best}, scores
+
+
+def test_the_shipped_example_with_a_dict_cache_keeps_full_backward_marks():
+    """tests/examples' alice_correct caches a dict and reads it in her backward (make grade gave her
+    0 of 8 backward points when official grading handed her backward the reference's tuple)."""
+    from ..support import ROOT, grade
+
+    report = grade(ROOT / "tests" / "examples" / UNIT / "alice_correct", UNIT, only=BACKWARD_CHECKS)
+    lost = [f"{r.name}: {r.output}" for r in report.results if r.score < r.max_score]
+    assert not lost and report.score == report.max_score > 0, lost
