@@ -19,6 +19,7 @@ from ..checks import compare, generated, gradients, properties, statistics
 from ..checks import upstream as upstream_of
 from ..checks.symbolic import Key, symbols
 from ..context import CheckFailure
+from ..sandbox.worker_process import StudentError
 from ..suite import Suite
 
 suite = Suite("unit03_training",
@@ -145,13 +146,15 @@ def mlp_params(ctx, sizes, activation="relu", gap=1e-2, scores=None):
     """Inputs and weights whose hidden ReLU pre-activations stay at least ``gap`` from the kink.
 
     The pre-activations Z_l of the hidden layers are the scores of the first l layers; they come
-    from ``scores(X, params[:l])`` for each l (one call for all l), by default the student's own
-    mlp_forward: the kinks that matter for a gradient check are those of the forward it checks.
-    If that forward fails or never clears the gap, the last draw is used (the check then reports
-    what is wrong with it)."""
+    from ``scores(X, params[:l])`` for each l (one call for all l), by default the mlp_forward that
+    the gradient checks differentiate (the reference's in official grading, else the student's:
+    checks/upstream.py), whose kinks are the ones that matter. If that forward fails or never
+    clears the gap, the last draw is used (the check then reports what is wrong with it)."""
     if scores is None:
+        forward = upstream_of.forward(ctx, ctx.student.layers.mlp_forward)
+
         def scores(X, parts):
-            outs = ctx.student.layers.mlp_forward.map([(X, p, activation) for p in parts])
+            outs = forward.map([(X, p, activation) for p in parts])
             return [compare.array(compare.sequence(o, "mlp_forward(...)", 2)[0], "scores from mlp_forward")
                     for o in outs]
     for _ in range(50):
@@ -160,7 +163,7 @@ def mlp_params(ctx, sizes, activation="relu", gap=1e-2, scores=None):
             return X, params
         try:
             hidden = scores(X, [params[:l] for l in range(1, len(params))])
-        except CheckFailure:
+        except (CheckFailure, StudentError):
             return X, params
         if all(np.min(np.abs(z)) > gap for z in hidden):
             return X, params
@@ -226,9 +229,12 @@ def mlp_backward_gradient_check(ctx):
 
 @suite.check("layers.mlp_backward", points=1)
 def mlp_backward_contract(ctx):
+    """:func:`gradients.backward_contract_cases` with the student's own forward's cache, or the
+    reference forward's where that call fails (:func:`upstream.readable`)."""
     X, params = mlp_params(ctx, [3, 4, 4, 2])
-    gradients.backward_contract_cases(ctx, lambda gs: mlp_student_grads(ctx, X, params, "relu", gs), (4, 2),
-                                      "mlp_backward")
+    gradients.backward_contract_cases(ctx, lambda gs: upstream_of.readable(
+        ctx, lambda cache: mlp_student_grads(ctx, X, params, "relu", gs, cache),
+        lambda: ctx.ref.layers.mlp_forward(X, params, "relu")[1]), (4, 2), "mlp_backward")
 
 
 @suite.check("layers.mlp_backward", points=2, needs_reference=True, name="mlp_backward_matches_reference")
@@ -619,16 +625,24 @@ def batchnorm_gradient_check(ctx):
 
 @suite.check("batchnorm.batchnorm_backward", points=2, name="batchnorm_backward_properties")
 def batchnorm_backward_properties(ctx):
-    """In training mode dx sums to zero over the batch (for any upstream gradient); backward contract."""
+    """In training mode dx sums to zero over the batch (for any upstream gradient); backward contract.
+    With the student's own forward's cache, in official grading the reference forward's where that
+    fails (checks/upstream.py)."""
     p = bn_inputs(ctx, n=8, d=3)
-    with ctx.case("training mode: dx sums to zero over the batch, and is not zero"):
-        for dx, _, _ in bn_student_grads(ctx, p, True, [ctx.rng.standard_normal((8, 3)) for _ in range(3)]):
+    reference_cache = lambda: ctx.ref.batchnorm.batchnorm_forward(*bn_call(p, True)[0])[3]  # noqa: E731
+
+    def judge(grads):
+        for dx, _, _ in grads:
             if not np.any(dx):
                 ctx.fail("batchnorm_backward: dx is all zeros for a random upstream gradient")
             compare.close(dx.sum(axis=0), np.zeros(3), "the sum over the batch of dx from batchnorm_backward",
                           atol=1e-10 * max(1.0, float(np.abs(dx).sum())))
-    gradients.backward_contract_cases(ctx, lambda gs: bn_student_grads(ctx, p, True, gs), (8, 3),
-                                      "batchnorm_backward")
+
+    upstreams = [ctx.rng.standard_normal((8, 3)) for _ in range(3)]
+    with ctx.case("training mode: dx sums to zero over the batch, and is not zero"):
+        upstream_of.judged(ctx, judge, lambda cache: bn_student_grads(ctx, p, True, upstreams, cache), reference_cache)
+    gradients.backward_contract_cases(ctx, lambda gs: upstream_of.readable(
+        ctx, lambda cache: bn_student_grads(ctx, p, True, gs, cache), reference_cache), (8, 3), "batchnorm_backward")
 
 
 @suite.check("batchnorm.batchnorm_backward", points=2, needs_reference=True,

@@ -642,3 +642,20 @@ FORWARD_ONLY = {  # a forward's bug costs points only in its own checks and thos
     "batchnorm_forward adds 2 beta": ("batchnorm.batchnorm_forward", reference_def(
         UNIT, "batchnorm", "batchnorm_forward", {"gamma * x_hat + beta,": "gamma * x_hat + 2 * beta,"}), ()),
 }
+
+
+def test_a_forward_that_raises_costs_the_backward_nothing(tmp_path):
+    """mlp_forward or batchnorm_forward still the stub, the backward correct: official grading draws the
+    inputs with the reference's forward and reads the reference forward's cache where the student's own
+    call fails, so no backward check (its contract included) loses a point, under several ids."""
+    from autograder.suite import load_suite
+
+    from ..support import make_submission, scores_under_ids
+
+    for target, exercise in (("layers.mlp_forward", "layers.mlp_backward"),
+                             ("batchnorm.batchnorm_forward", "batchnorm.batchnorm_backward")):
+        name = target.split(".")[1]
+        only = [c.name for c in load_suite(UNIT).checks if c.exercise == exercise]
+        path = make_submission(tmp_path, UNIT, {target: f"def {name}(*args, **kwargs):\n    raise NotImplementedError\n"})
+        scores = scores_under_ids(path, UNIT, only, ["a", "b", "c", "d", "e"])
+        assert set(scores.values()) == {sum(c.points for c in load_suite(UNIT).select(only))}, (target, scores)
