@@ -412,3 +412,43 @@ def test_the_shipped_example_with_a_dict_cache_keeps_full_backward_marks():
     report = grade(ROOT / "tests" / "examples" / UNIT / "alice_correct", UNIT, only=BACKWARD_CHECKS)
     lost = [f"{r.name}: {r.output}" for r in report.results if r.score < r.max_score]
     assert not lost and report.score == report.max_score > 0, lost
+
+
+# a training loop that stops too early: one score under every id (a one-epoch loop kept the points of
+# training_converges, and of training_matches_reference, on the draws that one pass separates)
+ONE_EPOCH = MUTANTS["training stops after one epoch"][1]
+NARROWING.update({
+    "train_perceptron stops after one epoch": ("perceptron.train_perceptron", ONE_EPOCH),
+    "train_perceptron stops after two epochs": ("perceptron.train_perceptron", reference_def(
+        UNIT, "perceptron", "train_perceptron", {"for _ in range(max_epochs):": "for _ in range(min(max_epochs, 2)):"})),
+})
+ALTERNATIVES["train_perceptron stops mid-epoch once every point is right"] = ("perceptron.train_perceptron", """
+    def train_perceptron(X, y, lr=1.0, max_epochs=100):
+        X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        if X.ndim != 2 or y.shape != (X.shape[0],):
+            raise ValueError("expected X (N, D) and y (N,)")
+        w, b, mistakes = np.zeros(X.shape[1]), 0.0, 0
+        for _ in range(max_epochs):
+            for xi, yi in zip(X, y):
+                if np.all(y * (X @ w + b) > 0):
+                    return w, float(b), mistakes
+                if yi * (w @ xi + b) <= 0:
+                    w, b, mistakes = w + lr * yi * xi, b + lr * yi, mistakes + 1
+        return w, float(b), mistakes
+""")
+
+
+@pytest.mark.parametrize("order", ["zip(X[::-1], y[::-1])", "zip(X[np.argsort(X[:, 0])], y[np.argsort(X[:, 0])])"])
+def test_another_visiting_order_keeps_the_public_training_points(tmp_path, order):
+    """The mistake bound holds for any visiting order: a perceptron visiting the points in another
+    order (not the docstring's, so training_matches_reference fails it) converges on the public
+    check's data under every id."""
+    from autograder.suite import load_suite
+
+    from ..support import make_submission, scores_under_ids
+    from .unit_contract import SUBMISSION_IDS
+
+    source = reference_def(UNIT, "perceptron", "train_perceptron", {"zip(X, y)": order})
+    scores = scores_under_ids(make_submission(tmp_path, UNIT, {"perceptron.train_perceptron": source}), UNIT,
+                              ["training_converges"], SUBMISSION_IDS)
+    assert set(scores.values()) == {load_suite(UNIT).select(["training_converges"])[0].points}, scores
