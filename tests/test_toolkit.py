@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import given, settings
 
-from autograder.checks import compare, gradients, properties
+from autograder.checks import compare, expressions, gradients, properties
 from autograder.checks.symbolic import Key, symbols
 from autograder.context import CheckFailure, Context
 
@@ -84,6 +85,56 @@ def test_symbolic_key_is_derived_and_stable_in_the_tails():
     d = Key(1 / (1 + sp.exp(-z)), [z]).diff(z)
     values = d(np.array([-1000.0, 0.0, 40.0]))
     assert values[1] == 0.25 and values[0] == 0.0 and 4.2e-18 < values[2] < 4.3e-18
+
+
+def test_fast_formula_keys_give_sympys_derivative():
+    """FormulaKey's central differences in 50-digit mpmath round to sympy's derivative in float64
+    (unit 4's formulas, random points): the fast key can decide a pass."""
+    from autograder.units import unit04_backprop as u4
+
+    rng = np.random.default_rng(3)
+    for key in (u4.rnn_key(3, 1, 2), u4.example_key(2, 3), u4.neuron_key(3), u4.two_layer_key(3, 2), u4.ADD_MULTIPLY):
+        for _ in range(2):
+            values = {name: rng.standard_normal(shape) for name, shape in key.shapes.items()}
+            (fast, fast_grads), (exact, exact_grads) = key(**values), key(True, **values)
+            assert fast == pytest.approx(exact, rel=1e-15, abs=1e-25)  # sympy evaluates in 30 digits
+            assert fast == key.value(**values)
+            for name in key.wrt:
+                np.testing.assert_allclose(fast_grads[name], exact_grads[name], rtol=1e-14, atol=1e-20, err_msg=name)
+
+
+@given(drawn=expressions.trees())
+@settings(max_examples=30, deadline=None, database=None)
+def test_fast_tree_keys_give_sympys_derivative(drawn):
+    tree, point = drawn
+    fast, exact = expressions.tree_key(tree, point), expressions.tree_key(tree, point, exact=True)
+    assert fast[0] == pytest.approx(exact[0], rel=1e-15, abs=1e-25)  # sympy evaluates in 30 digits
+    np.testing.assert_allclose(fast[1], exact[1], rtol=1e-13, atol=1e-20)
+
+
+def test_fast_tree_keys_take_relus_branch_at_the_point():
+    """At relu's kink the branch at the point holds nearby too: derivative 0, as sympy's key says."""
+    for point in ([0.0, 1.0], [-0.0, 1.0]):
+        assert expressions.tree_key(["relu", ["var", 0]], point) == (0.0, [0.0, 0.0])
+
+
+def test_a_miss_against_a_fast_key_is_judged_by_the_exact_key():
+    def judge_fails_against(which):
+        def judge(key):
+            seen.append(key)
+            if key in which:
+                raise CheckFailure(f"missed the {key} key")
+        return judge
+
+    key = lambda exact: "exact" if exact else "fast"  # noqa: E731
+    seen = []
+    expressions.confirmed(judge_fails_against({"fast"}), key)
+    assert seen == ["fast", "exact"]
+    seen = []
+    expressions.confirmed(judge_fails_against({"exact"}), key)
+    assert seen == ["fast"]
+    with pytest.raises(CheckFailure, match="missed the exact key"):
+        expressions.confirmed(judge_fails_against({"fast", "exact"}), key)
 
 
 def test_property_failure_reports_the_shrunk_counterexample():

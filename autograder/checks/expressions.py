@@ -1,29 +1,43 @@
 """Symbolic keys for backpropagation: scalar functions of array arguments, and random expression trees.
 
-- :class:`ArrayKey`: a scalar sympy expression of named array arguments; its value and its
-  gradient with respect to each argument, evaluated in high precision at a numeric point::
+- :class:`FormulaKey`: a scalar formula of named array arguments, written once with ``fn.exp``,
+  ``fn.log`` and ``fn.tanh``; its value and its gradient with respect to each argument at a
+  numeric point, fast (mpmath, no sympy) or exact (sympy's derivative, :class:`ArrayKey`)::
 
-      key = ArrayKey(lambda x, W: sum(apply(sp.tanh, x @ W)), {"x": (3,), "W": (3, 2)})
+      key = FormulaKey(lambda fn, x, W: np.sum(fn.tanh(x @ W)), {"x": (3,), "W": (3, 2)})
       value, grads = key(x=x, W=W)          # grads["W"].shape == (3, 2)
 
+  :func:`confirmed` judges with the fast key and lets the exact one decide any miss.
+- :class:`ArrayKey`: a scalar sympy expression of named array arguments, differentiated by sympy.
 - :func:`trees`: a hypothesis strategy of expression trees as plain nested lists (they cross to
   the worker as data), e.g. ``["mul", ["var", 0], ["exp", ["var", 1]]]``, drawn together with a
   point where every operation is well away from its poles, kinks and overflow; reused leaves and
-  shared subexpressions (``let`` / ``ref``) included. :func:`tree_key` differentiates a tree with
-  sympy and :func:`render` writes it as a formula for feedback.
+  shared subexpressions (``let`` / ``ref``) included. :func:`tree_key` differentiates a tree (fast,
+  or exactly with sympy) and :func:`render` writes it as a formula for feedback.
+
+sympy is imported only where an exact key is derived: importing it and deriving unit 4's keys
+took 1.4 s of a 2.1 s self-check that passes without them.
 """
 from __future__ import annotations
 
+import math
 import operator
+from types import SimpleNamespace
 
 import mpmath
 import numpy as np
-import sympy as sp
 from hypothesis import strategies as st
+
+from ..context import CheckFailure
+
+DIGITS = 50  # working precision of the fast keys
+STEP = 1e-15  # their central-difference step, relative to max(1, |x|)
 
 
 def symbol_array(name: str, shape) -> np.ndarray:
     """An object array of real sympy symbols ``name_0, name_1, ...`` of ``shape``."""
+    import sympy as sp
+
     size = int(np.prod(shape, dtype=int))
     return np.array(sp.symbols(f"{name}_0:{size}", real=True) if size else [], dtype=object).reshape(shape)
 
@@ -33,11 +47,20 @@ def apply(fn, array: np.ndarray) -> np.ndarray:
     return np.frompyfunc(fn, 1, 1)(array)
 
 
+def elementary(module, **replaced) -> SimpleNamespace:
+    """``exp``, ``log`` and ``tanh`` of ``module`` (sympy or mpmath), each applied entrywise
+    (:func:`apply`); ``replaced`` swaps some for other functions (``tanh=AT_OUTPUT["tanh"]``)."""
+    functions = {name: replaced.get(name) or getattr(module, name) for name in ("exp", "log", "tanh")}
+    return SimpleNamespace(**{name: np.frompyfunc(f, 1, 1) for name, f in functions.items()})
+
+
 def derivative_at_output(f, name: str):
     """A sympy function equal to ``f`` (``sp.tanh``, a sigmoid) whose derivative is ``f'(f(z))``:
     an expression built with it differentiates as a backward that feeds the cached output a = f(z)
     to f' (the mistake :func:`misconceptions.at_output <autograder.checks.misconceptions.at_output>`
     names), evaluated by :class:`ArrayKey` like any key."""
+    import sympy as sp
+
     w = sp.Dummy("w")
     derivative = sp.Lambda(w, sp.diff(f(w), w))
 
@@ -48,12 +71,39 @@ def derivative_at_output(f, name: str):
                                        "_imp_": staticmethod(sp.lambdify([w], f(w), modules="mpmath"))})
 
 
-def _sigmoid(w):
-    return 1 / (1 + sp.exp(-w))
+class _AtOutput(dict):
+    """``AT_OUTPUT["tanh"]`` and ``AT_OUTPUT["sigmoid"]``: :func:`derivative_at_output` of each, made on first use."""
+
+    def __missing__(self, name: str):
+        import sympy as sp
+
+        f = {"tanh": sp.tanh, "sigmoid": lambda w: 1 / (1 + sp.exp(-w))}[name]
+        self[name] = derivative_at_output(f, f"{name}_at_output")
+        return self[name]
 
 
-AT_OUTPUT = {"tanh": derivative_at_output(sp.tanh, "tanh_at_output"),
-             "sigmoid": derivative_at_output(_sigmoid, "sigmoid_at_output")}
+AT_OUTPUT = _AtOutput()
+
+
+def _checked(shapes: dict, values: dict) -> dict[str, np.ndarray]:
+    """``values`` as float64 arrays of the key's ``shapes`` (ValueError naming a wrong one)."""
+    arrays = {}
+    for name, shape in shapes.items():
+        arrays[name] = np.asarray(values[name], dtype=np.float64)
+        if arrays[name].shape != shape:
+            raise ValueError(f"{name} has shape {arrays[name].shape}, the key expects {shape}")
+    return arrays
+
+
+def _split(flat: list, shapes: dict, dtype=object) -> dict:
+    """Consecutive runs of ``flat`` as arrays of ``shapes`` (of floats, or objects: mpf, a bare one for
+    shape ())."""
+    arrays, at = {}, 0
+    for name, shape in shapes.items():
+        size = math.prod(shape)
+        arrays[name] = flat[at] if dtype is object and not shape else np.array(flat[at:at + size], dtype).reshape(shape)
+        at += size
+    return arrays
 
 
 class ArrayKey:
@@ -64,6 +114,8 @@ class ArrayKey:
     """
 
     def __init__(self, build, shapes: dict, wrt=None, digits: int = 30):
+        import sympy as sp
+
         self.shapes = {name: tuple(shape) for name, shape in shapes.items()}
         self.wrt, self.digits = list(wrt or self.shapes), digits
         arrays = {name: symbol_array(name, shape) for name, shape in self.shapes.items()}
@@ -73,20 +125,80 @@ class ArrayKey:
         self._fn = sp.lambdify(inputs, [expr] + [sp.diff(expr, s) for s in targets], modules="mpmath", cse=True)
 
     def __call__(self, **values) -> tuple[float, dict[str, np.ndarray]]:
-        args = []
-        for name, shape in self.shapes.items():
-            array = np.asarray(values[name], dtype=np.float64)
-            if array.shape != shape:
-                raise ValueError(f"{name} has shape {array.shape}, the key expects {shape}")
-            args += [mpmath.mpf(float(v)) for v in array.flat]
+        args = [mpmath.mpf(float(v)) for array in _checked(self.shapes, values).values() for v in array.flat]
         with mpmath.workdps(self.digits):
             out = [float(mpmath.re(v)) for v in self._fn(*args)]
-        grads, at = {}, 1
-        for name in self.wrt:
-            size = int(np.prod(self.shapes[name], dtype=int))
-            grads[name] = np.array(out[at:at + size]).reshape(self.shapes[name])
-            at += size
-        return out[0], grads
+        return out[0], _split(out[1:], {name: self.shapes[name] for name in self.wrt}, float)
+
+
+def central_differences(f, point: list, targets) -> list:
+    """The partial derivatives of ``f`` (a list of mpf in, an mpf out) at ``point`` in each entry
+    of ``targets`` (indices): central differences with step ``STEP * max(1, |x|)``, to be taken
+    within ``mpmath.workdps(DIGITS)``."""
+    derivatives = []
+    for i in targets:
+        h = STEP * max(1, abs(point[i]))
+        derivatives.append((f([*point[:i], point[i] + h, *point[i + 1:]])
+                            - f([*point[:i], point[i] - h, *point[i + 1:]])) / (2 * h))
+    return derivatives
+
+
+class FormulaKey:
+    """A scalar formula ``build(fn, **arrays)`` of named arrays, written once with ``fn.exp``,
+    ``fn.log`` and ``fn.tanh`` (entrywise); its value and gradients at a point, two ways.
+
+    ``key(**values)`` (fast): the formula in ``DIGITS``-digit mpmath, each partial derivative a
+    central difference with step ``1e-15 max(1, |x|)``: truncation ``h**2 |f'''| / 6`` and
+    rounding ``10**-DIGITS |f| / h`` stay near 1e-25 for the course's formulas, so both ways round
+    to the same float64 (tests/test_toolkit.py), far under any tolerance a check uses; no sympy. ``key(True, **values)`` (exact):
+    sympy's derivative (:meth:`symbolic`, derived on first use). ``wrt``: as for :class:`ArrayKey`.
+    """
+
+    def __init__(self, build, shapes: dict, wrt=None):
+        self.build, self.shapes = build, {name: tuple(shape) for name, shape in shapes.items()}
+        self.wrt, self._symbolic, self._fn = list(wrt or self.shapes), {}, elementary(mpmath)
+
+    def symbolic(self, **replaced) -> ArrayKey:
+        """The exact key: the formula with sympy's functions (some ``replaced``, see :func:`elementary`)."""
+        import sympy as sp
+
+        tag = tuple(sorted(replaced.items(), key=lambda item: item[0]))
+        if tag not in self._symbolic:
+            fn = elementary(sp, **replaced)
+            self._symbolic[tag] = ArrayKey(lambda **arrays: self.build(fn, **arrays), self.shapes, self.wrt)
+        return self._symbolic[tag]
+
+    def _evaluate(self, flat: list):
+        out = self.build(self._fn, **_split(flat, self.shapes))
+        return out.item() if isinstance(out, np.ndarray) else out
+
+    def value(self, **values) -> float:
+        """The formula's value alone."""
+        with mpmath.workdps(DIGITS):
+            return float(self._evaluate([mpmath.mpf(float(v)) for a in _checked(self.shapes, values).values()
+                                         for v in a.flat]))
+
+    def __call__(self, exact: bool = False, **values) -> tuple[float, dict[str, np.ndarray]]:
+        if exact:
+            return self.symbolic()(**values)
+        arrays = _checked(self.shapes, values)
+        offsets = dict(zip(arrays, np.cumsum([0] + [a.size for a in arrays.values()])))
+        targets = [int(offsets[name]) + i for name in self.wrt for i in range(arrays[name].size)]
+        with mpmath.workdps(DIGITS):
+            point = [mpmath.mpf(float(v)) for a in arrays.values() for v in a.flat]
+            value = float(self._evaluate(point))
+            derivatives = [float(d) for d in central_differences(self._evaluate, point, targets)]
+        return value, _split(derivatives, {name: self.shapes[name] for name in self.wrt}, float)
+
+
+def confirmed(judge, key):
+    """``judge(key(False))``: a check against a fast key; if it fails, ``judge(key(True))`` against
+    the exact (sympy) key, whose verdict and numbers stand. So sympy's derivative judges every miss;
+    a pass is judged by values that round to sympy's in float64 (tests/test_toolkit.py)."""
+    try:
+        return judge(key(False))
+    except CheckFailure:
+        return judge(key(True))
 
 
 # ---------------------------------------------------------------- expression trees
@@ -180,38 +292,69 @@ def trees(draw, n_vars: int = 3, max_depth: int = 4, lo: float = -2.0, hi: float
     return tree, point
 
 
-def to_sympy(tree, symbols, at: dict, bound=()):
-    """The sympy expression of ``tree`` with ``symbols[i]`` for ``["var", i]``.
+def build_tree(tree, leaves: list, numbers: SimpleNamespace, positive, bound=()):
+    """``tree`` built from ``leaves`` (``["var", i]`` is ``leaves[i]``) in ``numbers`` (:data:`MPMATH`,
+    or :func:`_sympy_numbers`: constants, exponents, ``exp``, ``log``, ``tanh``, zero).
 
-    ``relu`` becomes the branch it takes at the point ``at`` ({symbol: value}), which the
+    ``relu`` takes the branch ``positive(argument)`` says: the one it takes at the point, which the
     generator keeps away from the kink, so the expression and its derivatives are exact near it.
     """
     op, args = tree[0], tree[1:]
     if op == "var":
-        return symbols[args[0]]
+        return leaves[args[0]]
     if op == "const":
-        return sp.Float(args[0], 30)
+        return numbers.const(args[0])
     if op == "ref":
         return bound[-1 - args[0]]
     if op == "let":
-        return to_sympy(args[1], symbols, at, (*bound, to_sympy(args[0], symbols, at, bound)))
+        shared = build_tree(args[0], leaves, numbers, positive, bound)
+        return build_tree(args[1], leaves, numbers, positive, (*bound, shared))
     if op == "pow":
-        return to_sympy(args[0], symbols, at, bound) ** sp.nsimplify(args[1])
-    parts = [to_sympy(a, symbols, at, bound) for a in args]
+        return build_tree(args[0], leaves, numbers, positive, bound) ** numbers.exponent(args[1])
+    parts = [build_tree(a, leaves, numbers, positive, bound) for a in args]
     if op in BINARY:
         return OPERATORS[op](*parts)
     (a,) = parts
     if op == "relu":
-        return a if float(a.xreplace(at)) > 0 else sp.Integer(0)
-    return {"neg": operator.neg, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh}[op](a)
+        return a if positive(a) else numbers.zero
+    return {"neg": operator.neg, "exp": numbers.exp, "log": numbers.log, "tanh": numbers.tanh}[op](a)
 
 
-def tree_key(tree, point, digits: int = 30) -> tuple[float, list[float]]:
-    """The value of ``tree`` at ``point`` and its partial derivatives in each variable (sympy)."""
-    xs = sp.symbols(f"x0:{len(point)}", real=True)
-    at = {x: sp.Float(v, digits) for x, v in zip(xs, point)}
-    expr = to_sympy(tree, xs, at)
-    return float(expr.xreplace(at)), [float(sp.diff(expr, x).xreplace(at)) for x in xs]
+MPMATH = SimpleNamespace(const=mpmath.mpf, exponent=mpmath.mpf, exp=mpmath.exp, log=mpmath.log, tanh=mpmath.tanh,
+                         zero=mpmath.mpf(0))
+
+
+def _sympy_numbers() -> SimpleNamespace:
+    import sympy as sp
+
+    return SimpleNamespace(const=lambda c: sp.Float(c, 30), exponent=sp.nsimplify, exp=sp.exp, log=sp.log,
+                           tanh=sp.tanh, zero=sp.Integer(0))
+
+
+def tree_key(tree, point, exact: bool = False) -> tuple[float, list[float]]:
+    """The value of ``tree`` at ``point`` and its partial derivatives in each variable: fast (mpmath,
+    central differences as in :class:`FormulaKey`) or ``exact`` (sympy's derivative)."""
+    if exact:
+        import sympy as sp
+
+        xs = sp.symbols(f"x0:{len(point)}", real=True)
+        at = {x: sp.Float(v, 30) for x, v in zip(xs, point)}
+        expr = build_tree(tree, xs, _sympy_numbers(), lambda a: float(a.xreplace(at)) > 0)
+        return float(expr.xreplace(at)), [float(sp.diff(expr, x).xreplace(at)) for x in xs]
+    branches: list[bool] = []  # each relu's branch at the point, in the order built, kept at the nearby points
+
+    def at_point(a) -> bool:
+        branches.append(bool(a > 0))
+        return branches[-1]
+
+    def nearby(xs):
+        taken = iter(branches)
+        return build_tree(tree, xs, MPMATH, lambda a: next(taken))
+
+    with mpmath.workdps(DIGITS):
+        xs = [mpmath.mpf(float(v)) for v in point]
+        value = float(build_tree(tree, xs, MPMATH, at_point))
+        return value, [float(d) for d in central_differences(nearby, xs, range(len(xs)))]
 
 
 def render(tree, bound: int = 0) -> str:

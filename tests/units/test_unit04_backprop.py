@@ -1,5 +1,9 @@
 """Unit 4 graded both ways: the contract tests plus unit-specific wrong and right answers."""
-from ..support import ROOT, reference_def
+import os
+import subprocess
+import sys
+
+from ..support import ROOT, make_submission, reference_def
 from .unit_contract import *  # noqa: F401,F403
 
 UNIT = "unit04_backprop"
@@ -496,3 +500,15 @@ NARROWING.update({
         "dz2 = (p - y) / len(X)": "dz2 = (y - p) / len(X)"})),
     "forward adds 2 b2 (narrowing)": FORWARD_ONLY["forward adds 2 b2"][:2],
 })
+
+
+def test_a_passing_self_check_imports_no_sympy(tmp_path):
+    """Keys are fast and sympy judges only a miss: importing sympy and deriving the keys took 1.4 s
+    of the 2.1 s a student waited for a passing self-check (issue 15: at most 2 s)."""
+    work = make_submission(tmp_path, UNIT)
+    code = ("import sys; from pathlib import Path; from autograder import selfcheck; "
+            f"report = selfcheck.run(Path({str(work)!r}), {UNIT!r}); "
+            "print(sorted({r.status for r in report.results if not r.skipped}), 'sympy' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.split("\n")[-2:] == ["['passed'] False", ""], done.stdout[-2000:] + done.stderr[-2000:]
