@@ -147,11 +147,11 @@ class FormulaKey:
     """A scalar formula ``build(fn, **arrays)`` of named arrays, written once with ``fn.exp``,
     ``fn.log`` and ``fn.tanh`` (entrywise); its value and gradients at a point, two ways.
 
-    ``key(**values)`` (fast): the formula in ``DIGITS``-digit mpmath, each partial derivative a
-    central difference with step ``1e-15 max(1, |x|)``: truncation ``h**2 |f'''| / 6`` and
-    rounding ``10**-DIGITS |f| / h`` stay near 1e-25 for the course's formulas, so both ways round
-    to the same float64 (tests/test_toolkit.py), far under any tolerance a check uses; no sympy. ``key(True, **values)`` (exact):
-    sympy's derivative (:meth:`symbolic`, derived on first use). ``wrt``: as for :class:`ArrayKey`.
+    ``key(**values)`` (fast, no sympy): the formula in ``DIGITS``-digit mpmath, each partial
+    derivative a central difference with step ``1e-15 max(1, |x|)``: truncation ``h**2 |f'''| / 6``
+    and rounding ``10**-DIGITS |f| / h`` stay near 1e-25 for the course's formulas, so both ways
+    round to the same float64 (tests/test_toolkit.py). ``key(True, **values)`` (exact): sympy's
+    derivative (:meth:`symbolic`, derived on first use). ``wrt``: as for :class:`ArrayKey`.
     """
 
     def __init__(self, build, shapes: dict, wrt=None):
