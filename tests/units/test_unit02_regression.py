@@ -552,3 +552,37 @@ NARROWING.update({  # at step 4 / bound a doubled step converged in most draws o
         UNIT, "logistic", "train_logistic_regression", {"w, b = w - lr * dw, b - lr * db":
                                                         "w, b = w - 2 * lr * dw, b - 2 * lr * db"})),
 })
+NARROWING.update({  # logistic_training_converges drew its data: a gradient 4 times too large failed in 6 of 2,000
+    "train_logistic_regression quadruples the step": ("logistic.train_logistic_regression", reference_def(
+        UNIT, "logistic", "train_logistic_regression", {"w, b = w - lr * dw, b - lr * db":
+                                                        "w, b = w - 4 * lr * dw, b - 4 * lr * db"})),
+    "train_logistic_regression steps 8 times too far": ("logistic.train_logistic_regression", reference_def(
+        UNIT, "logistic", "train_logistic_regression", {"w, b = w - lr * dw, b - lr * db":
+                                                        "w, b = w - 8 * lr * dw, b - 8 * lr * db"})),
+})
+
+
+def test_a_loss_gradient_4_times_too_large_scores_the_same_under_every_id(tmp_path):
+    """logistic_regression_loss returning 4 dw and 4 db loses the same points in its own checks and in
+    the training that calls it under 20 ids; the minimizer is unchanged, so the public convergence
+    check (fixed data, stable up to a factor 5) keeps its points, and the exact run loses its."""
+    from autograder.suite import load_suite
+
+    from ..support import make_submission, scores_under_ids
+    from .unit_contract import SUBMISSION_IDS
+
+    source = reference_def(UNIT, "logistic", "logistic_regression_loss", {
+        "X.T @ g, float(np.sum(g))": "4 * (X.T @ g), 4 * float(np.sum(g))"})
+    suite = load_suite(UNIT)
+    only = [c.name for c in suite.checks
+            if c.exercise in ("logistic.logistic_regression_loss", "logistic.train_logistic_regression")]
+    path = make_submission(tmp_path, UNIT, {"logistic.logistic_regression_loss": source})
+    # student-157 and student-238: ids under which the drawn data of the old check failed it (of 1,500)
+    scores = scores_under_ids(path, UNIT, only, SUBMISSION_IDS + ["student-157", "student-238"])
+    assert len(set(scores.values())) == 1 and max(scores.values()) < sum(c.points for c in suite.select(only)), scores
+    converges = scores_under_ids(path, UNIT, ["logistic_training_converges"], SUBMISSION_IDS[:3])
+    assert set(converges.values()) == {suite.select(["logistic_training_converges"])[0].points}, converges
+NARROWING.update({  # gd_converges_to_closed_form took 300 steps: half the gradient failed in 207 of 1,000 draws
+    "linear_regression_gd with half the gradient (the factor 2 forgotten)": ("linear.linear_regression_gd", reference_def(
+        UNIT, "linear", "linear_regression_gd", {"w = w - lr * dw": "w = w - lr * dw / 2"})),
+})
