@@ -43,6 +43,8 @@ def user_name() -> str:
 class UserLauncher(Launcher):
     """A plain subprocess run as ``user``: its own uid and gid, no supplementary groups."""
 
+    zygotes = False  # releasing a worker kills every process of the user, a zygote's too
+
     def __init__(self, user: pwd.struct_passwd):
         self.user = user
         self.events: list[str] = []  # what the disk watcher stopped, for the instructor's log

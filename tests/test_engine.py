@@ -252,9 +252,11 @@ def test_pytest_self_check_on_the_stub_reports_failures_and_skips(tmp_path):
     assert "public test vectors" in done.stdout
 
 
-def test_the_self_checks_head_start_worker_is_the_one_it_uses():
-    """Pool(refill=False), started before the suite is imported: a take while that worker still
-    starts waits for it (no second start), no replacement follows, and a later take starts cold."""
+@pytest.mark.parametrize("fork", [False, True], ids=["exec", "zygote"])
+def test_the_self_checks_head_start_worker_is_the_one_it_uses(fork):
+    """Pool(refill=False), started before the suite is imported: a take while that worker (or zygote)
+    still starts waits for it (no second start). Without a zygote no replacement follows and a
+    later take starts cold; with one, a later take is forked from it too."""
     from autograder.sandbox.plain import Launcher
     from autograder.sandbox.pool import Pool
 
@@ -265,17 +267,17 @@ def test_the_self_checks_head_start_worker_is_the_one_it_uses():
             spawned.append(args[1])
             return super().spawn(*args, **kwargs)
 
-    pool = Pool(Counting(), preloads=("numpy",), refill=False)
+    pool = Pool(Counting(), preloads=("numpy",), refill=False, fork=fork)
     first = pool.take("numpy")
     try:
         assert first.alive and spawned == ["numpy"]
         first.kill()
         second = pool.take("numpy")  # after a crash, say
-        assert second.alive and second is not first and spawned == ["numpy", "numpy"]
+        assert second.alive and second is not first and spawned == ["numpy"] * (1 if fork else 2)
         second.kill()
     finally:
         pool.close()
-    assert spawned == ["numpy", "numpy"]
+    assert spawned == ["numpy"] * (1 if fork else 2)
 
 
 def test_autograder_check_counts_its_round_trips_and_workers():

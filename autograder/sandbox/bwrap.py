@@ -2,9 +2,10 @@
 
 The worker runs in new user, pid, network, ipc, uts and cgroup namespaces as uid/gid 65534 with
 all capabilities dropped and no nested user namespaces. It sees read-only system directories,
-the Python runtime and site-packages, a read-only copy of the worker's own two files, and a
-size-capped tmpfs as ``/tmp`` (its working directory). It never sees the repository,
-``reference/``, tests, the course salt or the results path. A seccomp filter denies network
+the Python runtime and site-packages, a read-only copy of the worker's own files, and two
+size-capped tmpfs, ``/tmp`` (its working directory) and ``/dev/shm``; nothing else is writable.
+A zygote (:mod:`.zygote`) runs as pid 1 of its sandbox, so nothing inside can signal it. It never
+sees the repository, ``reference/``, tests, the course salt or the results path. A seccomp filter denies network
 sockets and kernel interfaces a worker never needs. Where cgroup v1 is writable, a pids and a
 memory cgroup cap processes and memory; rlimits apply inside the worker in any case.
 """
@@ -28,10 +29,13 @@ CODE, WORK = "/opt/deepgrade", "/tmp/work"
 TMPFS_BYTES = 256 << 20
 MAX_PIDS = 64
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+# the last line: state a zygote's workers would share (SysV IPC, message queues in the ipc namespace)
+# or hand on through the zygote (an I/O priority set on it)
 DENIED_SYSCALLS = ("ptrace", "process_vm_readv", "process_vm_writev", "mount", "umount2", "unshare",
                    "setns", "bpf", "perf_event_open", "keyctl", "add_key", "request_key",
                    "io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd",
-                   "pivot_root", "chroot", "kexec_load", "init_module", "finit_module")
+                   "pivot_root", "chroot", "kexec_load", "init_module", "finit_module",
+                   "shmget", "msgget", "semget", "mq_open", "ioprio_set")
 DENIED_FAMILIES = {"AF_INET": 2, "AF_INET6": 10, "AF_NETLINK": 16, "AF_PACKET": 17}
 _counter = itertools.count()
 
@@ -120,31 +124,38 @@ class BwrapLauncher(Launcher):
         self.memory_bytes = memory_mb << 20
         self.cgroups: dict[int, Cgroup] = {}
 
-    def argv(self, code: Path, preload: str, fds: tuple[int, int], seccomp_fd: int | None) -> list[str]:
+    def argv(self, code: Path, preload: str, fds: tuple[int, ...], seccomp_fd: int | None,
+             zygote: bool = False) -> list[str]:
         python = os.path.realpath(sys.executable)
         binds = ["--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
                  "--symlink", "usr/bin", "/bin", "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
         for path in {sys.base_prefix, *site_paths()}:
             binds += ["--ro-bind", path, path]
-        env = {**worker_env(preload, WORK), "DEEPGRADE_FDS": "%d,%d" % fds}
-        # /tmp first: binds that follow stay visible even when they live under the host's /tmp
-        argv = ["bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--uid", "65534", "--gid", "65534",
+        env = {**worker_env(preload, WORK), "DEEPGRADE_FDS": ",".join(map(str, fds))}
+        if zygote:  # pid 1 of the namespace: it reaps, and nothing inside can kill or stop it
+            env["DEEPGRADE_ZYGOTE"] = "sandbox"
+        # /tmp first: binds that follow stay visible even when they live under the host's /tmp; then
+        # everything but /tmp and /dev/shm read-only (a zygote's workers share nothing else writable)
+        argv = ["bwrap", *(["--as-pid-1"] if zygote else []), "--unshare-all", "--unshare-user", "--disable-userns",
+                "--uid", "65534", "--gid", "65534",
                 "--hostname", "sandbox", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                 "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp", *binds, "--ro-bind", str(code), CODE,
-                "--proc", "/proc", "--dev", "/dev", "--dir", WORK, "--chdir", WORK, "--clearenv"]
+                "--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm",
+                "--remount-ro", "/dev", "--dir", WORK, "--remount-ro", "/", "--chdir", WORK, "--clearenv"]
         for key, value in env.items():
             argv += ["--setenv", key, value]
         if seccomp_fd is not None:
             argv += ["--seccomp", str(seccomp_fd)]
         return argv + [python, "-I", "-S", f"{CODE}/worker.py", CODE, WORK, *site_paths()]
 
-    def spawn(self, code: Path, preload: str, fds: tuple[int, int], stderr: int) -> subprocess.Popen:
+    def spawn(self, code: Path, preload: str, fds: tuple[int, ...], stderr: int,
+              zygote: bool = False) -> subprocess.Popen:
         filter_fd = seccomp_fd()
         cgroup = Cgroup(self.memory_bytes)
         script = cgroup.join_command() + 'exec "$@"'
         try:
             proc = subprocess.Popen(
-                ["/bin/sh", "-c", script, "sh", *self.argv(code, preload, fds, filter_fd)],
+                ["/bin/sh", "-c", script, "sh", *self.argv(code, preload, fds, filter_fd, zygote)],
                 env={"PATH": "/usr/bin:/bin"}, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
                 pass_fds=fds + ((filter_fd,) if filter_fd is not None else ()), start_new_session=True)
         finally:
@@ -152,6 +163,9 @@ class BwrapLauncher(Launcher):
                 os.close(filter_fd)
         self.cgroups[proc.pid] = cgroup
         return proc
+
+    def exit_code(self, code: int) -> int:
+        return 128 - code if code < 0 else code  # bwrap's own exit status for a worker killed by a signal
 
     def release(self, proc: subprocess.Popen) -> None:
         cgroup = self.cgroups.pop(proc.pid, None)

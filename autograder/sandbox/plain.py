@@ -37,19 +37,31 @@ class Launcher:
     (keep ``reference/`` and the salt mode 0700 where this fallback runs, e.g. in a container).
     """
 
+    zygotes = True  # whether workers may be forked from a zygote this launcher starts (spawn(zygote=True))
+
     @property
     def isolation(self) -> str:
         return "subprocess (uid 65534)" if drops_privileges() else "subprocess"
 
-    def spawn(self, code: Path, preload: str, fds: tuple[int, int], stderr: int) -> subprocess.Popen:
-        env = {**worker_env(preload, str(code)), "DEEPGRADE_FDS": "%d,%d" % fds}
-        argv = [sys.executable, "-I", "-S", str(code / "worker.py"), str(code), str(code), *site_paths()]
+    def spawn(self, code: Path, preload: str, fds: tuple[int, ...], stderr: int,
+              zygote: bool = False) -> subprocess.Popen:
+        """Start ``worker.py`` from ``code`` with ``fds`` (its request and answer pipes, or a zygote's
+        control socket: ``zygote=True``, whose workers each get an emptied ``code/work``)."""
+        work = code / "work" if zygote else code
+        env = {**worker_env(preload, str(work)), "DEEPGRADE_FDS": ",".join(map(str, fds))}
+        if zygote:
+            env["DEEPGRADE_ZYGOTE"] = "plain"
+        argv = [sys.executable, "-I", "-S", str(code / "worker.py"), str(code), str(work), *site_paths()]
         drop = {}
         if drops_privileges():
             os.chown(code, NOBODY, NOBODY)
             drop = {"user": NOBODY, "group": NOBODY, "extra_groups": []}
         return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr,
                                 pass_fds=fds, start_new_session=True, cwd=code, **drop)
+
+    def exit_code(self, code: int) -> int:
+        """A forked worker's ``os.waitstatus_to_exitcode`` as this launcher's process would have ended."""
+        return code
 
     def release(self, proc: subprocess.Popen) -> None:
         """Called after the worker was killed: reap whatever it left behind."""

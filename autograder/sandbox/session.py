@@ -90,7 +90,7 @@ class Session:
                     self.worker.kill()
                     if self.pool is None or not self.pool.refill:  # a worker died: the next one starts ahead
                         launcher = self.pool.launcher if self.pool is not None else self.launcher
-                        self.pool, self.own_pool = Pool(launcher, self.limits, size=0), True
+                        self.pool, self.own_pool = Pool(launcher, self.limits, size=0, preloads=(self.preload,)), True
                 self.worker, self.loaded = self._new_worker(), False
             worker = self.worker
             worker.wait_ready()

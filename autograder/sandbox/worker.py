@@ -1,7 +1,9 @@
 """The worker: the only process that imports and runs a student's code.
 
 Started as ``python -I -S worker.py CODE WORK SITE...`` with a private copy of this file and
-``wire.py`` in CODE, a writable WORK folder, and nothing of the project on its path. It reads requests and writes answers on the two
+``wire.py`` in CODE, a writable WORK folder, and nothing of the project on its path; or forked, with
+the same imports done, by a zygote (this file started with ``DEEPGRADE_ZYGOTE`` set runs
+``forker.py``'s loop instead of serving). It reads requests and writes answers on the two
 pipes named in ``DEEPGRADE_FDS``; what the student prints during an ``import``, ``call`` or ``batch``
 comes back in the answer's ``printed`` (bounded) and is written through to stderr after a marker
 (:data:`PRINTED_MARK`), so the grader still has it when the call crashes or hangs; anything else
@@ -26,8 +28,8 @@ import sys
 import traceback
 
 def main():
-    global REQ_FD, RESP_FD
-    REQ_FD, RESP_FD = (int(fd) for fd in os.environ.pop("DEEPGRADE_FDS").split(","))
+    fds = [int(fd) for fd in os.environ.pop("DEEPGRADE_FDS").split(",")]
+    zygote = os.environ.pop("DEEPGRADE_ZYGOTE", "")  # "sandbox" or "plain": fork workers (forker.py)
     code, work, site = sys.argv[1], sys.argv[2], sys.argv[3:]
     sys.path[:0] = [code] + site
     os.dup2(2, 1)  # student prints must never reach the protocol
@@ -37,6 +39,8 @@ def main():
     import watch
     import wire
 
+    if zygote:
+        import forker
     sys.path.remove(code)  # the student must not import (or patch) our copy by name
 
     preload = os.environ.get("DEEPGRADE_PRELOAD", "").split(",")
@@ -46,7 +50,17 @@ def main():
         torch.set_num_threads(1)
         if "meta" in preload:  # torch loads its meta-device kernels on first use: 1.5 s, paid before "ready"
             torch.empty(1, device="meta").relu()
-    Server(work, np, wire, watch).serve()  # the audit hook is in place before any student code
+    if zygote:
+        forker.serve(fds[0], work, zygote == "sandbox", lambda req, resp: serve(work, np, wire, watch, req, resp))
+    serve(work, np, wire, watch, *fds)
+
+
+def serve(work, np, wire, watch, req_fd, resp_fd):
+    """Answer requests on the two pipes until the grader closes them (the audit hook is in place
+    before any student code)."""
+    global REQ_FD, RESP_FD
+    REQ_FD, RESP_FD = req_fd, resp_fd
+    Server(work, np, wire, watch).serve()
 
 
 class Server:

@@ -22,6 +22,7 @@ from . import wire
 from .plain import Launcher
 
 HERE = Path(__file__).parent
+RUNTIME = ("worker.py", "wire.py", "watch.py", "forker.py")  # copied into a worker's sandbox
 STDERR_KEEP = 16 << 10
 PRINTED_LIMIT = 2048  # characters of what one request printed (as the worker keeps them)
 PRINTED_MARK = "\x1edeepgrade printed %s\x1e"  # as worker.PRINTED_MARK (the worker imports nothing of ours)
@@ -109,25 +110,73 @@ class StderrTail(threading.Thread):
         return "" if at < 0 else data[at + len(mark):].decode("utf-8", "replace")[:limit]
 
 
+class Exec:
+    """A worker process started afresh by a launcher (its own interpreter, imports and sandbox)."""
+
+    def __init__(self, launcher: Launcher, preload: str, fds: tuple[int, ...], stderr: int, zygote: bool = False):
+        self.runtime = runtime_copy()
+        self.launcher = launcher
+        try:
+            self.popen = (launcher.spawn(self.runtime, preload, fds, stderr, zygote=True) if zygote else
+                          launcher.spawn(self.runtime, preload, fds, stderr))
+        except BaseException:
+            shutil.rmtree(self.runtime, ignore_errors=True)
+            raise
+
+    def poll(self):
+        return self.popen.poll()
+
+    def wait(self, timeout: float):
+        return self.popen.wait(timeout=timeout)
+
+    def stop(self):
+        """Kill the process only (safe from another thread: whoever waits on it cleans up)."""
+        try:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+    def end(self):
+        """Kill it and everything it started; remove its files."""
+        if self.popen.poll() is None:
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except OSError:
+                self.popen.kill()
+        self.popen.wait()
+        self.launcher.release(self.popen)
+        shutil.rmtree(self.runtime, ignore_errors=True)
+
+
+def runtime_copy() -> Path:
+    """A private folder holding the files that run in a worker (all the sandbox sees of ours)."""
+    runtime = Path(tempfile.mkdtemp(prefix="deepgrade-"))
+    for name in RUNTIME:
+        shutil.copy(HERE / name, runtime / name)
+    return runtime
+
+
 class Worker:
     """One worker process: started, ready, then serving requests until killed.
 
-    Creating one only starts the process; its interpreter and preloads come up while the caller goes
-    on (the grader imports the reference meanwhile), and the first request, or :meth:`wait_ready`,
-    waits for them.
+    Creating one only starts the process (a fresh exec, or a fork of ``zygote``, a
+    :class:`~.zygote.Zygote`); its interpreter and preloads come up while the caller goes on (the
+    grader imports the reference meanwhile), and the first request, or :meth:`wait_ready`, waits for them.
     """
 
-    def __init__(self, launcher: Launcher, preload: str, limits: Limits):
-        self.runtime = Path(tempfile.mkdtemp(prefix="deepgrade-"))
-        for name in ("worker.py", "wire.py", "watch.py"):
-            shutil.copy(HERE / name, self.runtime / name)
+    def __init__(self, launcher: Launcher, preload: str, limits: Limits, zygote=None):
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()
         err_r, err_w = os.pipe()
-        self.launcher, self.preload, self.sequence = launcher, preload, 0
+        self.preload, self.sequence = preload, 0
         self.entered: list[str] = []  # student modules a driver entered during the last request
         try:
-            self.proc = launcher.spawn(self.runtime, preload, (req_r, resp_w), err_w)
+            self.proc = (zygote.fork((req_r, resp_w, err_w)) if zygote is not None else
+                         Exec(launcher, preload, (req_r, resp_w), err_w))
+        except BaseException:
+            for fd in (self.req_w, self.resp_r, err_r):
+                os.close(fd)
+            raise
         finally:
             for fd in (req_r, resp_w, err_w):
                 os.close(fd)
@@ -170,7 +219,7 @@ class Worker:
 
     def wait_exit(self):
         try:
-            return self.proc.wait(timeout=0.5)
+            return self.proc.wait(0.5)
         except subprocess.TimeoutExpired:
             return "still running"
 
@@ -213,23 +262,12 @@ class Worker:
 
     def stop(self):
         """Kill the process only (safe from another thread: whoever waits on it cleans up)."""
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
+        self.proc.stop()
 
     def kill(self):
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except OSError:
-                self.proc.kill()
-        self.proc.wait()
-        self.launcher.release(self.proc)
+        self.proc.end()
         for fd in (self.req_w, self.resp_r):
             try:
                 os.close(fd)
             except OSError:
                 pass
-        shutil.rmtree(self.runtime, ignore_errors=True)
-
