@@ -7,8 +7,10 @@ the first instead of adding to it. A submission is identified by (student, unit,
 a rerun grades only submissions whose content is new or whose last grading did not finish.
 
 Each check keeps what the student's code printed (visible checks, as the runner bounded it) and its
-plots as the PNG bytes the HTML report shows (drawn once by :func:`report_html.images`, at most
-:data:`FIGURE_BYTES` a submission), so pages written from the gradebook match ``grade --html``.
+plots' data (as :func:`context.make_figure` bounded it, JSON, at most
+:data:`report_html.FIGURE_BYTES` a submission): pages written from the gradebook draw them as
+``grade --html`` does (:func:`report_html.draw_report`), so grading draws nothing. Files of schema
+2 kept PNGs drawn at grading instead; those still render.
 The schema's version is SQLite's ``user_version``; opening an older file migrates it in place.
 """
 from __future__ import annotations
@@ -23,8 +25,7 @@ from pathlib import Path
 from . import late, report_html
 from .report import CheckResult, Report
 
-SCHEMA_VERSION = 2  # 1: no printed output or plots (files from before have user_version 0)
-FIGURE_BYTES = 1 << 20  # PNG bytes of plots kept per submission; later plots are left out with a note
+SCHEMA_VERSION = 3  # 1: no printed output or plots (files from before have user_version 0); 2: plots as PNG
 PRINTED_CHARS = 4500  # what a check printed, as the runner bounds it (2 KiB, plus its module's import output)
 
 SCHEMA = """
@@ -88,8 +89,9 @@ CREATE TABLE IF NOT EXISTS figures (
     check_name TEXT NOT NULL,
     position INTEGER NOT NULL,
     title TEXT NOT NULL,
-    png BLOB,                   -- NULL: not drawn or left out, ``error`` says why
-    error TEXT NOT NULL,
+    png BLOB,                   -- schema 2: the plot drawn at grading (NULL: not drawn, ``error`` says why)
+    error TEXT NOT NULL,        -- why the plot is not shown ("" when it is)
+    data TEXT,                  -- schema 3: the figure as JSON (make_figure), drawn when a page is rendered
     PRIMARY KEY (submission_id, check_name, position)
 );
 CREATE INDEX IF NOT EXISTS submissions_current ON submissions (unit, student_id, seq);
@@ -211,9 +213,9 @@ class Gradebook:
         if version == SCHEMA_VERSION:
             return
         with self._transaction():
-            columns = {r["name"] for r in self.db.execute("PRAGMA table_info(results)")}
-            if "printed" not in columns:
-                self.db.execute("ALTER TABLE results ADD COLUMN printed TEXT NOT NULL DEFAULT ''")
+            for table, column in (("results", "printed TEXT NOT NULL DEFAULT ''"), ("figures", "data TEXT")):
+                if column.split()[0] not in {r["name"] for r in self.db.execute(f"PRAGMA table_info({table})")}:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self):
@@ -272,8 +274,8 @@ class Gradebook:
                       int(r.skipped), r.output, r.visibility, json.dumps(r.tags), r.duration,
                       r.printed[:PRINTED_CHARS] if r.visibility == "visible" else "")
                      for i, r in enumerate(report.results)])
-                self.db.executemany("INSERT INTO figures VALUES (?, ?, ?, ?, ?, ?)",
-                                    [(row, *f) for f in _figure_rows(report)])
+                self.db.executemany("INSERT INTO figures (submission_id, check_name, position, title, error, data) "
+                                    "VALUES (?, ?, ?, ?, ?, ?)", [(row, *f) for f in _figure_rows(report)])
         return row
 
     def set_submitted_at(self, student_id: str, unit: str, content_hash: str, submitted_at: str) -> bool:
@@ -359,13 +361,17 @@ class Gradebook:
                            r["round_trips"], r["workers_started"], r["output"], r["run_id"]) for r in rows]
 
     def results(self, submission_id: int) -> list[CheckResult]:
-        """The check results as recorded, with what they printed and their plots (already drawn)."""
+        """The check results as recorded, with what they printed and their plots (as data to draw;
+        drawn already, or left out, in files of schema 2 and for plots past the cap)."""
         figures: dict[str, list[dict]] = {}
         for f in self.db.execute("SELECT * FROM figures WHERE submission_id = ? ORDER BY check_name, position",
                                  (submission_id,)):
-            png = base64.b64encode(f["png"]).decode("ascii") if f["png"] is not None else None
-            figures.setdefault(f["check_name"], []).append({"kind": "drawn", "title": f["title"], "reveals": True,
-                                                             "png": png, "error": f["error"]})
+            if f["data"] is not None:
+                figure = json.loads(f["data"])
+            else:
+                png = base64.b64encode(f["png"]).decode("ascii") if f["png"] is not None else None
+                figure = {"kind": "drawn", "title": f["title"], "reveals": True, "png": png, "error": f["error"]}
+            figures.setdefault(f["check_name"], []).append(figure)
         rows = self.db.execute("SELECT * FROM results WHERE submission_id = ? ORDER BY position", (submission_id,))
         return [CheckResult(r["check_name"], r["number"], r["exercise"], r["score"], r["max_score"], r["feedback"],
                             r["visibility"], json.loads(r["tags"]), r["duration"], bool(r["skipped"]),
@@ -446,19 +452,18 @@ class Gradebook:
 
 
 def _figure_rows(report: Report) -> list[tuple]:
-    """``(check, position, title, png bytes or None, error)`` of the report's plots: a visible check's
-    all, another's only those that reveal nothing (as the runner keeps them); at most
-    :data:`FIGURE_BYTES` of PNG per submission, the rest left out with a note."""
-    rows, room = [], FIGURE_BYTES
+    """``(check, position, title, error, data as JSON or None)`` of the report's plots: a visible
+    check's all, another's only those that reveal nothing (as the runner keeps them); at most
+    :data:`report_html.FIGURE_BYTES` of data per submission, the rest left out with a note."""
+    rows, room = [], report_html.FIGURE_BYTES
     for r in report.results:
         shown = [f for f in r.figures if r.visibility == "visible" or not f.get("reveals", True)]
-        for position, image in enumerate(report_html.images(shown)):
-            png = base64.b64decode(image["png"]) if image["png"] else None
-            error = image["error"]
-            if png is not None and len(png) > room:
-                png, error = None, f"left out: the gradebook keeps at most {FIGURE_BYTES >> 10} KiB of plots a submission"
-            room -= len(png or b"")
-            rows.append((r.name, position, image["title"], png, error))
+        for position, figure in enumerate(shown):
+            data, error = json.dumps({k: figure[k] for k in ("kind", "title", "reveals", "arrays")}), ""
+            if len(data) > room:
+                data, error = None, report_html.LEFT_OUT
+            room -= len(data or "")
+            rows.append((r.name, position, figure.get("title", ""), error, data))
     return rows
 
 

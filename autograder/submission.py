@@ -569,11 +569,10 @@ def grade_entry(entry: Path, unit: str, **kw) -> tuple[str, object]:
     """
     import traceback
 
-    from . import gradebook as gb, report_html
+    from . import gradebook as gb
 
-    try:
-        report = grade_intake(intake(Path(entry), unit), unit, **kw)
-        return gb.GRADED, report_html.draw_figures(report)  # drawn here, in parallel, not by the single writer
+    try:  # plots stay data: pages drawn from the gradebook draw them (report_html.draw_report)
+        return gb.GRADED, grade_intake(intake(Path(entry), unit), unit, **kw)
     except SubmissionError as exc:
         return gb.INVALID, str(exc)
     except Exception:

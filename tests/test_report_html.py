@@ -359,9 +359,9 @@ def test_every_route_shows_the_same_plots_and_printed_output(routes):
     for route in ("export", "show"):
         assert page_images(routes[route]) == drawn, f"{route}: not the images grade --html shows"
         assert page_printed(routes[route]) == page_printed(routes["grade"]) != []
-    with sqlite3.connect(routes["book"]) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
-        assert db.execute("SELECT SUM(LENGTH(png)) FROM figures").fetchone()[0] == sum(map(len, drawn))
+    with sqlite3.connect(routes["book"]) as db:  # the batch stored each plot's data and drew none
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.execute("SELECT COUNT(data), COUNT(png) FROM figures").fetchone() == (len(drawn), 0)
 
 
 def test_a_hidden_check_keeps_its_plots_and_printed_output_out_of_the_gradebook(tmp_path):
@@ -416,6 +416,76 @@ def test_an_older_gradebook_is_migrated_without_losing_rows(tmp_path):
         assert book.db.execute("PRAGMA user_version").fetchone()[0] == gb.SCHEMA_VERSION
     with gb.Gradebook(path) as book:  # opening again changes nothing
         assert len(book.results(book.current("u")[0].id)) == 1
+
+
+def test_a_schema_2_gradebook_keeps_its_drawn_plots_and_stores_data_from_then_on(routes, tmp_path):
+    """Schema 2 stored PNGs drawn at grading (no ``data`` column); migrated in place, its pages show
+    those PNGs, and a submission recorded afterwards keeps its plots as data."""
+    from autograder import gradebook as gb
+
+    drawn = page_images(routes["grade"])
+    path = tmp_path / "v2.sqlite"
+    shutil.copy(routes["book"], path)
+    with sqlite3.connect(path) as db:  # the same rows as schema 2 wrote them
+        db.execute("UPDATE figures SET png = ?, data = NULL", (drawn[0],))
+        db.execute("ALTER TABLE figures DROP COLUMN data")
+        db.execute("PRAGMA user_version = 2")
+        rows = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+    with gb.Gradebook(path) as book:
+        assert book.db.execute("PRAGMA user_version").fetchone()[0] == gb.SCHEMA_VERSION
+        assert book.db.execute("SELECT COUNT(*) FROM results").fetchone()[0] == rows
+        (sub,) = book.current(ROUTES_UNIT)
+        page = report_html.write(book.report(sub), tmp_path / "v2.html")
+        assert page_images(page) == [drawn[0]] * len(drawn)
+        report = book.report(sub)
+        report.results = [r for r in report.results if r.figures]
+        for r in report.results:
+            r.figures = [{"kind": "error", "title": "t", "reveals": True, "arrays": {"actual": [1.0], "expected": [0.0]}}]
+        book.record("new", ROUTES_UNIT, "h", "", None, gb.GRADED, report)
+        assert book.db.execute("SELECT COUNT(*) FROM figures WHERE data IS NOT NULL AND png IS NULL").fetchone()[0] \
+            == len(report.results)
+
+
+def _figures(n: int, values: int) -> list[dict]:
+    from autograder.context import make_figure
+
+    rng = np.random.default_rng(0)
+    return [make_figure("error", f"plot {i}", True, actual=rng.standard_normal(values),
+                        expected=rng.standard_normal(values)) for i in range(n)]
+
+
+def test_plots_past_the_cap_are_left_out_with_a_note_in_the_gradebook_and_on_the_page(tmp_path, monkeypatch):
+    from autograder import gradebook as gb
+    from autograder.report import CheckResult
+
+    def result(name, figures):
+        return CheckResult(name, "1", "m.f", 0.0, 1.0, "wrong", "visible", [], figures=figures)
+
+    data = len(json.dumps(_figures(1, 4096)[0]))  # the data of one plot of two 4096-value arrays
+    monkeypatch.setattr(report_html, "FIGURE_BYTES", 2 * data + 100)
+    with gb.Gradebook(tmp_path / "g.sqlite") as book:  # data past the cap: left out when recorded
+        book.record("s", "u", "h", "", None, gb.GRADED,
+                    _report("u", [result("a", _figures(2, 4096)), result("b", _figures(2, 4096))]))
+        (sub,) = book.current("u")
+        stored = [f for r in book.results(sub.id) for f in r.figures]
+        assert [f.get("error", "") for f in stored] == ["", "", report_html.LEFT_OUT, report_html.LEFT_OUT]
+        page = report_html.render(book.report(sub))
+    assert page.count("data:image/png") == 2 and page.count(report_html.LEFT_OUT) == 2
+    small = _report("u", [result("a", _figures(3, 8))])
+    first = len(base64.b64decode(report_html.drawn(dict(small.results[0].figures[0]))["png"]))
+    monkeypatch.setattr(report_html, "FIGURE_BYTES", first + 10)  # PNG past the cap: left out when drawn
+    page = report_html.render(small)
+    assert page.count("data:image/png") == 1 and page.count(report_html.LEFT_OUT) == 2
+
+
+def test_a_plot_that_cannot_be_drawn_is_reported_on_the_page(tmp_path):
+    from autograder.report import CheckResult
+
+    broken = {"kind": "curve", "title": "no y", "reveals": True, "arrays": {"x": [0.0, 1.0]}}
+    report = _report("u", [CheckResult("c", "1", "m.f", 0.0, 1.0, "wrong", "visible", [],
+                                       figures=[broken, *_figures(1, 8)])])
+    page = report_html.render(report)
+    assert "(plot not drawn: KeyError: &#39;y&#39;)" in page and page.count("data:image/png") == 1
 
 
 # ---------------------------------------------------------------- training curves against the bar
