@@ -453,7 +453,8 @@ class Gradebook:
 
 def _figure_rows(report: Report) -> list[tuple]:
     """``(check, position, title, error, data as JSON or None)`` of the report's plots: a visible
-    check's all, another's only those that reveal nothing (as the runner keeps them); at most
+    check's all, another's only those that reveal nothing (as the runner keeps them; their data is
+    what their PNG showed: the painters draw every array, a grid of samples up to 16 images); at most
     :data:`report_html.FIGURE_BYTES` of data per submission, the rest left out with a note."""
     rows, room = [], report_html.FIGURE_BYTES
     for r in report.results:

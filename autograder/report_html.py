@@ -60,11 +60,6 @@ def write(report: Report, path: Path, student: str = "") -> Path:
     return path
 
 
-def test_html(result: CheckResult) -> str:
-    """One check as an HTML fragment (Gradescope's per-test ``output`` with ``output_format: "html"``)."""
-    return _environment().get_template(TEMPLATE).render(checks=[check_view(result)], fragment=True)
-
-
 def check_view(r: CheckResult) -> dict:
     status = "skipped" if r.skipped else r.status
     return {"number": r.number, "name": r.name, "exercise": r.exercise, "status": status,
