@@ -350,6 +350,10 @@ def run_batch(submissions: Path, unit: str, *, workers: int | None = None, grade
     from rich.console import Console
 
     console = console or Console(stderr=True)
+    if scheduler:  # connect first: the cluster's workers warm up while this process reads the submissions
+        from .distributed import DaskBatch
+
+        cluster = DaskBatch(scheduler, unit, no_sandbox)
     suite = load_suite(unit)
     # refuses here, once, if the sandbox is missing; on a cluster each grading records its own isolation
     isolation = "cluster" if scheduler else launchers.choose(no_sandbox).isolation
@@ -401,6 +405,8 @@ def run_batch(submissions: Path, unit: str, *, workers: int | None = None, grade
                       f"{outcome.times} of {outcome.total} submission time(s) recorded"
                       + (f"; {min(workers, len(jobs))} grader process(es); isolation: {isolation}" if jobs else ""))
         if not jobs:
+            if scheduler:
+                cluster.close()
             outcome.wall = max(time.monotonic() - began, 1e-9)
             return outcome
         run_id = book.start_run(unit, workers, isolation, shlex.join(sys.argv))
@@ -413,9 +419,7 @@ def run_batch(submissions: Path, unit: str, *, workers: int | None = None, grade
 
             local = Batch(book, unit, salt, min(workers, len(jobs)), no_sandbox, timeout, run_id, isolation, on_done)
             if scheduler:
-                from .distributed import DaskBatch
-
-                DaskBatch(scheduler, local._record, unit, salt, no_sandbox, timeout).run(jobs)
+                cluster.run(jobs, local._record, salt, timeout)
             else:
                 local.run(jobs)
         book.finish_run(run_id)

@@ -16,14 +16,20 @@ Results are recorded as they arrive, one transaction per submission, so:
 
 Dask workers must run one thread each (``dask worker ADDRESS --nthreads 1``): hypothesis is not
 thread-safe, and each grading already uses two processes (grader and sandboxed student worker).
+The client connects before it reads the submissions, and every worker warms up meanwhile
+(:func:`warm`: imports, the reference, a student worker started), off its event loop.
 Time limits are the runner's: every check has its own deadline and a submission stops starting
 checks after ``timeout`` seconds (Dask worker threads cannot take the local batch's SIGALRM).
 """
 from __future__ import annotations
 
+import asyncio
 import io
+import random
 import shutil
+import sys
 import tempfile
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -33,6 +39,7 @@ from . import runner, submission
 from .suite import load_suite
 
 _GRADERS: dict = {}  # per Dask worker process: (unit, no_sandbox) -> warm sandbox pool
+_MAKING = threading.Lock()  # the warm-up and a first grading make one pool, not one each
 
 
 def pack(entry: Path) -> tuple[str, bytes]:
@@ -49,21 +56,43 @@ def pack(entry: Path) -> tuple[str, bytes]:
 
 
 def _pool(unit: str, no_sandbox: bool):
-    """This Dask worker's warm pool for ``unit``, made on its first submission and kept."""
+    """This Dask worker's warm pool for ``unit``, made by :func:`warm` or its first submission, and kept."""
     from .sandbox import launchers
     from .sandbox.pool import Pool
 
     key = (unit, no_sandbox)
-    if key not in _GRADERS:
-        suite = load_suite(unit)
-        runner.load_reference(suite)
-        _GRADERS[key] = Pool(launchers.choose(no_sandbox), size=1, preloads=(suite.preload,))
+    with _MAKING:
+        if key not in _GRADERS:
+            _sizes_sampled_apart()
+            suite = load_suite(unit)
+            runner.load_reference(suite)
+            _GRADERS[key] = Pool(launchers.choose(no_sandbox), size=1, preloads=(suite.preload,))
     return _GRADERS[key]
 
 
-def warm(unit: str, no_sandbox: bool) -> None:
-    """Runs on every Dask worker before the first submission: imports done, a student worker ready."""
-    _pool(unit, no_sandbox)
+def _sizes_sampled_apart() -> None:
+    """Dask's event loop sizes every message it sends (heartbeats too) with ``dask.sizeof``, which
+    samples lists of over 10 items with the global ``random`` module, while hypothesis, grading in
+    the worker's task thread, seeds that state and checks it is untouched around every draw (a
+    HypothesisDeprecationWarning "Do not use the random module inside strategies" at each clash).
+    Lists and tuples are sized here as Dask sizes them, sampled with a generator of their own."""
+    from dask.sizeof import sizeof
+
+    own = random.Random()
+
+    def sampled(seq) -> int:
+        if len(seq) <= 10:
+            return sys.getsizeof(seq) + sum(map(sizeof, seq))
+        return sys.getsizeof(seq) + int(len(seq) / 10 * sum(map(sizeof, own.sample(seq, 10))))
+
+    for kind in (list, tuple):
+        sizeof.register(kind)(sampled)
+
+
+async def warm(unit: str, no_sandbox: bool) -> None:
+    """Runs on every Dask worker as the client connects, not waited for: imports done, the
+    reference loaded, a student worker started, in a thread (the worker's event loop stays free)."""
+    await asyncio.get_running_loop().run_in_executor(None, _pool, unit, no_sandbox)
 
 
 def grade_remote(sid: str, name: str, payload: bytes, unit: str, salt: str, timeout: float,
@@ -82,31 +111,39 @@ def grade_remote(sid: str, name: str, payload: bytes, unit: str, salt: str, time
 
 
 class DaskBatch:
-    """Sends each job to the cluster at ``scheduler`` and records results as they complete.
+    """A connection to the cluster at ``scheduler`` that grades jobs there (:meth:`run`).
 
-    ``grade`` replaces :func:`grade_remote` (the benchmark's calibrated sleep); it takes the same
-    arguments and must be importable by the Dask workers.
+    Made before the submissions are read: it connects, and every worker starts warming up
+    (:func:`warm`) without being waited for. ``grade`` replaces :func:`grade_remote` (the
+    benchmark's calibrated sleep, no warm-up); it takes the same arguments and must be importable
+    by the Dask workers.
     """
 
-    def __init__(self, scheduler, record, unit: str, salt: str, no_sandbox: bool, timeout: float,
-                 grade=grade_remote):
-        self.scheduler, self.record, self.unit, self.salt = scheduler, record, unit, salt
-        self.no_sandbox, self.timeout, self.grade = no_sandbox, timeout, grade
+    def __init__(self, scheduler, unit: str, no_sandbox: bool, grade=grade_remote):
+        from distributed import Client
 
-    def run(self, jobs: list) -> None:
-        from distributed import Client, as_completed
+        self.unit, self.no_sandbox, self.grade = unit, no_sandbox, grade
+        self.client = Client(scheduler)
+        if grade is grade_remote:
+            self.client.run(warm, unit, no_sandbox, wait=False)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def run(self, jobs: list, record, salt: str, timeout: float) -> None:
+        """Sends each job to the cluster and calls ``record(job, status, Report or message)`` as each
+        completes; closes the connection."""
+        from distributed import as_completed
         from distributed.client import FutureCancelledError
         from distributed.scheduler import KilledWorker
 
-        with Client(self.scheduler) as client:
-            if self.grade is grade_remote:  # every worker warms its pool now, not on its first submission
-                client.run(warm, self.unit, self.no_sandbox)
+        try:
             futures = {}
             for job in jobs:
                 name, payload = pack(job.entry)
-                future = client.submit(self.grade, job.sid, name, payload, self.unit, self.salt, self.timeout,
-                                       self.no_sandbox, key=f"deepgrade-{self.unit}-{job.sid}-{job.content_hash[:16]}",
-                                       pure=False)
+                future = self.client.submit(self.grade, job.sid, name, payload, self.unit, salt, timeout,
+                                            self.no_sandbox, pure=False,
+                                            key=f"deepgrade-{self.unit}-{job.sid}-{job.content_hash[:16]}")
                 futures[future] = job
             for future in as_completed(futures):
                 job = futures.pop(future)
@@ -119,8 +156,9 @@ class DaskBatch:
                     status, value = gb.ERROR, f"the cluster lost this grading ({type(exc).__name__}: {exc})"
                 except Exception as exc:
                     status, value = gb.ERROR, f"internal grader error: {type(exc).__name__}: {exc}"
-                self.record(job, status, value)
-
+                record(job, status, value)
+        finally:
+            self.close()
 
 def sleep_grade(sid: str, name: str, payload: bytes, unit: str, salt: str, timeout: float,
                 no_sandbox: bool, seconds: float = 0.0) -> tuple[str, object]:

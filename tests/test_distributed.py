@@ -2,6 +2,7 @@
 grades as a local batch, the gradebook written only by the client, and a killed client resumed
 without losing or regrading anything."""
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -70,3 +71,18 @@ def test_killed_client_resumes_without_regrading(klass, cluster, tmp_path):
         assert after[sid] == row
     with gb.Gradebook(book) as g:
         assert len(g.db.execute("SELECT * FROM submissions").fetchall()) == len(kinds)
+
+
+def test_dask_sizes_messages_without_the_global_random_state():
+    """A Dask worker's event loop sizes every message it sends while hypothesis grades in its task
+    thread, seeding the global random state and checking it around each draw: the sizing (made as
+    a worker makes its first pool) leaves that state alone."""
+    from dask.sizeof import sizeof
+
+    from autograder import distributed as dask_grading
+
+    message = {f"metric-{i}": list(range(i + 12)) for i in range(30)}  # lists of over 10 items are sampled
+    dask_grading._sizes_sampled_apart()
+    before = random.getstate()
+    assert sizeof(message) > sys.getsizeof(message)
+    assert random.getstate() == before

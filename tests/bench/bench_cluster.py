@@ -80,8 +80,8 @@ def scale(n: int, seconds: float, slots: int = 100) -> dict:
                 write.append(time.monotonic() - began)
 
             began = time.monotonic()
-            DaskBatch(cluster.scheduler_address, record, UNIT, SALT, True, 60.0,
-                      grade=functools.partial(sleep_grade, seconds=seconds)).run(entries)
+            DaskBatch(cluster.scheduler_address, UNIT, True, grade=functools.partial(sleep_grade, seconds=seconds)).run(
+                entries, record, SALT, 60.0)
             wall = time.monotonic() - began
             assert len(book.current(UNIT)) == n
     ideal = n * seconds / slots
