@@ -586,3 +586,12 @@ NARROWING.update({  # gd_converges_to_closed_form took 300 steps: half the gradi
     "linear_regression_gd with half the gradient (the factor 2 forgotten)": ("linear.linear_regression_gd", reference_def(
         UNIT, "linear", "linear_regression_gd", {"w = w - lr * dw": "w = w - lr * dw / 2"})),
 })
+# softmax_training_converges and one_vs_rest_converges drew blobs on which a step 3 or 4 times too large (or a
+# quarter of it) converged or not by the draw (softmax: 3x passed 178 of 200 draws, 4x 15; one-vs-rest: 3x 11)
+SOFTMAX_STEP = "W, b = W - lr * dW, b - lr * db"
+OVR_STEP = "(y == k).astype(np.float64), lr, num_steps)"
+for label, f in (("a quarter of", 0.25), ("3 times", 3), ("4 times", 4)):
+    NARROWING[f"train_softmax_regression with {label} the step"] = ("multiclass.train_softmax_regression", reference_def(
+        UNIT, "multiclass", "train_softmax_regression", {SOFTMAX_STEP: f"W, b = W - {f} * lr * dW, b - {f} * lr * db"}))
+    NARROWING[f"train_one_vs_rest with {label} the step"] = ("multiclass.train_one_vs_rest", reference_def(
+        UNIT, "multiclass", "train_one_vs_rest", {OVR_STEP: OVR_STEP.replace("lr", f"{f} * lr")}))
