@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks import compare, generated, outcomes, training
+from autograder.checks import upstream as upstream_of
 from autograder.units.unit03_training import (TRAINING_LOOP, bn_call, bn_inputs, dropout_parts, gradient_sequence,
                                               labels, mlp_params, param_list, some_params, student_trajectory, suite)
 
@@ -129,16 +130,23 @@ def dropout_with_mask(ctx):
 
 @suite.check("regularization.dropout_backward", points=1, name="dropout_backward_with_mask")
 def dropout_backward_with_mask(ctx):
-    """After a forward pass with an explicit mask: dx is dout / (1 - p) where kept, 0 elsewhere."""
+    """After a forward pass with an explicit mask: dx is dout / (1 - p) where kept, 0 elsewhere. The
+    cache is the student's dropout_forward's and, where that fails, the reference's (checks/upstream.py)."""
     reg = ctx.student.regularization
     x, dout = ctx.rng.standard_normal((5, 6)), ctx.rng.standard_normal((5, 6))
     mask = ctx.rng.random((5, 6)) < 0.6
     mask.flat[:2] = (True, False)
     for p in (0.3, 0.75):
+        name = f"dropout_forward(x, {p}, mask=mask)"
+
+        def dx_with(cache, p=p, name=name):  # cache: None for the student's own forward's
+            cache = dropout_parts(reg.dropout_forward(x, p, mask=mask), x, name)[1] if cache is None else cache
+            return reg.dropout_backward(dout, cache)
+
         with ctx.case(f"p={p}"):
-            _, cache = dropout_parts(reg.dropout_forward(x, p, mask=mask), x, f"dropout_forward(x, {p}, mask=mask)")
-            compare.close(reg.dropout_backward(dout, cache), np.where(mask, dout / (1 - p), 0.0),
-                          f"dropout_backward after dropout_forward(x, {p}, mask=mask)", hidden=ctx.hidden, **EXACT)
+            upstream_of.judged(ctx, lambda dx, p=p, name=name: compare.close(
+                dx, np.where(mask, dout / (1 - p), 0.0), f"dropout_backward after {name}", hidden=ctx.hidden, **EXACT),
+                dx_with, lambda p=p: ctx.ref.regularization.dropout_forward(x, p, mask=mask)[1])
 
 
 # ---------------------------------------------------------------- batch normalization

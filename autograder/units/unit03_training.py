@@ -534,8 +534,10 @@ def dropout_statistics(ctx):
 
 @suite.check("regularization.dropout_backward", points=2, name="dropout_backward_is_the_transpose")
 def dropout_backward_adjoint(ctx):
-    """Dropout is linear in x, so <out, dout> = <x, dropout_backward(dout, cache)> for the cache of
-    that very call: with a mask, with a seed, with p = 0, and in evaluation mode."""
+    """Dropout is linear in x, so <out, dout> = <x, dropout_backward(dout, cache)> for the out and cache
+    of one call: with a mask, with a seed, with p = 0, and in evaluation mode. That call is the
+    student's dropout_forward and, in official grading where that fails, the reference's
+    (checks/upstream.py: a forward bug is not charged to the backward)."""
     reg = ctx.student.regularization
     x, dout = ctx.rng.standard_normal((5, 6)), ctx.rng.standard_normal((5, 6))
     mask = np.arange(30).reshape(5, 6) % 4 != 1
@@ -543,12 +545,19 @@ def dropout_backward_adjoint(ctx):
                                  ("training mode with a seed, p=0.6", (x, 0.6, True, 11), False),
                                  ("p=0 (nothing dropped)", (x, 0.0, True, 5), True),
                                  ("evaluation mode (the identity)", (x, 0.5, False, 0), True)):
-        with ctx.case(label, trivial=trivial):
-            out, cache = dropout_parts(reg.dropout_forward(*args), x, f"dropout_forward ({label})")
-            dx = compare.array(reg.dropout_backward(dout, cache), f"dropout_backward ({label})", x.shape)
+        def out_and_dx(forward_result, args=args, label=label):  # forward_result: None for the student's own call
+            out, cache = dropout_parts(reg.dropout_forward(*args) if forward_result is None else forward_result, x,
+                                       f"dropout_forward ({label})")
+            return out, compare.array(reg.dropout_backward(dout, cache), f"dropout_backward ({label})", x.shape)
+
+        def judge(answer, label=label):
+            out, dx = answer
             if not np.any(dx):
                 ctx.fail(f"dropout_backward ({label}): the kept entries pass the gradient on, but dx is all zeros")
             gradients.adjoint(lambda _: out, lambda _: dx, x, dout, name=f"dropout_backward ({label})")
+
+        with ctx.case(label, trivial=trivial):
+            upstream_of.judged(ctx, judge, out_and_dx, lambda args=args: ctx.ref.regularization.dropout_forward(*args))
 
 
 # ---------------------------------------------------------------- batch normalization

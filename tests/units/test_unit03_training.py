@@ -641,6 +641,11 @@ FORWARD_ONLY = {  # a forward's bug costs points only in its own checks and thos
         "Z = A @ W + b": "Z = A @ W + 2 * b"}), ()),
     "batchnorm_forward adds 2 beta": ("batchnorm.batchnorm_forward", reference_def(
         UNIT, "batchnorm", "batchnorm_forward", {"gamma * x_hat + beta,": "gamma * x_hat + 2 * beta,"}), ()),
+    # each cost the correct dropout_backward a point or half of one when it read only the student's cache
+    "dropout_forward not inverted": ("regularization.dropout_forward",
+                                     MUTANTS["dropout not inverted (no 1 / (1 - p) scale)"][1], ()),
+    "dropout_forward keeps with probability p": ("regularization.dropout_forward",
+                                                 MUTANTS["dropout keeps with probability p"][1], ()),
 }
 
 
