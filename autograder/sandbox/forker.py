@@ -28,8 +28,11 @@ What keeps one submission from another, though every child runs as the zygote's 
   state at start before each fork; any change, any failure to clean up, any error ends the
   zygote, and the grader starts a fresh one.
 - A child closes every descriptor it inherited but its own three pipes, restores signal
-  dispositions, starts its own session, and reseeds numpy's global generator (Python's ``random``
-  reseeds itself after a fork), so it grades as a fresh worker would.
+  dispositions, starts its own session, and reseeds numpy's and torch's global generators from the
+  OS (Python's ``random`` reseeds itself after a fork), as a fresh worker seeds them. String hashes:
+  workers run with ``-I``, which ignores PYTHONHASHSEED, so each fresh exec draws its own hash
+  secret; a child has its zygote's (as unpredictable to it, and shared only with children that
+  never live at the same time).
 """
 import ctypes
 import json
@@ -184,6 +187,7 @@ class Zygote:
     def become_worker(self, fds):
         """In the child: drop the zygote's descriptors and signal handling, then serve as a worker."""
         req, resp, err = fds
+        self.sock.detach()  # its number may be reused below; the object must never close it
         signal.set_wakeup_fd(-1)
         for sig, handler in self.saved.items():
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
