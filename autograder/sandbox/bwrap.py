@@ -5,9 +5,11 @@ all capabilities dropped and no nested user namespaces. It sees read-only system
 the Python runtime and site-packages, a read-only copy of the worker's own files, and two
 size-capped tmpfs, ``/tmp`` (its working directory) and ``/dev/shm``; nothing else is writable.
 A zygote (:mod:`.zygote`) runs as pid 1 of its sandbox, so nothing inside can signal it. It never
-sees the repository, ``reference/``, tests, the course salt or the results path. A seccomp filter denies network
-sockets and kernel interfaces a worker never needs. Where cgroup v1 is writable, a pids and a
-memory cgroup cap processes and memory; rlimits apply inside the worker in any case.
+sees the repository, ``reference/``, tests, the course salt or the results path. A seccomp filter
+denies every socket family but AF_UNIX and kernel interfaces a worker never needs. ``/proc/sys`` is
+read-only: started by root, the sandbox's user is root outside it, and a kernel setting checks only
+the user. Where cgroup v1 is writable, a pids and a memory cgroup cap processes and memory; rlimits
+apply inside the worker in any case.
 """
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ DENIED_SYSCALLS = ("ptrace", "process_vm_readv", "process_vm_writev", "mount", "
                    "io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd",
                    "pivot_root", "chroot", "kexec_load", "init_module", "finit_module",
                    "shmget", "msgget", "semget", "mq_open", "ioprio_set")
-DENIED_FAMILIES = {"AF_INET": 2, "AF_INET6": 10, "AF_NETLINK": 16, "AF_PACKET": 17}
+ALLOWED_FAMILY = 1  # AF_UNIX: every other socket family is denied (AF_VSOCK, say, reaches a VM's host)
 _counter = itertools.count()
 
 
@@ -53,8 +55,7 @@ def seccomp_program() -> bytes | None:
             f.add_rule(sc.ERRNO(errno.EPERM), name)
         except (RuntimeError, ValueError):  # syscall unknown on this architecture
             pass
-    for family in DENIED_FAMILIES.values():
-        f.add_rule(sc.ERRNO(errno.EACCES), "socket", sc.Arg(0, sc.EQ, family))
+    f.add_rule(sc.ERRNO(errno.EACCES), "socket", sc.Arg(0, sc.NE, ALLOWED_FAMILY))
     with tempfile.TemporaryFile() as out:
         f.export_bpf(out)
         out.seek(0)
@@ -140,7 +141,8 @@ class BwrapLauncher(Launcher):
                 "--uid", "65534", "--gid", "65534",
                 "--hostname", "sandbox", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
                 "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp", *binds, "--ro-bind", str(code), CODE,
-                "--proc", "/proc", "--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm",
+                "--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys",
+                "--dev", "/dev", "--size", str(TMPFS_BYTES), "--tmpfs", "/dev/shm",
                 "--remount-ro", "/dev", "--dir", WORK, "--remount-ro", "/", "--chdir", WORK, "--clearenv"]
         for key, value in env.items():
             argv += ["--setenv", key, value]

@@ -19,7 +19,8 @@ What keeps one submission from another, though every child runs as the zygote's 
   is left proves none remains; as a plain subprocess it is a child subreaper and kills its
   descendants until none is left.
 - The writable places (the sandbox's ``/tmp`` and ``/dev/shm``, or the plain worker's work folder)
-  are emptied before each fork; the rest of the sandbox's file system is read-only.
+  are emptied before each fork and get back their mode, extended attributes (POSIX ACLs) and
+  times; the rest of the sandbox's file system is read-only.
 - The zygote is not dumpable: a child cannot open its ``/proc/1/mem``, ``environ``, ``fd`` or ``maps``
   (ptrace and ``process_vm_*`` are denied by the seccomp filter too). It ignores every signal it may
   (pid 1 of a namespace cannot be killed or stopped from inside it at all).
@@ -35,6 +36,7 @@ What keeps one submission from another, though every child runs as the zygote's 
   never live at the same time).
 """
 import ctypes
+import errno
 import json
 import os
 import resource
@@ -75,10 +77,10 @@ class Zygote:
         signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes the loop; children are reaped there
         _shared_writable_mappings()
         if sandboxed:
-            self.scratch = {f: os.stat(f).st_mode & 0o7777 for f in SANDBOX_SCRATCH}
+            self.scratch = {f: (os.stat(f).st_mode & 0o7777, _xattrs(f)) for f in SANDBOX_SCRATCH}
         else:
             os.makedirs(work, exist_ok=True)
-            self.scratch = {work: 0o700}
+            self.scratch = {work: (0o700, _xattrs(work))}
         self.state = self.snapshot()
 
     def snapshot(self):
@@ -158,11 +160,12 @@ class Zygote:
         """No process but this one, empty scratch folders, the state this zygote started with."""
         self.kill_all()
         os.chdir("/")
-        for folder, mode in self.scratch.items():
+        for folder, (mode, xattrs) in self.scratch.items():
             os.chmod(folder, mode)  # a child may have locked us out of it
             _empty(folder)
             if os.listdir(folder):
                 raise Unclean(f"{folder} could not be emptied")
+            _restore(folder, mode, xattrs)
         os.makedirs(self.work, exist_ok=True)
         if self.snapshot() != self.state:
             raise Unclean("a child changed the zygote's limits or scheduling")
@@ -239,6 +242,32 @@ def _empty(folder):
             os.rmdir(entry.path)
         else:
             os.unlink(entry.path)
+
+
+def _xattrs(folder):
+    """``folder``'s extended attributes (POSIX ACLs among them): {name: value}."""
+    try:
+        return {name: os.getxattr(folder, name) for name in os.listxattr(folder)}
+    except OSError as exc:
+        if exc.errno == errno.ENOTSUP:
+            return {}
+        raise
+
+
+def _restore(folder, mode, xattrs):
+    """Give an emptied scratch folder back its attributes, ACLs, mode and times: a child's default ACL
+    would make the next child's files unreadable to it (its submission would not even load), and
+    attributes and times would carry data to it."""
+    now = _xattrs(folder)
+    for name in now.keys() - xattrs.keys():
+        os.removexattr(folder, name)
+    for name, value in xattrs.items():
+        if now.get(name) != value:
+            os.setxattr(folder, name, value)
+    os.chmod(folder, mode)
+    os.utime(folder)
+    if _xattrs(folder) != xattrs:
+        raise Unclean(f"{folder}'s attributes could not be restored")
 
 
 def _shared_writable_mappings():
