@@ -3,8 +3,11 @@ import os
 import subprocess
 import sys
 
-from ..support import ROOT, make_submission, reference_def
+import pytest
+
+from ..support import ROOT, make_submission, reference_def, scores_under_ids
 from .unit_contract import *  # noqa: F401,F403
+from .unit_contract import SUBMISSION_IDS
 
 UNIT = "unit04_backprop"
 
@@ -492,6 +495,15 @@ FORWARD_ONLY = {  # a forward's bug costs points only in its own checks and thos
                           ("network.train",)),
     "rnn_forward adds 2b": ("rnn.rnn_forward", reference_def(UNIT, "rnn", "rnn_forward", {
         "prev @ Wh + b)": "prev @ Wh + 2 * b)"}), ()),
+    # each cost the correct rnn_backward its contract (and the truncated one its window=0 case) when
+    # those read only the student's cache
+    "rnn_forward not implemented (the stub)": ("rnn.rnn_forward", """
+        def rnn_forward(x, h0, Wx, Wh, b):
+            raise NotImplementedError
+    """, ()),
+    "rnn_forward drops the last step (a cache the backward cannot read)": (
+        "rnn.rnn_forward", reference_def(UNIT, "rnn", "rnn_forward", {
+            "return h.copy(), (x, h0, Wx, Wh, h)": "return h[:-1].copy(), (x, h0, Wx, Wh, h[:-1])"}), ()),
 }
 
 # the field's common mutants (a constant bias factor, a sign): one score under every id
@@ -500,6 +512,51 @@ NARROWING.update({
         "dz2 = (p - y) / len(X)": "dz2 = (y - p) / len(X)"})),
     "forward adds 2 b2 (narrowing)": FORWARD_ONLY["forward adds 2 b2"][:2],
 })
+
+# rnn_backwards that break the contract: read with the reference forward's cache where the student's
+# rnn_forward fails (the stub), they lose the contract all the same, under every id
+CONTRACT_BREAKERS = {
+    "db offset by 0.1 (not zero for a zero upstream)": reference_def(UNIT, "rnn", "rnn_backward", {
+        "return dx, dprev, dWx, dWh, db": "return dx, dprev, dWx, dWh, db + 0.1"}),
+    "the upstream squared (not linear)": reference_def(UNIT, "rnn", "rnn_backward", {
+        "dz = (dh[t] + dprev)": "dz = (dh[t] ** 2 + dprev)"}),
+}
+
+
+@pytest.mark.parametrize("forward", ["correct", "stub"])
+@pytest.mark.parametrize("backward", list(CONTRACT_BREAKERS.values()), ids=list(CONTRACT_BREAKERS))
+def test_wrong_rnn_backward_loses_its_contract_under_every_id(tmp_path, forward, backward):
+    changes = {"rnn.rnn_backward": backward}
+    if forward == "stub":
+        changes["rnn.rnn_forward"] = FORWARD_ONLY["rnn_forward not implemented (the stub)"][1]
+    scores = scores_under_ids(make_submission(tmp_path, UNIT, changes), UNIT, ["bptt_contract"], SUBMISSION_IDS[:5])
+    assert len(set(scores.values())) == 1 and max(scores.values()) < 1, scores
+
+
+def sgd_scaled(factor: str) -> tuple[str, str]:
+    """sgd_step with its step scaled: ``factor`` multiplies ``lr * grads[k]``."""
+    return "network.sgd_step", reference_def(UNIT, "network", "sgd_step", {
+        "- lr * np.asarray(grads[k]": f"- {factor} * lr * np.asarray(grads[k]"})
+
+
+# train_solves_xor trains from two starts: wrong implementations that solve XOR from some starts only
+# (the biases, dW1, dW2: 17, 19 and 2 of 20 ids kept the points with starts drawn per id)
+XOR_VARIANTS = {
+    "sgd_step x0.25": sgd_scaled("0.25"), "sgd_step x0.5": sgd_scaled("0.5"), "sgd_step x2": sgd_scaled("2"),
+    "sgd_step leaves the biases alone": sgd_scaled("(k[0] == 'W')"),
+    "backward flips dW1": ("network.backward", reference_def(UNIT, "network", "backward", {
+        '"W1": X.T @ dZ1': '"W1": -(X.T @ dZ1)'})),
+    "backward flips dW2": ("network.backward", reference_def(UNIT, "network", "backward", {
+        '"W2": A1.T @ dz2': '"W2": -(A1.T @ dz2)'})),
+    "backward sums the loss (no 1/N)": MISCONCEPTIONS["backward: a sum where the mean is due (no 1/N)"][:2],
+}
+
+
+@pytest.mark.parametrize("variant", list(XOR_VARIANTS.values()), ids=list(XOR_VARIANTS))
+def test_xor_outcome_is_the_same_under_every_id(tmp_path, variant):
+    scores = scores_under_ids(make_submission(tmp_path, UNIT, dict([variant])), UNIT, ["train_solves_xor"],
+                              SUBMISSION_IDS)
+    assert len(set(scores.values())) == 1, scores
 
 
 def test_a_passing_self_check_imports_no_sympy(tmp_path):
