@@ -84,12 +84,13 @@ class Zygote:
         self.state = self.snapshot()
 
     def snapshot(self):
-        """What another process of this uid can change in this one and a fork would pass on."""
-        with open("/proc/self/oom_score_adj") as f:
-            oom = f.read()
+        """What another process of this uid can change in this one and a fork would pass on (where the
+        sandbox's user is root outside it, as when root starts bubblewrap, also the files in
+        ``/proc/1`` a non-dumpable process leaves to root: its core dump filter, its autogroup's nice)."""
         return ([resource.getrlimit(r) for r in LIMITS], os.getpriority(os.PRIO_PROCESS, 0),
                 sorted(os.sched_getaffinity(0)), os.sched_getscheduler(0), os.sched_getparam(0).sched_priority,
-                oom, self.libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0))
+                *map(_proc_self, ("oom_score_adj", "coredump_filter", "autogroup")),
+                self.libc.prctl(PR_GET_DUMPABLE, 0, 0, 0, 0))
 
     def send(self, message):
         self.sock.send(json.dumps(message).encode())
@@ -218,6 +219,15 @@ def _read_some(fd):
         return os.read(fd, 512)
     except BlockingIOError:
         return b""
+
+
+def _proc_self(name):
+    """The text of ``/proc/self/<name>`` ("" where this kernel has no such file)."""
+    try:
+        with open(f"/proc/self/{name}") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
 
 
 def _children():

@@ -113,3 +113,35 @@ def test_a_child_writes_no_kernel_setting_and_opens_only_unix_sockets():
         assert forked(own, OUTSIDE) == [1]
     finally:
         own.close()
+
+
+MARK_ZYGOTE = '''
+import os
+def f():
+    for name, value in (("coredump_filter", "0x1a5"), ("autogroup", "17")):
+        try:
+            with open(f"/proc/{os.getppid()}/{name}", "w") as out:
+                out.write(value)
+        except OSError:
+            pass
+'''
+
+READ_MARKS = '''
+import os
+def f():
+    with open("/proc/self/coredump_filter") as mine, open(f"/proc/{os.getppid()}/autogroup") as zygote:
+        return [mine.read(), zygote.read().split()[-1]]
+'''
+
+
+@needs_sandbox
+def test_what_root_outside_may_write_in_proc_1_never_reaches_the_next_child():
+    """Where the sandbox's user is root outside it, a child may write the (non-dumpable, so
+    root-owned) zygote's core dump filter, which its next fork inherits, and its autogroup's nice."""
+    own = Pool(BwrapLauncher(), preloads=("numpy",))
+    try:
+        before = forked(own, READ_MARKS)
+        forked(own, MARK_ZYGOTE)
+        assert forked(own, READ_MARKS) == before
+    finally:
+        own.close()
