@@ -81,6 +81,11 @@ def checks_of(unit: str, module: str) -> list[str]:
     return [c.name for c in load_suite(unit).checks if c.exercise.split(".")[0] == module]
 
 
+def checks_of_exercise(unit: str, exercise: str) -> list[str]:
+    """The checks filed under ``module.function`` (or under one of its parts, ``module.Class.method``)."""
+    return [c.name for c in load_suite(unit).checks if c.exercise == exercise or c.exercise.startswith(exercise + ".")]
+
+
 def assert_full_marks(report: Report):
     lost = [f"{r.name}: {r.output}" for r in report.results if r.status != "passed" and not r.skipped]
     assert not lost, "a correct submission lost points:\n" + "\n".join(lost)

@@ -145,15 +145,20 @@ def test_notebook_submission_is_its_exercise_cells(tmp_path):
     assert "def relu(z): return z" not in "".join(files.values())
 
 
+@pytest.fixture(scope="module")
+def honest(tmp_path_factory):
+    """The score of the honest notebook (relu not done), graded once for the cheats compared with it."""
+    score = grade(submission(tmp_path_factory.mktemp("honest"), "honest.ipynb"))
+    assert 0 < score[0] < score[1]  # relu is not done
+    return score
+
+
 @pytest.mark.parametrize("cheat", list(CHEATS))
-def test_cheating_cells_score_as_the_honest_code(cheat, tmp_path):
-    honest = grade(submission(tmp_path, "honest.ipynb"))
-    assert 0 < honest[0] < honest[1]  # relu is not done
+def test_cheating_cells_score_as_the_honest_code(cheat, tmp_path, honest):
     assert grade(submission(tmp_path, "cheat.ipynb", extra=CHEATS[cheat])) == honest
 
 
-def test_patching_inside_an_exercise_cell_fools_only_the_students_worker(tmp_path):
-    honest = grade(submission(tmp_path, "honest.ipynb"))
+def test_patching_inside_an_exercise_cell_fools_only_the_students_worker(tmp_path, honest):
     patch = {"module-activations": lambda s: s + "\nnp.allclose = lambda *a, **k: True\nnp.array_equal = lambda *a, **k: True\n"}
     assert grade(submission(tmp_path, "cheat.ipynb", edit=patch)) == honest
 

@@ -363,7 +363,8 @@ class _FirstCallMade(BaseException):
 
 def first_call(session, reference, unit, exercise, checks, select) -> tuple | None:
     """(target, args, kwargs, answer) of the first call the checks of ``exercise`` make into it
-    (directly, or through a trusted driver that builds it; calls before it that do not use it, a
+    (directly, or through a trusted driver that builds it, alone or as the first of a batch made by
+    ``map``; calls before it that do not use it, a
     seed or a dataset, run as they are), on the reference: for exercises without vectors (objects
     kept in the worker, slow calls)."""
     found = []
@@ -379,6 +380,14 @@ def first_call(session, reference, unit, exercise, checks, select) -> tuple | No
                 found.append((target, tuple(vectors._copy(args)), vectors._copy(kwargs), value))
                 raise _FirstCallMade
             return value
+
+        def batch(self, target, arg_lists, kwargs=None):  # ``fn.map``: its first call, as ``call`` makes it
+            before = exercise in session.calls
+            values = session.batch(target, arg_lists, kwargs)
+            if arg_lists and not before and exercise in session.calls:
+                found.append((target, tuple(vectors._copy(tuple(arg_lists[0]))), vectors._copy(kwargs or {}), values[0]))
+                raise _FirstCallMade
+            return values
 
     for check in checks:
         try:
@@ -421,11 +430,22 @@ def test_no_shipped_function_passes_an_instructor_only_check(unit, pasted, tmp_p
         "\n".join(passed)
 
 
-def test_guard_catches_a_renamed_key(tmp_path):
+PLANTED = {  # a key under another name: screened by its public vectors, or (no vectors) by the first call of a map
+    "tensors.dot dot_values": ("unit01_foundations", "def renamed_helper(u, v):\n    return float(np.dot(u, v))\n"),
+    "rnn.rnn_step_backward rnn_step_backward_matches_reference": ("unit06_rnn", """def renamed_helper(dh_next, cache):
+    x, h_prev, Wx, Wh, h_next = cache
+    da = dh_next * (1 - h_next**2)
+    return da @ Wx.T, da @ Wh.T, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+"""),
+}
+
+
+@pytest.mark.parametrize("found", list(PLANTED))
+def test_guard_catches_a_renamed_key(found, tmp_path):
     """A key planted under another name in a released module is found."""
+    unit, function = PLANTED[found]
     planted = tmp_path / "planted.py"
-    planted.write_text("import numpy as np\n\n\ndef renamed_helper(u, v):\n    return float(np.dot(u, v))\n")
-    source, found = paste(planted, 0, "autograder/checks/_planted_guard_test.py")
-    passed, tried = guard_unit("unit01_foundations", [source], [found], tmp_path / "unit")
-    assert any("tensors.dot dot_values: passed by autograder/checks/_planted_guard_test.py:renamed_helper" in p
-               for p in passed), passed
+    planted.write_text(f"import numpy as np\n\n\n{function}")
+    source, candidates = paste(planted, 0, "autograder/checks/_planted_guard_test.py")
+    passed, tried = guard_unit(unit, [source], [candidates], tmp_path / "unit")
+    assert f"{unit} {found}: passed by autograder/checks/_planted_guard_test.py:renamed_helper" in passed, passed

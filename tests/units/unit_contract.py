@@ -1,7 +1,8 @@
 """The bar every unit's tests apply: reference full, stub zero, mutants lose, alternatives keep.
 
 A unit's test module defines ``UNIT``, ``MUTANTS``, ``ALTERNATIVES`` and ``NARROWING``
-(``{description: ("module.func", source of a replacement def)}``) and ``MISCONCEPTIONS``
+(``{description: ("module.func", source of a replacement def)}``; a mutant must lose points in the
+checks of its own exercise, an alternative keep full marks on every check of its module) and ``MISCONCEPTIONS``
 (``{description: ("module.func", source, "hint substring"[, [checks to grade]])}``: one mutant per
 named mistake of :mod:`autograder.checks.misconceptions` that applies to the unit; its hint must
 appear, and no alternative ever gets a hint), and imports the test functions below. A
@@ -26,8 +27,8 @@ import pytest
 from autograder.checks import misconceptions
 from autograder.suite import load_suite
 
-from ..support import (ROOT, assert_full_marks, assert_loses_points, checks_of, constant_exercises, constant_module,
-                       grade, make_submission, scores_under_ids)
+from ..support import (ROOT, assert_full_marks, assert_loses_points, checks_of, checks_of_exercise, constant_exercises,
+                       constant_module, grade, make_submission, scores_under_ids)
 
 __all__ = ["pytest_generate_tests", "test_reference_full_marks_under_two_seeds", "test_stub_scores_zero", "test_mutant_loses_points",
            "test_alternative_keeps_full_marks", "test_narrowing_variant_same_score_under_20_ids",
@@ -83,11 +84,14 @@ def test_stub_scores_zero(request, tmp_path):
 
 
 def test_mutant_loses_points(request, tmp_path, mutant):
+    """Graded on its own exercise's checks alone: the bug must cost points there (a check grades its
+    own exercise), which implies it does on the whole module, with the same seeds."""
     unit = request.module.UNIT
     target, source = mutant
-    module, func = target.split(".")
-    report = grade(make_submission(tmp_path, unit, {target: source}), unit, only=checks_of(unit, module))
-    assert_loses_points(report, func)
+    only = checks_of_exercise(unit, target)
+    assert only, f"no check is filed under {target}"
+    report = grade(make_submission(tmp_path, unit, {target: source}), unit, only=only)
+    assert_loses_points(report, target.split(".")[1])
 
 
 def test_alternative_keeps_full_marks(request, tmp_path, alternative):
@@ -105,8 +109,7 @@ def test_misconception_named(request, tmp_path, misconception):
     one named mistake loses points, and a failing check's feedback names that mistake."""
     unit = request.module.UNIT
     target, source, hint, *named = misconception  # an optional 4th item: the checks to grade (speed)
-    only = named[0] if named else [c.name for c in load_suite(unit).checks
-                                   if c.exercise == target or c.exercise.startswith(target + ".")]
+    only = named[0] if named else checks_of_exercise(unit, target)
     assert only, f"no check is filed under {target}"
     report = grade(make_submission(tmp_path, unit, {target: source}), unit, only=only)
     assert report.score < report.max_score, "the mutant kept full marks"
