@@ -2,7 +2,8 @@
 
 A unit's test module defines ``UNIT``, ``MUTANTS``, ``ALTERNATIVES`` and ``NARROWING``
 (``{description: ("module.func", source of a replacement def)}``; a mutant must lose points in the
-checks of its own exercise, an alternative keep full marks on every check of its module) and ``MISCONCEPTIONS``
+checks of its own exercise (or in those a 3rd item names), an alternative keep full marks on every check
+of its module) and ``MISCONCEPTIONS``
 (``{description: ("module.func", source, "hint substring"[, [checks to grade]])}``: one mutant per
 named mistake of :mod:`autograder.checks.misconceptions` that applies to the unit; its hint must
 appear, and no alternative ever gets a hint), and imports the test functions below. A
@@ -87,8 +88,8 @@ def test_mutant_loses_points(request, tmp_path, mutant):
     """Graded on its own exercise's checks alone: the bug must cost points there (a check grades its
     own exercise), which implies it does on the whole module, with the same seeds."""
     unit = request.module.UNIT
-    target, source = mutant
-    only = checks_of_exercise(unit, target)
+    target, source, *named = mutant  # an optional 3rd item: the checks to grade, where others catch it
+    only = named[0] if named else checks_of_exercise(unit, target)
     assert only, f"no check is filed under {target}"
     report = grade(make_submission(tmp_path, unit, {target: source}), unit, only=only)
     assert_loses_points(report, target.split(".")[1])
