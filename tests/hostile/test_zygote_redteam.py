@@ -145,3 +145,46 @@ def test_what_root_outside_may_write_in_proc_1_never_reaches_the_next_child():
         assert forked(own, READ_MARKS) == before
     finally:
         own.close()
+
+
+LISTEN = '''
+import socket
+def f():
+    kept = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    kept.bind(b"\\0left-by-a")
+    kept.listen()
+    hidden = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    hidden.bind(b"\\0hidden-by-a")
+    hidden.listen()
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    for end in (a, b):  # a cycle of sockets in flight that no process holds: only the kernel's GC frees it
+        socket.send_fds(end, [b"x"], [hidden.fileno(), a.fileno(), b.fileno()])
+    for sock in (hidden, a, b):
+        sock.close()
+    kept.detach()  # open until the worker is killed
+'''
+
+CONNECT = '''
+import socket
+def f():
+    reached = [line.split()[-1] for line in open("/proc/net/unix").read().splitlines()[1:] if len(line.split()) > 7]
+    for name in (b"\\0left-by-a", b"\\0hidden-by-a"):
+        try:
+            socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).connect(name)
+            reached.append(name.decode()[1:])
+        except OSError:
+            pass
+    return reached
+'''
+
+
+@needs_sandbox
+def test_abstract_unix_sockets_a_child_left_are_gone_for_the_next():
+    """Children of one zygote share its network namespace, where abstract Unix socket names live:
+    a listener, even one hidden in a cycle of sockets in flight, is gone before the next fork."""
+    own = Pool(BwrapLauncher(), preloads=("numpy",))
+    try:
+        forked(own, LISTEN)
+        assert forked(own, CONNECT) == []
+    finally:
+        own.close()
