@@ -20,15 +20,17 @@ or a dict (a dict with those keys), nested as deep as needed::
 Each grading check is then one line per exercise, over a table ``{label: (pair, values)}`` of the
 configurations the docstring names (one case each, the label in every failure):
 
-- :func:`outputs_match`: the forward's outputs against values the grader computed (keys only);
+- :func:`outputs_match`: the forward's outputs against values the grader computed (keys only),
+  and its inputs untouched;
 - :func:`gradients`: the backward against central differences of the student's own forward,
   plus the backward contract (zero upstream gives zeros, linear in the upstream gradient,
-  repeatable, inputs untouched) as trivial cases;
+  repeatable, inputs untouched) as trivial cases, with the reference forward's cache where the
+  student's forward fails;
 - :func:`adjoint`: for a forward linear in some inputs, the exact adjoint test;
 - :func:`gradients_match_reference`: the backward against the reference's.
 
 When the suite loads the ``layer_pairs`` driver, the student's functions are called on copies of
-their arguments (so an in-place slip costs the "inputs untouched" case only, which calls them
+their arguments (so an in-place slip costs the "inputs untouched" cases only, which call them
 directly), and perturbed forwards send no caches back.
 """
 from __future__ import annotations
@@ -188,6 +190,16 @@ class Pair:
         """The cache of the reference's forward at ``values``."""
         return self.unpack(reference(*self.forward_args(values)))[1]
 
+    def readable(self, ctx, values: dict, call, own=None):
+        """``call(cache)`` with the cache of the student's forward at ``values`` (``own()``; default: the
+        forward on copies) or, in official grading where that fails (the forward raises, the backward
+        cannot read its cache), the reference forward's (:func:`upstream.readable`). For what a correct
+        backward does with any cache it reads (a contract, an error it raises), not for its values."""
+        reference = upstream_of.reference_of(ctx, self.forward)
+        own = own or (lambda: self.run(values)[1])
+        return upstream_of.readable(ctx, lambda cache: call(own() if cache is None else cache),
+                                    lambda: self.reference_cache(reference, values))
+
 
 Configs = dict  # {label: (Pair, values)}
 
@@ -224,7 +236,9 @@ def _attempt(fn):
 
 # ---------------------------------------------------------------- checks over a table of configurations
 def outputs_match(ctx, configs: Configs, expected, mistakes=None, **tol) -> None:
-    """Each configuration's outputs against ``expected(pair, values) -> {output: array}``.
+    """Each configuration's outputs against ``expected(pair, values) -> {output: array}``; the forward
+    leaves its inputs untouched (the first configuration, called directly: the backward's contract
+    reads the reference forward's cache where the student's forward fails, so it is charged here).
 
     ``mistakes(pair, values) -> {output: {named mistake: the value it produces}}`` (or None): a
     wrong output that matches one is told so (see :mod:`checks.misconceptions`).
@@ -237,6 +251,9 @@ def outputs_match(ctx, configs: Configs, expected, mistakes=None, **tol) -> None
             for key, got in zip(pair.outputs, outs):
                 hint = {"mistakes": named[key]} if key in named else {}
                 compare.close(got, want[key], f"{key} from {pair.fname} ({label})", hidden=ctx.hidden, **tol, **hint)
+    label, (pair, values) = next(iter(configs.items()))
+    with ctx.case(f"inputs untouched, {label}", trivial=True):
+        pair.forward(*pair.forward_args(values))  # called directly: the worker reports an argument modified in place
 
 
 def gradients(ctx, configs: Configs, *, k: int = 8, contract: str | None = None) -> None:
@@ -266,10 +283,12 @@ def gradients(ctx, configs: Configs, *, k: int = 8, contract: str | None = None)
 
 
 def backward_contract_cases(ctx, pair: Pair, values: dict, label: str) -> None:
-    """Zero upstream gives zeros; linear in the upstream gradient; repeatable; inputs untouched."""
+    """Zero upstream gives zeros; linear in the upstream gradient; repeatable; inputs untouched. With
+    the student's forward's cache, or the reference's where that fails (:meth:`Pair.readable`)."""
     rng, n = ctx.rng, pair.size
     g1, g2, a, b = rng.standard_normal(n), rng.standard_normal(n), 0.7, -1.3
-    answers, failure = _attempt(lambda: pair.grads_at(values, [np.zeros(n), g1, g2, a * g1 + b * g2, g1]))
+    answers, failure = _attempt(lambda: pair.readable(ctx, values, lambda cache: pair.grads_at(
+        values, [np.zeros(n), g1, g2, a * g1 + b * g2, g1], cache=cache)))
     name = f"{pair.bname} ({label})"
     with ctx.case(f"zero upstream gives zero gradients, {label}", trivial=True):
         if failure:
@@ -294,8 +313,8 @@ def backward_contract_cases(ctx, pair: Pair, values: dict, label: str) -> None:
                 ctx.fail(f"{name}: two calls with the same arguments returned different {pair.names[key]}")
     with ctx.case(f"inputs untouched, {label}", trivial=True):
         # called directly: the worker reports an argument modified in place
-        _, cache = pair.unpack(pair.forward(*pair.forward_args(values)))
-        pair.backward(*pair.split(g1), cache)
+        pair.readable(ctx, values, lambda cache: pair.backward(*pair.split(g1), cache),
+                      own=lambda: pair.unpack(pair.forward(*pair.forward_args(values)))[1])
 
 
 def adjoint(ctx, configs: Configs, linear: dict[str, tuple[str, ...]]) -> None:

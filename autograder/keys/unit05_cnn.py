@@ -11,6 +11,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..checks import compare, layer_pairs
+from ..checks import upstream as upstream_of
 from ..units.unit05_cnn import conv_pool, network, style, superres
 from ..units.unit05_cnn.common import TIGHT, suite
 from ..units.unit05_cnn.conv_pool import CONV_CASES, POOL_CASES, pool_shape
@@ -100,9 +101,11 @@ def max_pool_routes_to_argmax(ctx):
         with ctx.case(label):
             pair, values = conv_pool.pool_pair(ctx, "max", label, x, k, s)
             dout = ctx.rng.standard_normal(pool_shape(x.shape, k, s))
-            (dx,) = pair.grads_at(values, [dout.ravel()], direct=True)
-            compare.close(dx["x"], max_pool_gradient(x, k, s, dout), f"dx from max_pool_backward ({label})",
-                          hidden=ctx.hidden, **TIGHT)
+            reference = upstream_of.reference_of(ctx, pair.forward)
+            upstream_of.judged(ctx, lambda dx: compare.close(
+                dx["x"], max_pool_gradient(x, k, s, dout), f"dx from max_pool_backward ({label})", hidden=ctx.hidden,
+                **TIGHT), lambda cache: pair.grads_at(values, [dout.ravel()], direct=True, cache=cache)[0],
+                lambda: pair.reference_cache(reference, values))
 
 
 # ---------------------------------------------------------------- cnn

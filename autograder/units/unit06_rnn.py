@@ -12,6 +12,7 @@ import sympy as sp
 
 from .. import drivers
 from ..checks import compare, layer_pairs, sequences, training
+from ..checks import upstream as upstream_of
 from ..checks.layer_pairs import Pair
 from ..checks.symbolic import Key, symbols
 from ..suite import Suite
@@ -184,14 +185,21 @@ def rnn_gradient_vanishes(ctx):
     x, dh = ctx.rng.standard_normal((N, T, D)), last_step_upstream(ctx)
     Wh = ctx.rng.standard_normal((H, H))
     Wh *= 0.9 / np.linalg.norm(Wh, 2)
+    args = (x, np.zeros((N, H)), 0.3 * ctx.rng.standard_normal((D, H)), Wh, np.zeros(H))
     rnn = ctx.student.rnn
-    _, cache = compare.sequence(layer_pairs.OnCopies(rnn.rnn_forward)(x, np.zeros((N, H)), 0.3 * ctx.rng.standard_normal((D, H)), Wh,
-                                                np.zeros(H)), "the result of rnn_forward", 2)
-    grads = compare.sequence(layer_pairs.OnCopies(rnn.rnn_backward)(dh, cache), "the result of rnn_backward", 5)
-    reached, bound = np.linalg.norm(compare.array(grads[1], "dh0 from rnn_backward", (N, H))), 0.9**T * np.linalg.norm(dh)
-    if not 0 < reached <= bound:
-        ctx.fail(f"rnn_backward: |dh0| = {reached:.3g} for a gradient on h_40 alone; it must lie in (0, 0.9^{T} * |dh| = "
-                 f"{bound:.3g}]")
+
+    def grads_with(cache):
+        if cache is None:
+            _, cache = compare.sequence(layer_pairs.OnCopies(rnn.rnn_forward)(*args), "the result of rnn_forward", 2)
+        return compare.sequence(layer_pairs.OnCopies(rnn.rnn_backward)(dh, cache), "the result of rnn_backward", 5)
+
+    def judge(grads):
+        reached, bound = np.linalg.norm(compare.array(grads[1], "dh0 from rnn_backward", (N, H))), 0.9**T * np.linalg.norm(dh)
+        if not 0 < reached <= bound:
+            ctx.fail(f"rnn_backward: |dh0| = {reached:.3g} for a gradient on h_40 alone; it must lie in (0, 0.9^{T} * "
+                     f"|dh| = {bound:.3g}]")
+
+    upstream_of.judged(ctx, judge, grads_with, lambda: ctx.ref.rnn.rnn_forward(*args)[1])
 
 
 @suite.check("lstm.lstm_backward", points=2, name="lstm_gradient_survives", false_failure=1e-12)
@@ -207,15 +215,22 @@ def lstm_gradient_survives(ctx):
     b = np.zeros(4 * H)
     b[:H], b[H:2 * H] = -3.0, 5.0
     zeros = np.zeros((N, H))
-    out = compare.sequence(layer_pairs.OnCopies(ctx.student.lstm.lstm_forward)(x, zeros, zeros, 0.1 * ctx.rng.standard_normal((D, 4 * H)),
-                                                         0.1 * ctx.rng.standard_normal((H, 4 * H)), b),
-                           "the result of lstm_forward", 3)
-    grads = compare.sequence(layer_pairs.OnCopies(ctx.student.lstm.lstm_backward)(dh, np.zeros_like(dh), out[2]),
-                             "the result of lstm_backward", 6)
-    reached = np.linalg.norm(compare.array(grads[2], "dc0 from lstm_backward", (N, H)))
-    if not reached >= 0.1 * np.linalg.norm(dh):
-        ctx.fail(f"lstm_backward: |dc0| = {reached:.3g} is below 0.1 * |dh| = {0.1 * np.linalg.norm(dh):.3g}, although "
-                 "the forget gates are nearly 1")
+    args = (x, zeros, zeros, 0.1 * ctx.rng.standard_normal((D, 4 * H)), 0.1 * ctx.rng.standard_normal((H, 4 * H)), b)
+    lstm = ctx.student.lstm
+
+    def grads_with(cache):
+        if cache is None:
+            cache = compare.sequence(layer_pairs.OnCopies(lstm.lstm_forward)(*args), "the result of lstm_forward", 3)[2]
+        return compare.sequence(layer_pairs.OnCopies(lstm.lstm_backward)(dh, np.zeros_like(dh), cache),
+                                "the result of lstm_backward", 6)
+
+    def judge(grads):
+        reached = np.linalg.norm(compare.array(grads[2], "dc0 from lstm_backward", (N, H)))
+        if not reached >= 0.1 * np.linalg.norm(dh):
+            ctx.fail(f"lstm_backward: |dc0| = {reached:.3g} is below 0.1 * |dh| = {0.1 * np.linalg.norm(dh):.3g}, "
+                     "although the forget gates are nearly 1")
+
+    upstream_of.judged(ctx, judge, grads_with, lambda: ctx.ref.lstm.lstm_forward(*args)[2])
 
 
 # ---------------------------------------------------------------- clipping

@@ -497,6 +497,16 @@ FORWARD_ONLY = {  # a forward's bug costs points only in its own checks and thos
         "+ b[None, :, None, None]": "+ 2 * b[None, :, None, None]"}), ("cnn.cnn_forward",)),
     "gram_matrix normalized by H * W only": ("style.gram_matrix", reference_def(UNIT, "style", "gram_matrix", {
         "/ (C * H * W)": "/ (H * W)"}), ()),
+    # each cost the correct backward its contract (and the pooling one its routing) when those read
+    # only the student's cache
+    "conv_forward not implemented (the stub)": ("layers.conv_forward", """
+        def conv_forward(x, w, b, stride=1, pad=0):
+            raise NotImplementedError
+    """, ("cnn.cnn_forward",)),
+    "max_pool_forward not implemented (the stub)": ("layers.max_pool_forward", """
+        def max_pool_forward(x, pool_size=2, stride=2):
+            raise NotImplementedError
+    """, ("cnn.cnn_forward",)),
 }
 
 # the field's common mutants (a constant bias factor, a sign): one score under every id

@@ -543,6 +543,11 @@ MISCONCEPTIONS = {
 FORWARD_ONLY = {  # a forward's bug costs points only in its own checks and those of what composes it
     "rnn step adds 2b": ("rnn.rnn_step_forward", reference_def(UNIT, "rnn", "rnn_step_forward", {
         "h_prev @ Wh + b)": "h_prev @ Wh + 2 * b)"}), ("rnn.rnn_forward",)),
+    # cost the correct step and sequence backwards their contracts when those read only the student's cache
+    "gru step not implemented (the stub)": ("gru.gru_step_forward", """
+        def gru_step_forward(x, h_prev, Wx, Wh, bx, bh):
+            raise NotImplementedError
+    """, ("gru.gru_forward",)),
 }
 
 # the field's common mutants (a constant bias factor, a sign): one score under every id

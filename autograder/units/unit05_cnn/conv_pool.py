@@ -77,9 +77,9 @@ def conv_rejects_bad_shapes(ctx):
 def conv_backward_rejects_bad_upstream(ctx):
     with ctx.case("raises for an upstream gradient of the wrong shape", trivial=True):
         pair, values = conv_pair(ctx, "", CONV_CASES["stride 1, pad 0, 3x3 kernel, 5x6 input"])
-        _, cache = pair.run(values)
-        compare.raises(lambda: ctx.student.layers.conv_backward(np.ones((2, 4, 4, 4)), cache), ("ValueError",),
-                       "conv_backward", "when dout is (2, 4, 4, 4) but the output was (2, 4, 3, 4)")
+        pair.readable(ctx, values, lambda cache: compare.raises(
+            lambda: ctx.student.layers.conv_backward(np.ones((2, 4, 4, 4)), cache), ("ValueError",),
+            "conv_backward", "when dout is (2, 4, 4, 4) but the output was (2, 4, 3, 4)"))
 
 
 @suite.check("layers.conv_backward", points=3)
@@ -146,9 +146,9 @@ def pool_rejects(ctx, kind):
 def pool_backward_rejects(ctx, kind):
     with ctx.case("raises for an upstream gradient of the wrong shape", trivial=True):
         pair, values = pool_pair(ctx, kind, "", tie_free(ctx.rng, (1, 2, 4, 6)), 2, 2)
-        _, cache = pair.run(values)
-        compare.raises(lambda: pair.backward(np.ones((1, 2, 3, 2)), cache), ("ValueError",), f"{kind}_pool_backward",
-                       "when dout is (1, 2, 3, 2) but the output was (1, 2, 2, 3)")
+        pair.readable(ctx, values, lambda cache: compare.raises(
+            lambda: pair.backward(np.ones((1, 2, 3, 2)), cache), ("ValueError",), f"{kind}_pool_backward",
+            "when dout is (1, 2, 3, 2) but the output was (1, 2, 2, 3)"))
 
 
 @suite.check("layers.max_pool_backward", points=3)
