@@ -20,8 +20,7 @@ MUTANTS = {
         def rnn_step_forward(x, h_prev, Wx, Wh, b):
             h_prev[...] = np.tanh(x @ Wx + h_prev @ Wh + b)
             return h_prev, (x.copy(), h_prev.copy(), Wx.copy(), Wh.copy(), h_prev.copy())
-    """, ["rnn_step_forward_values", "rnn_step_backward_gradients"]),  # only the backward's contract sees it (the
-    # forward's own values check does not look at its inputs afterwards)
+    """),
     "rnn step backward uses 1 - h for the tanh derivative": ("rnn.rnn_step_backward", """
         def rnn_step_backward(dh_next, cache):
             x, h_prev, Wx, Wh, h_next = cache
