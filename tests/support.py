@@ -81,6 +81,42 @@ def checks_of(unit: str, module: str) -> list[str]:
     return [c.name for c in load_suite(unit).checks if c.exercise.split(".")[0] == module]
 
 
+def checks_running(unit: str, target: str) -> list[str]:
+    """The checks of ``module.func``'s module that can run ``func`` when the rest of the submission is
+    the reference: those whose exercise or allowed calls (its exercise, what that builds on, its
+    ``uses``: the calls a grading records stay within these) are ``func`` or reach it by name in the
+    reference, directly or through the module's other definitions and constants (student code
+    calling student code, which the worker does not record). Every other check of the module runs
+    the reference alone. All of them where a sibling module the reference imports imports back."""
+    module, func = target.split(".")
+    tree = ast.parse((ROOT / "reference" / unit / f"{module}.py").read_text())
+    siblings = {n.module for n in tree.body if isinstance(n, ast.ImportFrom) and n.level == 1 and n.module}
+    if any(f"from .{module} import" in (ROOT / "reference" / unit / f"{s}.py").read_text() for s in siblings):
+        return checks_of(unit, module)
+    nodes = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            nodes[node.name] = node
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for name in ast.walk(ast.Tuple(node.targets if isinstance(node, ast.Assign) else [node.target])):
+                if isinstance(name, ast.Name):
+                    nodes[name.id] = node
+    refers = {k: {n.id for n in ast.walk(v) if isinstance(n, ast.Name) and n.id in nodes} for k, v in nodes.items()}
+
+    def reaches(name: str) -> bool:
+        seen, todo = {name}, [name]
+        while todo:
+            for other in refers.get(todo.pop(), set()) - seen:
+                seen.add(other)
+                todo.append(other)
+        return func in seen or name not in nodes  # a name the reference does not define: it may
+
+    suite = load_suite(unit)
+    return [c.name for c in suite.checks if c.exercise.split(".")[0] == module
+            and any(call.split(".")[0] != module or reaches(call.split(".")[1])
+                    for call in suite.allowed_calls(c))]
+
+
 def checks_of_exercise(unit: str, exercise: str) -> list[str]:
     """The checks filed under ``module.function`` (or under one of its parts, ``module.Class.method``)."""
     return [c.name for c in load_suite(unit).checks if c.exercise == exercise or c.exercise.startswith(exercise + ".")]

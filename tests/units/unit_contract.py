@@ -3,7 +3,7 @@
 A unit's test module defines ``UNIT``, ``MUTANTS``, ``ALTERNATIVES`` and ``NARROWING``
 (``{description: ("module.func", source of a replacement def)}``; a mutant must lose points in the
 checks of its own exercise (or in those a 3rd item names), an alternative keep full marks on every check
-of its module) and ``MISCONCEPTIONS``
+of its module that can run it) and ``MISCONCEPTIONS``
 (``{description: ("module.func", source, "hint substring"[, [checks to grade]])}``: one mutant per
 named mistake of :mod:`autograder.checks.misconceptions` that applies to the unit; its hint must
 appear, and no alternative ever gets a hint), and imports the test functions below. A
@@ -28,8 +28,8 @@ import pytest
 from autograder.checks import misconceptions
 from autograder.suite import load_suite
 
-from ..support import (ROOT, assert_full_marks, assert_loses_points, checks_of, checks_of_exercise, constant_exercises,
-                       constant_module, grade, make_submission, scores_under_ids)
+from ..support import (ROOT, assert_full_marks, assert_loses_points, checks_of_exercise, checks_running,
+                       constant_exercises, constant_module, grade, make_submission, scores_under_ids)
 
 __all__ = ["pytest_generate_tests", "test_reference_full_marks_under_two_seeds", "test_stub_scores_zero", "test_mutant_loses_points",
            "test_alternative_keeps_full_marks", "test_narrowing_variant_same_score_under_20_ids",
@@ -96,10 +96,10 @@ def test_mutant_loses_points(request, tmp_path, mutant):
 
 
 def test_alternative_keeps_full_marks(request, tmp_path, alternative):
+    """Graded on the checks of its module that can run it: the others run the reference alone."""
     unit = request.module.UNIT
     target, source = alternative
-    module = target.split(".")[0]
-    report = grade(make_submission(tmp_path, unit, {target: source}), unit, only=checks_of(unit, module))
+    report = grade(make_submission(tmp_path, unit, {target: source}), unit, only=checks_running(unit, target))
     assert_full_marks(report)
     hinted = [f"{r.name}: {r.output}" for r in report.results if misconceptions.PREFIX in r.output]
     assert not hinted, "a correct alternative was told it made a mistake:\n" + "\n".join(hinted)
