@@ -81,11 +81,13 @@ class Zygote:
         # it: a child's full collection would otherwise touch (and copy) about 70 MB of a torch zygote
         gc.collect()
         gc.freeze()
-        if sandboxed:
-            self.scratch = {f: (os.stat(f).st_mode & 0o7777, _xattrs(f)) for f in SANDBOX_SCRATCH}
-        else:
+        if not sandboxed:
             os.makedirs(work, exist_ok=True)
-            self.scratch = {work: (0o700, _xattrs(work))}
+        self.roots = SANDBOX_SCRATCH if sandboxed else (work,)
+        # {folder: (mode, attributes)} of every folder there at the start, and the mount points
+        self.scratch, self.mounts = {}, set()
+        for root in self.roots:
+            _skeleton(root, self.scratch, self.mounts)
         self.state = self.snapshot()
 
     def snapshot(self):
@@ -166,10 +168,10 @@ class Zygote:
         """No process but this one, empty scratch folders, the state this zygote started with."""
         self.kill_all()
         os.chdir("/")
+        for root in self.roots:
+            _empty(root, self.scratch, self.mounts)
         for folder, (mode, xattrs) in self.scratch.items():
-            os.chmod(folder, mode)  # a child may have locked us out of it
-            _empty(folder)
-            if os.listdir(folder):
+            if set(os.path.join(folder, name) for name in os.listdir(folder)) - self.scratch.keys() - self.mounts:
                 raise Unclean(f"{folder} could not be emptied")
             _restore(folder, mode, xattrs)
         os.makedirs(self.work, exist_ok=True)
@@ -248,13 +250,32 @@ def _children():
     return found
 
 
-def _empty(folder):
-    """Remove everything in ``folder``, whatever permissions a child left on it."""
+def _skeleton(folder, found, mounts):
+    """Record ``folder`` and the folders below it as the zygote found them (``found``: {path: (mode,
+    attributes)}), not descending into mount points (``mounts``): bubblewrap makes the parents of a
+    bind that lives under the host's ``/tmp`` (a virtual environment in ``/tmp/clone/.venv``) inside the
+    sandbox's ``/tmp``. Those stay; everything else a child leaves goes."""
+    found[folder] = (os.stat(folder).st_mode & 0o7777, _xattrs(folder))
+    device = os.stat(folder).st_dev
     for entry in os.scandir(folder):
         if entry.is_dir(follow_symlinks=False):
-            os.chmod(entry.path, 0o700)
-            _empty(entry.path)
-            os.rmdir(entry.path)
+            if entry.stat(follow_symlinks=False).st_dev != device:
+                mounts.add(entry.path)
+            else:
+                _skeleton(entry.path, found, mounts)
+
+
+def _empty(folder, keep, mounts):
+    """Remove everything in ``folder`` but the folders in ``keep`` and the mount points in ``mounts``,
+    whatever permissions a child left on it."""
+    os.chmod(folder, 0o700)  # a child may have locked us out of it (its mode is restored after)
+    for entry in os.scandir(folder):
+        if entry.path in mounts:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            _empty(entry.path, keep, mounts)
+            if entry.path not in keep:
+                os.rmdir(entry.path)
         else:
             os.unlink(entry.path)
 

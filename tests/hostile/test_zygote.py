@@ -8,6 +8,7 @@ import time
 import pytest
 
 from autograder import runner
+from autograder.sandbox import bwrap
 from autograder.sandbox.bwrap import CGROUP_ROOT, BwrapLauncher
 from autograder.sandbox.launchers import Launcher, sandbox_problem
 from autograder.sandbox.pool import Pool
@@ -59,6 +60,11 @@ def f():
             out.write("the first student's secret")
     os.mkdir("/tmp/locked")
     os.chmod("/tmp/locked", 0)
+    for root, dirs, names in os.walk("/tmp"):  # also in the folders that hold binds (see LOOK_AROUND)
+        dirs[:] = [d for d in dirs if os.stat(os.path.join(root, d)).st_dev == os.stat("/tmp").st_dev]
+        if root != "/tmp/locked":
+            with open(os.path.join(root, "left-here"), "w") as out:
+                out.write("the first student's secret")
     written = []
     for path in ("/left", "/etc/left", "/opt/left", "/dev/left", "/opt/deepgrade/left"):
         try:
@@ -85,8 +91,12 @@ def f():
 LOOK_AROUND = '''
 import os
 def f():
-    files = sorted(os.path.join(root, name) for top in ("/tmp", "/dev/shm") for root, dirs, names in os.walk(top)
-                   for name in names + dirs if "__pycache__" not in root + name)
+    files = []
+    for top in ("/tmp", "/dev/shm"):
+        for root, dirs, names in os.walk(top):  # not into mounts (a venv under the host's /tmp is bound there)
+            files += [os.path.join(root, name) for name in names + dirs if "__pycache__" not in root + name]
+            dirs[:] = [d for d in dirs if os.stat(os.path.join(root, d)).st_dev == os.stat(top).st_dev]
+    files.sort()
     others = sorted(int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid())
     return {"files": files, "processes": others,
             "left": [p for p in ("/left", "/etc/left", "/opt/left", "/dev/left") if os.path.exists(p)]}
@@ -96,11 +106,36 @@ def f():
 @needs_sandbox
 def test_a_child_leaves_nothing_for_the_next(pool):
     """Files in every writable place, a locked folder, a daemonized grandchild: the next child sees
-    only its own files and no process but the zygote."""
+    only its own files and no process but the zygote (and what a fresh child sees: the folders
+    bubblewrap made to hold binds that live under the host's /tmp, e.g. a CI clone's venv)."""
+    fresh = forked(pool, LOOK_AROUND)
+    assert [f for f in fresh["files"] if f.startswith("/tmp/work")] == [
+        "/tmp/work", "/tmp/work/pkg", "/tmp/work/pkg/sub", "/tmp/work/pkg/sub/m.py"]
+    assert fresh["processes"] == [1] and fresh["left"] == []
     assert forked(pool, LEAVE_BEHIND) == []  # everything outside /tmp and /dev/shm is read-only
-    seen = forked(pool, LOOK_AROUND)
-    assert seen == {"files": ["/tmp/work", "/tmp/work/pkg", "/tmp/work/pkg/sub", "/tmp/work/pkg/sub/m.py"],
-                    "processes": [1], "left": []}
+    assert forked(pool, LOOK_AROUND) == fresh
+
+
+@needs_sandbox
+def test_a_bind_under_the_hosts_tmp_is_kept_and_what_is_left_beside_it_goes(tmp_path, monkeypatch):
+    """A clone in the host's /tmp has its venv there: bubblewrap binds it inside the sandbox's /tmp,
+    in folders of its own making. The zygote keeps those folders and the bind, removes what a child
+    leaves in them, and keeps serving (a zygote that tried to empty the bind refused every fork)."""
+    extra = tmp_path / "clone" / ".venv" / "site-packages"
+    extra.mkdir(parents=True)
+    (extra / "installed.txt").write_text("a package")
+    monkeypatch.setattr(bwrap, "site_paths", lambda real=bwrap.site_paths: [*real(), str(extra)])
+    own = Pool(BwrapLauncher(), preloads=("numpy",))
+    try:
+        fresh = forked(own, LOOK_AROUND)
+        assert str(extra) in fresh["files"] and str(extra / "installed.txt") not in fresh["files"]
+        first = own.zygotes["numpy"]
+        assert forked(own, LEAVE_BEHIND) == []
+        assert forked(own, LOOK_AROUND) == fresh
+        assert own.zygotes["numpy"] is first and not first.dead
+        assert extra.joinpath("installed.txt").read_text() == "a package"
+    finally:
+        own.close()
 
 
 PROBE_ZYGOTE = '''
