@@ -8,8 +8,7 @@ import itertools
 import numpy as np
 
 from ..checks import compare, layer_pairs, misconceptions
-from ..checks.expressions import AT_OUTPUT, ArrayKey, apply
-from ..units.unit06_rnn import ACTIVATIONS, GRAD_SIZES, PAIRS, VALUE_SIZES, configs, suite
+from ..units.unit06_rnn import GRAD_SIZES, PAIRS, VALUE_SIZES, configs, suite
 
 
 def sigmoid(u):
@@ -21,7 +20,7 @@ NUMPY = {"tanh": np.tanh, "sigmoid": sigmoid}
 
 def rnn_cell(x, h, Wx, Wh, b, act=NUMPY):
     """One step of the docstring's cell; ``act`` maps "tanh"/"sigmoid" to elementwise functions
-    (numpy's, or sympy's on object arrays for :func:`at_output_key`)."""
+    (numpy's, or complex-step ones for :func:`at_output_gradients`)."""
     return (act["tanh"](x @ Wx + h @ Wh + b),)
 
 
@@ -87,19 +86,43 @@ def gate_order_mistakes(spec):
 
 
 # ---------------------------------------------------------------- derivatives taken at the output
-@functools.lru_cache(maxsize=None)
-def at_output_key(kind: str, shapes: tuple, n_inputs: int, wrt: tuple, activation: str) -> ArrayKey:
-    """sympy's gradients of sum(upstream * output) over the docstring's step with ``activation``'s
-    derivative taken at its output, f'(f(z)); ``shapes`` lists the step's inputs in order, then
-    one upstream gradient per output."""
-    act = {name: functools.partial(apply, fn) for name, fn in {**ACTIVATIONS, activation: AT_OUTPUT[activation]}.items()}
-    names = [name for name, _ in shapes]
+DERIVATIVES = {"tanh": lambda a: 1 - np.tanh(a) ** 2, "sigmoid": lambda a: sigmoid(a) * (1 - sigmoid(a))}
+STEP = 1e-30  # the complex step: derivatives exact to rounding (no difference of nearby values)
 
-    def build(**point):
-        outputs = CELLS[kind](*(point[k] for k in names[:n_inputs]), act=act)
-        return sum(np.sum(point[u] * out) for u, out in zip(names[n_inputs:], outputs))
 
-    return ArrayKey(build, dict(shapes), wrt=list(wrt))
+def derivative_at_output(name: str):
+    """``NUMPY[name]`` on complex-step inputs whose derivative is f'(f(z)): the imaginary part is
+    carried by f' evaluated at the output a = f(z), as a backward that feeds the cached output to f'
+    computes (the mistake :func:`misconceptions.at_output` names)."""
+    f, df = NUMPY[name], DERIVATIVES[name]
+
+    def at_output(z):
+        a = f(z.real)
+        return a + 1j * z.imag * df(a)
+
+    return at_output
+
+
+def at_output_gradients(kind: str, point: dict, n_inputs: int, wrt, activation: str) -> dict[str, np.ndarray]:
+    """The gradients of sum(upstream * output) over the docstring's step with ``activation``'s
+    derivative taken at its output, by complex steps (Squire and Trapp 1998, SIAM Review 40(1)):
+    ``point`` holds the step's inputs in order, then one upstream gradient per output."""
+    act = {**NUMPY, activation: derivative_at_output(activation)}
+    names = list(point)
+    base = {k: np.asarray(v, dtype=np.complex128) for k, v in point.items()}
+
+    def loss(values):
+        outputs = CELLS[kind](*(values[k] for k in names[:n_inputs]), act=act)
+        return sum(np.sum(values[u] * out) for u, out in zip(names[n_inputs:], outputs))
+
+    grads = {}
+    for key in wrt:
+        grads[key] = np.empty(base[key].shape)
+        for index in np.ndindex(base[key].shape):
+            stepped = base[key].copy()
+            stepped[index] += 1j * STEP
+            grads[key][index] = loss({**base, key: stepped}).imag / STEP
+    return grads
 
 
 def at_output_mistakes(spec):
@@ -112,11 +135,9 @@ def at_output_mistakes(spec):
     def mistakes(pair, values, upstream):
         upstreams = {f"d{name}": u for name, u in zip(pair.outputs, pair.split(upstream))}
         point = {**{k: values[k] for k in pair.inputs}, **upstreams}
-        shapes = tuple((k, np.shape(v)) for k, v in point.items())
-        key_of = functools.partial(at_output_key, kind, shapes, len(pair.inputs), tuple(pair.wrt))
         named: dict[str, dict] = {}
         for activation in STEP_ACTIVATIONS[kind]:
-            grads = functools.cache(lambda a=activation: key_of(a)(**point)[1])
+            grads = functools.cache(lambda a=activation: at_output_gradients(kind, point, len(pair.inputs), pair.wrt, a))
             for key in pair.wrt:
                 named.setdefault(key, {}).update(misconceptions.at_output(activation, lambda k=key, g=grads: g()[k]))
         return named

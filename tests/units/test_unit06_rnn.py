@@ -556,3 +556,34 @@ NARROWING.update({
     "rnn step backward flips the sign of db": ("rnn.rnn_step_backward", reference_def(
         UNIT, "rnn", "rnn_step_backward", {"da.sum(axis=0)": "-da.sum(axis=0)"})),
 })
+
+
+@pytest.mark.parametrize("kind, activation", [("rnn", "tanh"), ("lstm", "sigmoid"), ("lstm", "tanh"),
+                                              ("gru", "sigmoid"), ("gru", "tanh")])
+def test_at_output_gradients_agree_with_sympys(kind, activation):
+    """The complex-step gradients of a backward taking f' at the output equal sympy's (an expression
+    whose f differentiates as f'(f(z)), expressions.AT_OUTPUT) on a one-unit step."""
+    import functools
+
+    from autograder.checks.expressions import AT_OUTPUT, ArrayKey, apply
+    from autograder.keys import unit06_rnn as keys
+    from autograder.units.unit06_rnn import ACTIVATIONS
+
+    rng = np.random.default_rng(6)
+    states = {"rnn": ("h",), "lstm": ("h", "c"), "gru": ("h",)}[kind]
+    params = {"rnn": {"Wx": (1, 1), "Wh": (1, 1), "b": (1,)}, "lstm": {"Wx": (1, 4), "Wh": (1, 4), "b": (4,)},
+              "gru": {"Wx": (1, 3), "Wh": (1, 3), "bx": (3,), "bh": (3,)}}[kind]
+    inputs = {"x": (1, 1), **{s: (1, 1) for s in states}, **params}
+    upstreams = {f"d{i}": (1, 1) for i in range(len(states) if kind == "lstm" else 1)}
+    point = {k: rng.normal(size=shape) for k, shape in {**inputs, **upstreams}.items()}
+    act = {name: functools.partial(apply, fn) for name, fn in {**ACTIVATIONS, activation: AT_OUTPUT[activation]}.items()}
+
+    def build(**p):
+        outputs = keys.CELLS[kind](*(p[k] for k in inputs), act=act)
+        return sum(np.sum(p[u] * out) for u, out in zip(upstreams, outputs))
+
+    wrt = list(inputs)
+    expected = ArrayKey(build, {**inputs, **upstreams}, wrt=wrt)(**point)[1]
+    got = keys.at_output_gradients(kind, point, len(inputs), wrt, activation)
+    for k in wrt:
+        np.testing.assert_allclose(got[k], expected[k], rtol=1e-12, atol=1e-14, err_msg=k)
