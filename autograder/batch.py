@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import multiprocessing.util
 import os
 import shlex
 import signal
@@ -149,6 +150,9 @@ def _init_grader(started, unit: str, no_sandbox: bool):
     suite = load_suite(unit)
     runner.load_reference(suite)
     _POOL = Pool(launchers.choose(no_sandbox), size=1, preloads=(suite.preload,))
+    # a pool process ends through multiprocessing's exit (os._exit after its finalizers, no atexit):
+    # close the pool there, or its zygote and ready worker leave their folders in the temp folder
+    multiprocessing.util.Finalize(_POOL, _POOL.close, exitpriority=10)
 
 
 def _die_with_parent():

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import multiprocessing.util
 import random
 import shutil
 import sys
@@ -67,6 +68,8 @@ def _pool(unit: str, no_sandbox: bool):
             suite = load_suite(unit)
             runner.load_reference(suite)
             _GRADERS[key] = Pool(launchers.choose(no_sandbox), size=1, preloads=(suite.preload,))
+            # its zygote's and ready worker's temp folders (as batch's grader processes do)
+            multiprocessing.util.Finalize(_GRADERS[key], _GRADERS[key].close, exitpriority=10)
     return _GRADERS[key]
 
 

@@ -184,3 +184,13 @@ def test_remove_a_student_from_the_gradebook(tmp_path, capsys):
     with gb.Gradebook(book) as g:
         assert [s.student_id for s in g.current(UNIT)] == ["alice"]
         assert g.db.execute("SELECT COUNT(*) FROM students WHERE id = 'unit01_foundations'").fetchone()[0] == 0
+
+
+def test_a_batch_leaves_nothing_in_the_temp_folder(klass, tmp_path):
+    """Each grader process's zygote and ready worker run from a copy of the worker's files in the
+    temp folder: gone when the batch ends (every run left one folder per grader process)."""
+    subs, _ = klass
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    run_batch(subs, tmp_path / "g.sqlite", "--only", *sorted(os.listdir(subs))[:2], env={"TMPDIR": str(temp)})
+    assert sorted(os.listdir(temp)) == []
