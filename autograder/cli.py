@@ -354,12 +354,12 @@ def cmd_grade_examples(args) -> int:
 def cmd_batch(args) -> int:
     from . import batch, exports
 
-    console = Console(stderr=True)
+    console = Console()  # the results; progress and per-submission notices go to stderr
     load_suite(args.unit)
     outcome = batch.run_batch(args.submissions, args.unit, workers=args.workers, gradebook=args.gradebook,
                               regrade=args.regrade, no_sandbox=args.no_sandbox, timeout=args.timeout,
-                              console=console, progress=not args.no_progress, scheduler=args.scheduler,
-                              only=args.only, times=args.times)
+                              console=Console(stderr=True), progress=not args.no_progress,
+                              scheduler=args.scheduler, only=args.only, times=args.times)
     if outcome.graded:
         exports.summary_table(args.gradebook, args.unit, console)
         console.print(f"graded {outcome.graded} submission(s) in {outcome.wall:.1f} s "
