@@ -330,12 +330,8 @@ def adjoint(ctx, configs: Configs, linear: dict[str, tuple[str, ...]]) -> None:
         outs, failure = _attempt(lambda: pair.flat_forward(reference)(
             [{**values, **{z: np.zeros(np.shape(values[z])) for z in zeroed}, key: points[key]}
              for key, zeroed in linear.items()]))
-        grads, failure = (None, failure) if failure else _attempt(lambda: pair.grads_at(values, [y])[0])
-        again = []  # the gradients with the reference forward's cache, computed once if needed
-
-        def with_reference_cache(judge):
-            again[:] = again or [pair.grads_at(values, [y], cache=pair.reference_cache(reference, values))[0]]
-            judge(again[0])
+        # one backward call per cache (the student's own, the reference forward's) for all inputs
+        grads_with = upstream_of.once_per_cache(lambda cache: pair.grads_at(values, [y], cache=cache)[0])
 
         for i, key in enumerate(linear):
             def judge(got, i=i, key=key):
@@ -346,8 +342,7 @@ def adjoint(ctx, configs: Configs, linear: dict[str, tuple[str, ...]]) -> None:
                                                                              "The forward here is"):
                 if outs is None:
                     raise failure
-                upstream_of.retry_with(failure or upstream_of.attempt(lambda: judge(grads)),
-                                       reference and (lambda: with_reference_cache(judge)))
+                upstream_of.judged(ctx, judge, grads_with, lambda: pair.reference_cache(reference, values))
 
 
 def gradients_match_reference(ctx, configs, ref_forward, ref_backward, values: dict | None = None, mistakes=None,
