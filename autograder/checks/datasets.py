@@ -3,7 +3,8 @@
 A unit may ship a data file beside its modules (``reference/<unit>/iris.csv``; the stub generator
 copies it into ``assignments/<unit>/``). Student code never reads it during grading: the grader
 parses the file here and passes plain arrays to the student's functions. Splits and scaling are
-deterministic, so every submission is graded on the same data.
+deterministic, so every submission is graded on the same data. :func:`redrawn` keeps generated
+data only where it has a property a check needs (away from a kink, not separated in one epoch).
 """
 from __future__ import annotations
 
@@ -52,3 +53,14 @@ def standardize(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
     """Scale every column to mean 0 and standard deviation 1 using the training set's statistics."""
     mean, std = train.mean(axis=0), train.std(axis=0)
     return [(a - mean) / std for a in (train, *others)]
+
+
+def redrawn(draw, accept, what: str, tries: int = 100):
+    """``draw()`` again until ``accept(value)``, at most ``tries`` times (the rejection rates that make
+    ``tries`` enough are measured where it is used); RuntimeError naming ``what`` when none is kept."""
+    for _ in range(tries):
+        value = draw()
+        if accept(value):
+            return value
+    raise RuntimeError(f"no draw of {what} in {tries} tries")
+

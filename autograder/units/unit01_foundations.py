@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..checks import compare, gradients, properties
+from ..checks import compare, datasets, gradients, properties
 from ..checks import upstream as upstream_of
 from ..checks.symbolic import Key, symbols
 from ..suite import Suite
@@ -354,12 +354,12 @@ def slow_separable(ctx, epochs=2):
     epochs, so that a loop stopping that early fails on every draw (from w = 0 the learning rate only
     scales w and b; measured over 2,000 draws: one epoch separated 41 %, two 64 %; a draw is kept with probability 0.36, and 100 draws
     all rejected have probability below 1e-19)."""
-    for _ in range(100):
-        X, y = separable(ctx)
+    def unseparated(data):
+        X, y = data
         w, b, _ = ctx.ref.perceptron.train_perceptron(X, y, max_epochs=epochs)
-        if np.any(y * (X @ w + b) <= 0):
-            return X, y
-    raise RuntimeError(f"no separable draw needing more than {epochs} epochs")
+        return np.any(y * (X @ w + b) <= 0)
+
+    return datasets.redrawn(lambda: separable(ctx), unseparated, f"separable data needing more than {epochs} epochs")
 
 
 @suite.check("perceptron.train_perceptron", points=3, needs_reference=True, name="training_matches_reference")
@@ -392,13 +392,13 @@ FIRST_ROW_Z1 = np.array([0.03, -0.03, 0.5, -0.5, 2.0])
 def two_layer_inputs(ctx, n=4, d=3, h=5, c=2):
     """Inputs whose hidden pre-activations stay away from ReLU's kink (at least 1e-2), the first
     example's being ``FIRST_ROW_Z1`` (b1 is chosen so)."""
-    for _ in range(100):
+    def draw():
         X = ctx.rng.standard_normal((n, d))
         (W1, _), (W2, b2) = layer(ctx, d, h), layer(ctx, h, c)
-        b1 = np.resize(FIRST_ROW_Z1, h) - X[0] @ W1
-        if np.min(np.abs(X @ W1 + b1)) > 1e-2:
-            return {"X": X, "W1": W1, "b1": b1, "W2": W2, "b2": b2}
-    raise RuntimeError("could not draw inputs away from the kink")
+        return {"X": X, "W1": W1, "b1": np.resize(FIRST_ROW_Z1, h) - X[0] @ W1, "W2": W2, "b2": b2}
+
+    return datasets.redrawn(draw, lambda p: np.min(np.abs(p["X"] @ p["W1"] + p["b1"])) > 1e-2,
+                            "two-layer inputs away from the kink")
 
 
 ORDER = ["X", "W1", "b1", "W2", "b2"]
