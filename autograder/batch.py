@@ -36,7 +36,7 @@ from . import late, runner, seeds, submission
 from .sandbox import launchers
 from .sandbox.pool import Pool
 from .submission import SubmissionError
-from .suite import load_suite
+from .suite import load_suite, unit_names
 
 KILL_GRACE = 30.0  # seconds past its timeout before a grader process that ignores its alarm is killed
 
@@ -66,12 +66,13 @@ def scan(folder: Path, unit: str | None = None) -> Scan:
     """The entries of a class folder by student id; debris and hidden entries are ignored.
 
     Two entries for one student (``erin/`` and ``erin.zip``) are a conflict of that student only.
-    A folder that looks like ONE student's submission (the unit's modules, or an entry named after
-    the unit) is refused with a hint: graded as a class it would make a student of the unit.
+    A folder that looks like ONE student's submission is refused first (:func:`one_student`).
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise SubmissionError(f"{folder} is not a folder of submissions")
+    if unit:
+        one_student(folder, unit)
     found: dict[str, list[Path]] = {}
     for entry in sorted(folder.iterdir()):
         if submission.debris(entry.name) or submission.ignored_folder(entry.name) or entry.is_symlink():
@@ -80,21 +81,25 @@ def scan(folder: Path, unit: str | None = None) -> Scan:
             print(f"autograder batch: ignoring {entry.name} (not a folder, an archive or a .ipynb)", file=sys.stderr)
             continue
         found.setdefault(student_id(entry), []).append(entry)
-    if unit:
-        one_student(folder, found, unit)
     return Scan(sorted((sid, entries[0]) for sid, entries in found.items() if len(entries) == 1),
                 {sid: entries for sid, entries in sorted(found.items()) if len(entries) > 1})
 
 
-def one_student(folder: Path, found: dict[str, list[Path]], unit: str):
-    modules = {f"{m}.py".lower() for m in load_suite(unit).modules}
-    signs = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name.lower() in modules)
-    signs += [p.name for sid, entries in found.items() if sid.lower() == unit.lower() for p in entries]
+def one_student(folder: Path, unit: str):
+    """Refuse a folder that looks like ONE student's submission, not a class: it holds an entry named
+    after a unit (``unit02_regression.ipynb`` too: graded as a class it would make a student of the
+    unit), the unit's modules or a package's ``__init__.py``. The hint names the unit it is for."""
+    modules = {f"{m}.py".lower() for m in load_suite(unit).modules} | {"__init__.py"}
+    units = {u.lower(): u for u in unit_names()}
+    entries = [e for e in sorted(folder.iterdir()) if not submission.debris(e.name)]
+    named = [e for e in entries if student_id(e).lower() in units]
+    signs = [e.name for e in named] + [e.name for e in entries if e.is_file() and e.name.lower() in modules]
     if signs:
+        hint = [units[n] for n in [student_id(e).lower() for e in named] + [folder.name.lower()] if n in units]
         raise SubmissionError(f"{folder.name} looks like one student's submission, not a class folder (it holds "
                               f"{', '.join(signs[:4])}); point batch at the folder that holds one folder, .zip or "
                               f".ipynb per student, named by student id, or grade this one with "
-                              f"`autograder grade {folder} --unit {unit}`")
+                              f"`autograder grade {folder} --unit {(hint or [unit])[0]}`")
 
 
 def list_entries(folder: Path, unit: str | None = None) -> list[tuple[str, Path]]:

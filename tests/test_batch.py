@@ -171,7 +171,20 @@ def test_one_students_folder_is_refused_with_a_hint(inside, tmp_path, capsys):
     assert main(["batch", str(folder), "--unit", UNIT, "--no-sandbox", "--gradebook", str(book)]) == 2
     err = capsys.readouterr().err
     assert "looks like one student's submission, not a class folder" in err and "autograder grade" in err
+    assert err.count("\n") == 1  # the one error, no "ignoring tensors.py" before it
     assert not book.exists()
+
+
+@pytest.mark.parametrize("unit", [UNIT, "unit02_regression"])
+def test_a_unit_folder_is_refused_with_one_line_naming_its_unit(unit, tmp_path, capsys):
+    """A unit's folder (modules, ``__init__.py``, data, the notebook), even another unit's, is one
+    student's work: one error whose hint grades it as the unit it is."""
+    folder = shutil.copytree(ROOT / "reference" / unit, tmp_path / unit, ignore=shutil.ignore_patterns("__pycache__"))
+    book = tmp_path / "g.sqlite"
+    assert main(["batch", str(folder), "--unit", UNIT, "--no-sandbox", "--gradebook", str(book)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "looks like one student's submission" in err, err
+    assert f"autograder grade {folder} --unit {unit}`" in err and not book.exists()
 
 
 def test_remove_a_student_from_the_gradebook(tmp_path, capsys):
