@@ -13,7 +13,7 @@ from . import runner, seeds, stubs
 from .sandbox import launchers
 from .exports import FORMATS as EXPORT_FORMATS
 from .submission import SubmissionError
-from .suite import load_suite, unit_names
+from .suite import load_suite, require_unit, unit_names
 
 EXAMPLES = stubs.ROOT / "tests" / "examples"
 
@@ -188,9 +188,20 @@ def _unit_for(path: Path, unit: str | None) -> str:
             unit = notebooks.unit_of(path)
         else:
             raise SubmissionError(f"cannot tell which unit {path.name} is for; pass --unit")
-    if unit not in unit_names():
-        load_suite(unit)  # unknown unit -> ValueError
-    return unit
+    return require_unit(unit)
+
+
+def _gradebook_unit(unit: str | None, gradebook: Path):
+    """An unknown ``--unit`` refused before a gradebook is touched: it must be one the course has,
+    or one ``gradebook`` holds (graded by an older version of the course)."""
+    if unit and unit not in unit_names():
+        from . import gradebook as gb
+
+        held = []
+        if gradebook.is_file():
+            with gb.Gradebook(gradebook) as book:
+                held = book.units()
+        require_unit(unit, held)
 
 
 def cmd_grade(args) -> int:
@@ -376,6 +387,7 @@ def cmd_batch(args) -> int:
 def cmd_show(args) -> int:
     from . import views
 
+    _gradebook_unit(args.unit, args.gradebook)
     return views.student_view(args.gradebook, args.student, args.unit, Console(), html=args.html)
 
 
@@ -384,6 +396,7 @@ def cmd_override(args) -> int:
 
     if not args.gradebook.is_file():
         raise ValueError(f"no gradebook at {args.gradebook}")
+    _gradebook_unit(args.unit, args.gradebook)
     with gb.Gradebook(args.gradebook) as book:
         what = f"check {args.check}" if args.check else "total"
         if args.clear:
@@ -418,6 +431,7 @@ def cmd_override(args) -> int:
 def cmd_late(args) -> int:
     from . import gradebook as gb, late
 
+    _gradebook_unit(args.unit, args.gradebook)
     with gb.Gradebook(args.gradebook) as book:
         if args.clear:
             book.set_policy(args.unit, None)
@@ -438,6 +452,7 @@ def cmd_late(args) -> int:
 def cmd_export(args) -> int:
     from . import exports
 
+    _gradebook_unit(args.unit, args.gradebook)
     written = exports.export(args.gradebook, args.out, formats=args.formats, unit=args.unit, roster=args.roster,
                              duedate=args.duedate, console=Console())
     for path in written:
@@ -450,6 +465,7 @@ def cmd_remove(args) -> int:
 
     if not args.gradebook.is_file():
         raise ValueError(f"no gradebook at {args.gradebook}")
+    _gradebook_unit(args.unit, args.gradebook)
     with gb.Gradebook(args.gradebook) as book:
         for student in args.students:
             removed = book.remove(student, args.unit)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
@@ -148,6 +148,15 @@ def unit_names() -> list[str]:
     return sorted(m.name for m in pkgutil.iter_modules(units.__path__) if m.name.startswith("unit"))
 
 
+def require_unit(unit: str, also: Iterable[str] = ()) -> str:
+    """``unit`` if the course has it (or ``also`` does: the units a gradebook holds); else a
+    ValueError that names the known units."""
+    known = sorted(set(unit_names()) | set(also))
+    if unit not in known:
+        raise ValueError(f"unknown unit {unit!r}; known units: {', '.join(known) or 'none'}")
+    return unit
+
+
 def load_suite(unit: str) -> Suite:
     """The suite of ``unit``; ValueError for an unknown unit.
 
@@ -155,8 +164,7 @@ def load_suite(unit: str) -> Suite:
     listed from ``autograder/units/<unit>.instructor.json`` (written with the release) as
     placeholders that never run, so the self-check can name them.
     """
-    if unit not in unit_names():
-        raise ValueError(f"unknown unit {unit!r}; known units: {', '.join(unit_names()) or 'none'}")
+    require_unit(unit)
     suite = importlib.import_module(f"autograder.units.{unit}").suite
     for part in suite.parts:  # later exercises in modules of their own, which import the suite
         importlib.import_module(f"autograder.units.{part}")

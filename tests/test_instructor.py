@@ -210,3 +210,25 @@ def test_times_from_the_csv_are_recorded_for_submissions_already_graded(tmp_path
     with gb.Gradebook(book) as g:
         sub = g.current(UNIT)[0]
         assert sub.submitted_at == "2026-03-02T18:00:00+00:00" and "2 day(s) late" in g.grade(sub).late_reason
+
+
+def test_an_unknown_unit_is_named_by_every_gradebook_command(book_path, tmp_path, capsys):
+    """``--unit unit99`` names the unknown unit and the known ones (the course's and the gradebook's)
+    and changes nothing; it used to say the student had no submission, or set an override, a late
+    policy or empty exports for unit99."""
+    with gb.Gradebook(book_path) as g:
+        g.record("eve", "unit00_retired", "h-eve", "", None, gb.INVALID, max_score=5, output="graded last year")
+    book, fresh, out = str(book_path), tmp_path / "new.sqlite", tmp_path / "out"
+    capsys.readouterr()
+    for argv in (["show", book, "alice"], ["override", book, "alice", "--score", "1", "--comment", "x"],
+                 ["override", book, "alice", "--clear"], ["late", book, "--due", "2026-03-01"],
+                 ["late", str(fresh), "--due", "2026-03-01"], ["export", book, str(out)], ["remove", book, "alice"]):
+        assert main(argv + ["--unit", "unit99"]) == 2, argv
+        err = capsys.readouterr().err
+        assert "unknown unit 'unit99'; known units: " in err, (argv, err)
+        assert ("unit00_retired, unit01_foundations," in err) == (argv[1] == book), (argv, err)
+    with gb.Gradebook(book_path) as g:
+        assert g.overrides("alice", "unit99") == [] and g.policy("unit99") is None and len(g.current(UNIT)) == 4
+    assert not fresh.exists() and not out.exists()
+    assert main(["show", book, "eve", "--unit", "unit00_retired"]) == 0  # a unit only the gradebook holds
+    assert "graded last year" in capsys.readouterr().out
