@@ -69,11 +69,12 @@ def student_view(gradebook: Path, student: str, unit: str | None, console, html:
             shown += 1
             grade = book.grade(sub)
             by_check = {o.check: o for o in grade.overrides if o.check}
+            graded = sub.status == gb.GRADED
             head = (f"{student}, {name}: {sub.status}; submitted {sub.submitted_at or 'at an unknown time'}; "
-                    f"graded {sub.graded_at}")
+                    f"{'graded' if graded else 'tried'} {sub.graded_at}")
             console.rule(head)
-            if sub.status != gb.GRADED:
-                console.print(sub.output, markup=False, highlight=False)
+            if not graded:
+                console.print(f"not graded ({sub.status}): {sub.output.strip()}", markup=False, highlight=False)
             else:
                 table = Table(title_justify="left")
                 for col, kw in (("#", {"justify": "right"}), ("check", {}), ("score", {"justify": "right"}),
@@ -88,12 +89,13 @@ def student_view(gradebook: Path, student: str, unit: str | None, console, html:
                 console.print(table)
                 for line in sub.output.splitlines()[1:]:
                     console.print(line, markup=False, highlight=False)
-            lines = [f"graded score: {_fmt(grade.raw)} / {_fmt(sub.max_score)}"]
+            ok = book.gradable(sub)  # not graded and no total given by the instructor: no score to show
+            lines = [f"graded score: {_fmt(grade.raw)} / {_fmt(sub.max_score)}"] if graded else []
             lines += [f"override: {o.describe()}" for o in grade.overrides]
-            if grade.late:
+            if grade.late and ok:
                 lines.append(f"late penalty: {grade.late}")
-            ok = book.gradable(sub)
-            lines.append(f"final: {_fmt(grade.final)} / {_fmt(sub.max_score)}" if ok else "final: none (not gradable)")
+            lines.append(f"final: {_fmt(grade.final)} / {_fmt(sub.max_score)}" if ok else
+                         "final: none (not gradable; `autograder override` of the total gives one)")
             for line in lines:
                 console.print(line, markup=False, highlight=False)
             if html is not None:

@@ -232,3 +232,26 @@ def test_an_unknown_unit_is_named_by_every_gradebook_command(book_path, tmp_path
     assert not fresh.exists() and not out.exists()
     assert main(["show", book, "eve", "--unit", "unit00_retired"]) == 0  # a unit only the gradebook holds
     assert "graded last year" in capsys.readouterr().out
+
+
+def test_show_gives_a_submission_that_was_not_graded_its_status_and_why_never_a_score(book_path, tmp_path, capsys):
+    """A timed-out submission showed "graded score: 0 / 56" above "final: none (not gradable)", and
+    its page "Score: 0 / 0"; with an override of the total, the override is its score."""
+    top = load_suite(UNIT).max_score
+    with gb.Gradebook(book_path) as g:
+        g.record("tim", UNIT, "hash-tim", "2026-03-02T18:00:00Z", None, gb.TIMEOUT, max_score=top,
+                 output="grading stopped: the submission ran past the batch's limit of 15 s")
+    assert main(["late", str(book_path), "--unit", UNIT, "--due", "2026-03-01T12:00:00Z", "--per-day", "10"]) == 0
+    assert main(["override", str(book_path), "carol", "--unit", UNIT, "--score", "7", "--comment", "by hand"]) == 0
+    capsys.readouterr()
+    page = tmp_path / "tim.html"
+    assert main(["show", str(book_path), "tim", "--html", str(page)]) == 0
+    shown = " ".join(capsys.readouterr().out.split())  # rich wraps long lines
+    assert "not graded (timeout): grading stopped: the submission ran past the batch's limit of 15 s" in shown
+    assert "final: none (not gradable" in shown and "score" not in shown and "late penalty" not in shown, shown
+    text = page.read_text()
+    assert "not gradable (timeout): grading stopped" in text and "Score:" not in text and "By exercise" not in text
+    assert main(["show", str(book_path), "carol"]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "not graded (invalid): carol.zip is not a readable zip file" in shown and "graded score" not in shown
+    assert "override: the total set to 7" in shown and f"final: 7 / {top:g}" in shown
