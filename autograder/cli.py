@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", type=Path, metavar="OUT",
                    help="write the feedback report (one self-contained HTML page with plots) here")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--submission-id", help="seed inputs from this id (a regrade with the same id is identical)")
+    p.add_argument("--submission-id", help="seed inputs from this id (a regrade with the same id is identical; "
+                                           "default: the path's name, as batch names a student's entry)")
     p.add_argument("--only", nargs="+", help="run only these checks, exercises or modules")
     p.add_argument("--no-sandbox", action="store_true",
                    help="run student code in a plain subprocess (no bubblewrap isolation)")
@@ -205,15 +206,19 @@ def _gradebook_unit(unit: str | None, gradebook: Path):
 
 
 def cmd_grade(args) -> int:
+    import shlex
+
     from . import submission, units
+    from .batch import student_id
     from .sandbox.pool import Pool
 
     unit = _unit_for(args.path, args.unit)
+    # inputs derive from the id: by default the one batch gives this entry, so a grading reproduces
+    sid = args.submission_id or student_id(args.path.resolve())
     launcher = launchers.choose(args.no_sandbox)
     pool = Pool(launcher, preloads=(units.preload(unit),), refill=False)  # starts while the grader imports
     try:
-        report = submission.grade(args.path, unit, only=args.only, submission_id=args.submission_id,
-                                  launcher=launcher, pool=pool)
+        report = submission.grade(args.path, unit, only=args.only, submission_id=sid, launcher=launcher, pool=pool)
     finally:
         pool.close()
     if args.json:
@@ -229,6 +234,10 @@ def cmd_grade(args) -> int:
         report.table(console)
         for line in report.output.splitlines()[1:]:
             console.print(line, markup=False, highlight=False)
+        origin = "" if args.submission_id else " (its name, as batch uses)"
+        console.print(f"submission id: {report.submission_id}{origin}; inputs derive from it: "
+                      f"`--submission-id {shlex.quote(report.submission_id)}` regrades any copy identically",
+                      markup=False, highlight=False)
     return 0
 
 

@@ -436,6 +436,38 @@ def test_same_submission_id_grades_the_same_from_any_directory_and_writes_nothin
     assert sorted(p.relative_to(submission) for p in submission.rglob("*")) == before
 
 
+
+def test_grade_without_an_id_takes_the_paths_name_and_says_how_to_regrade(tmp_path, monkeypatch, capsys):
+    """``grade PATH`` drew a random id, shown only in the HTML report: the terminal's grading could not
+    be reproduced. Now the id is the entry's name (as ``batch`` names it), printed with the option
+    that regrades any copy identically; another id gives other inputs (so the messages tell them apart)."""
+    from autograder.cli import main
+
+    from .classroom import zip_folder
+
+    monkeypatch.setenv("DEEPGRADE_SALT", "id-test-salt")
+    wrong = {"activations.sigmoid": "def sigmoid(z):\n    return 1 / (1 + np.exp(-1.01 * z))\n"}
+    ada = make_submission(tmp_path / "w", UNIT, wrong).rename(tmp_path / "ada")
+    upload = tmp_path / "upload.zip"  # the same work under another name
+    zip_folder(ada, upload)
+    options = ["--unit", UNIT, "--no-sandbox", "--only", "activations.sigmoid"]
+
+    def graded(*argv):
+        capsys.readouterr()
+        assert main(["grade", *argv, *options, "--format", "json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        return data["extra_data"]["submission_id"], [(t["score"], t["output"]) for t in data["tests"]]
+
+    first, again = graded(str(ada)), graded(str(ada))
+    assert first == again and first[0] == "ada" and first[1][0][0] == 0  # same id, same inputs, same messages
+    assert graded(str(upload), "--submission-id", "ada") == first  # any copy, given the id
+    other = graded(str(upload))
+    assert other[0] == "upload" and other[1] != first[1]
+    assert main(["grade", str(ada), *options]) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert "submission id: ada (its name, as batch uses); " in said and "`--submission-id ada` regrades" in said
+
+
 # ---------------------------------------------------------------- the repository's own tables and imports
 TABLES = ("MUTANTS", "ALTERNATIVES", "NARROWING", "MISCONCEPTIONS")
 
