@@ -16,8 +16,17 @@ Results are recorded as they arrive, one transaction per submission, so:
 
 Dask workers must run one thread each (``dask worker ADDRESS --nthreads 1``): hypothesis is not
 thread-safe, and each grading already uses two processes (grader and sandboxed student worker).
-The client connects before it reads the submissions, and every worker warms up meanwhile
-(:func:`warm`: imports, the reference, a student worker started), off its event loop.
+
+Workers start warm with this module as their Dask preload (:func:`dask_setup`)::
+
+    dask worker ADDRESS --nthreads 1 --preload autograder.distributed --unit unit01_foundations
+
+(``--unit`` repeated for several units, ``--unit all`` for every unit, ``--no-sandbox`` for the
+pools of ``batch --no-sandbox``): as it starts, each worker imports the unit, loads the reference
+and starts its student worker, off its event loop (it registers with the scheduler meanwhile).
+Without ``--unit`` the preload imports the grader only. Workers started without it warm up when a
+client connects (:func:`warm`, sent before the client reads the submissions); either way one pool
+per unit and process (:func:`_pool`).
 Time limits are the runner's: every check has its own deadline and a submission stops starting
 checks after ``timeout`` seconds (Dask worker threads cannot take the local batch's SIGALRM).
 """
@@ -25,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import multiprocessing.util
 import random
 import shutil
@@ -35,12 +45,15 @@ import time
 import zipfile
 from pathlib import Path
 
+import click
+
 from . import gradebook as gb
 from . import runner, submission
-from .suite import load_suite
+from .suite import load_suite, unit_names
 
 _GRADERS: dict = {}  # per Dask worker process: (unit, no_sandbox) -> warm sandbox pool
 _MAKING = threading.Lock()  # the warm-up and a first grading make one pool, not one each
+log = logging.getLogger(__name__)
 
 
 def pack(entry: Path) -> tuple[str, bytes]:
@@ -96,6 +109,42 @@ async def warm(unit: str, no_sandbox: bool) -> None:
     """Runs on every Dask worker as the client connects, not waited for: imports done, the
     reference loaded, a student worker started, in a thread (the worker's event loop stays free)."""
     await asyncio.get_running_loop().run_in_executor(None, _pool, unit, no_sandbox)
+
+
+@click.command()
+@click.option("--unit", "units", multiple=True, type=click.Choice([*unit_names(), "all"]),
+              help="warm this unit's grader as the worker starts (repeat for several; 'all': every unit)")
+@click.option("--no-sandbox", is_flag=True, help="warm the pools that `batch --no-sandbox` grades with")
+def dask_setup(worker, units: tuple[str, ...], no_sandbox: bool) -> None:
+    """Dask's preload hook (``--preload autograder.distributed``), called on the worker's event loop
+    as it starts: the warm-up of ``units`` (:func:`warm`'s, one unit after another) is started in a
+    thread and not waited for, so the worker registers at once and a submission that arrives
+    before its unit is warm waits for that pool instead of making its own."""
+    units = unit_names() if "all" in units else list(dict.fromkeys(units))
+    if units:
+        asyncio.get_running_loop().run_in_executor(None, _warm_all, units, no_sandbox)
+
+
+def _warm_all(units: list[str], no_sandbox: bool) -> None:
+    for unit in units:
+        try:
+            _pool(unit, no_sandbox)
+        except Exception:  # the worker still serves; this unit's first submission tries again
+            log.exception("warming up %s failed", unit)
+
+
+async def warmed(unit: str, no_sandbox: bool, timeout: float) -> bool:
+    """Runs on a Dask worker (``client.run``, for tests and benchmarks): waits up to ``timeout``
+    seconds for a warm-up already under way to have made ``unit``'s pool and started its student
+    worker (its zygote), without starting one itself; whether the pool is there."""
+    loop, end = asyncio.get_running_loop(), time.monotonic() + timeout
+    while (unit, no_sandbox) not in _GRADERS and time.monotonic() < end:
+        await asyncio.sleep(0.02)
+    if (unit, no_sandbox) not in _GRADERS:
+        return False
+    await loop.run_in_executor(None, _GRADERS[unit, no_sandbox].wait_ready, load_suite(unit).preload, None,
+                               max(0.0, end - time.monotonic()))
+    return True
 
 
 def grade_remote(sid: str, name: str, payload: bytes, unit: str, salt: str, timeout: float,
