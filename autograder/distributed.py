@@ -22,11 +22,13 @@ Workers start warm with this module as their Dask preload (:func:`dask_setup`)::
     dask worker ADDRESS --nthreads 1 --preload autograder.distributed --unit unit01_foundations
 
 (``--unit`` repeated for several units, ``--unit all`` for every unit, ``--no-sandbox`` for the
-pools of ``batch --no-sandbox``): as it starts, each worker imports the unit, loads the reference
-and starts its student worker, off its event loop (it registers with the scheduler meanwhile).
-Without ``--unit`` the preload imports the grader only. Workers started without it warm up when a
-client connects (:func:`warm`, sent before the client reads the submissions); either way one pool
-per unit and process (:func:`_pool`).
+pools of ``batch --no-sandbox``; the same words in dask-jobqueue's ``worker_extra_args`` on SLURM,
+dask-kubernetes' ``worker_command``, ``LocalCluster(preload=..., preload_argv=...)``). As it
+starts, each worker imports the unit, loads the reference and starts its student worker, off its
+event loop (it registers with the scheduler meanwhile). Without ``--unit`` the preload imports the
+grader only. Workers started without it warm up as a client connects (:func:`warm`, sent before
+the client reads the submissions); either way one pool per unit and process (:func:`_pool`).
+
 Time limits are the runner's: every check has its own deadline and a submission stops starting
 checks after ``timeout`` seconds (Dask worker threads cannot take the local batch's SIGALRM).
 """
@@ -166,7 +168,7 @@ class DaskBatch:
     """A connection to the cluster at ``scheduler`` that grades jobs there (:meth:`run`).
 
     Made before the submissions are read: it connects, and every worker starts warming up
-    (:func:`warm`) without being waited for. ``grade`` replaces :func:`grade_remote` (the
+    (:func:`warm`; nothing left to do on a worker the preload warmed) without being waited for. ``grade`` replaces :func:`grade_remote` (the
     benchmark's calibrated sleep, no warm-up); it takes the same arguments and must be importable
     by the Dask workers.
     """
