@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import difflib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -512,5 +514,19 @@ def cmd_gradescope(args) -> int:
     return 0
 
 
+def run() -> None:
+    """The console entry point: :func:`main`, its exit handlers, then the process ends without the
+    interpreter's teardown (freeing every module's objects: 0.8 s of a cold unit-5 grading once torch
+    is loaded; the operating system reclaims the memory at once). Output is flushed first."""
+    code = main()
+    atexit._run_exitfuncs()  # what the teardown would run first (pools, Dask clients)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`): what was written is all it takes
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -109,7 +109,7 @@ torch = {torch}
 notebooks = {notebooks}
 
 [project.scripts]
-autograder = "autograder.cli:main"
+autograder = "autograder.cli:run"
 
 [tool.setuptools.packages.find]
 include = ["autograder*", "assignments*"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import re
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -30,12 +31,12 @@ FEEDBACK_BUDGET = 4000  # characters of case errors in one check's feedback; lab
 ERROR_BUDGET = 1200  # characters of one case's error
 
 
-_WARMED: set[str] = set()  # units whose suite warm-ups ran in this process
+_WARMED: set[str] = set()  # units whose suite warm-ups were started in this process
 
 
 def load_reference(suite: Suite):
     """The reference package of a unit with its modules imported, or None where it is absent; the
-    suite's warm-ups run with it once per process."""
+    suite's warm-ups start with it once per process (in the background: :meth:`Suite.warmup`)."""
     try:
         package = importlib.import_module(f"reference.{suite.unit}")
         for module in suite.modules:
@@ -46,9 +47,18 @@ def load_reference(suite: Suite):
         sys.modules["torch"].set_num_threads(1)
     if suite.unit not in _WARMED:
         _WARMED.add(suite.unit)
-        for warm in suite.warmups:
-            warm(package)
+        if suite.warmups:
+            threading.Thread(target=_warm, args=(suite, package), daemon=True, name="warm-up").start()
     return package
+
+
+def _warm(suite: Suite, package) -> None:
+    """Run ``suite``'s warm-ups; one that fails leaves its work to the checks, which report it."""
+    for warm in suite.warmups:
+        try:
+            warm(package)
+        except Exception:
+            pass
 
 
 def grade(path: Path, unit: str, *, only: list[str] | None = None, submission_id: str | None = None,

@@ -116,9 +116,11 @@ class Suite:
         return register
 
     def warmup(self, fn: Callable) -> Callable:
-        """Register ``fn(reference)``: work a grader process does once, right after importing the
-        reference and while the first worker starts (e.g. cache the reference's results for inputs
-        that are the same in every grading)."""
+        """Register ``fn(reference)``: work a grader process does once, in a background thread
+        started right after it imports the reference, so it overlaps the first worker's start and
+        the first checks' waits on it (e.g. cache the reference's results for inputs that are the
+        same in every grading). A check that needs such a result must get it through a cache that
+        is safe across threads and computes it itself if the warm-up has not (or failed)."""
         self.warmups.append(fn)
         return fn
 

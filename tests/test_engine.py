@@ -214,6 +214,16 @@ def test_cli_grade_writes_gradescope_json_and_exits_zero(tmp_path):
         assert isinstance(t["number"], str) and t["status"] in ("passed", "failed")
 
 
+def test_cli_ends_without_teardown_yet_its_whole_output_reaches_a_pipe(tmp_path):
+    """`autograder` exits by os._exit after main (cli.run): stdout must be flushed first."""
+    stub = tmp_path / UNIT
+    subprocess.run(["cp", "-r", str(ROOT / "assignments" / UNIT), str(stub)], check=True)
+    done = run_cli("grade", str(stub), "--no-sandbox", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)  # complete: a lost buffer would cut it short
+    assert results["score"] == 0 and len(results["tests"]) == len(load_suite(UNIT).checks)
+
+
 def test_cli_list_shows_units_and_points():
     done = run_cli("list")
     assert done.returncode == 0 and UNIT in done.stdout and "activations.sigmoid" in done.stdout
@@ -553,3 +563,25 @@ def test_no_import_cycles_in_the_engine():
     cycles = import_cycles(ROOT / "autograder")
     assert cycles - KNOWN_CYCLES == set(), "a new import cycle"
     assert KNOWN_CYCLES - cycles == set(), "a known cycle is gone: remove it from KNOWN_CYCLES"
+
+
+# ---------------------------------------------------------------- warm-ups
+def test_warm_ups_run_in_the_background_and_one_that_fails_costs_nothing(monkeypatch):
+    import dataclasses
+    import threading
+
+    from autograder import runner
+
+    release, ran = threading.Event(), []
+    suite = dataclasses.replace(load_suite(UNIT), warmups=[
+        lambda reference: 1 / 0, lambda reference: (release.wait(30), ran.append(reference))])
+    monkeypatch.setattr(runner, "_WARMED", set())
+    reference = runner.load_reference(suite)  # returns while the second warm-up still waits
+    assert reference is not None and ran == []
+    release.set()
+    for thread in threading.enumerate():
+        if thread.name == "warm-up":
+            thread.join(30)
+    assert ran == [reference]
+    runner.load_reference(suite)  # once per process
+    assert ran == [reference]

@@ -4,6 +4,7 @@ reference's modules under the same weights."""
 from __future__ import annotations
 
 import functools
+import threading
 
 import numpy as np
 
@@ -115,9 +116,17 @@ LAYERS = {
 IMAGE, ODD_IMAGE = (2, 3, 224, 224), (1, 3, 193, 180)
 
 
-@functools.lru_cache(maxsize=None)
+_SUMMARIZING = threading.Lock()  # the warm-up thread and a check never summarize a network twice at once
+
+
 def reference_summary(factory, cls: str) -> dict:
     """The reference network's meta summary: the same for every submission, so once per grader process."""
+    with _SUMMARIZING:
+        return _reference_summary(factory, cls)
+
+
+@functools.lru_cache(maxsize=None)
+def _reference_summary(factory, cls: str) -> dict:
     from ...drivers.unit05_cnn import meta_summary
 
     return meta_summary(factory, (), ODD_IMAGE, LAYERS[cls])
@@ -125,7 +134,8 @@ def reference_summary(factory, cls: str) -> dict:
 
 @suite.warmup
 def reference_summaries(reference):
-    """Summarize the reference networks while the first worker starts (torch's meta kernels load once)."""
+    """Summarize the reference networks while the first worker starts and the layer checks run
+    (torch's first meta-device operation imports torch._dynamo: 0.8 s)."""
     for cls in PUBLISHED:
         reference_summary(getattr(reference.architectures, cls), cls)
 
