@@ -106,5 +106,11 @@ def student_view(gradebook: Path, student: str, unit: str | None, console, html:
                 report_html.write(book.report(sub), path, student=student)
                 console.print(f"wrote {path}", markup=False, highlight=False)
         if not shown:
-            raise ValueError(f"{student} has no submission{' of ' + unit if unit else ''} in {gradebook}")
+            import difflib
+
+            theirs = [u for u in book.units() if any(s.student_id == student for s in book.current(u))]
+            close = difflib.get_close_matches(student, book.student_ids(), n=3, cutoff=0.6)
+            hint = (f" (only of {', '.join(theirs)})" if theirs else f" (did you mean {', '.join(close)}?)" if close
+                    else "")
+            raise ValueError(f"{student} has no submission{' of ' + unit if unit else ''} in {gradebook}{hint}")
     return 0

@@ -232,6 +232,8 @@ def test_an_unknown_unit_is_named_by_every_gradebook_command(book_path, tmp_path
     assert not fresh.exists() and not out.exists()
     assert main(["show", book, "eve", "--unit", "unit00_retired"]) == 0  # a unit only the gradebook holds
     assert "graded last year" in capsys.readouterr().out
+    assert main(["show", book, "eve", "--unit", UNIT]) == 2 and "(only of unit00_retired)" in capsys.readouterr().err
+    assert main(["show", book, "alise"]) == 2 and "(did you mean alice?)" in capsys.readouterr().err
 
 
 def test_show_gives_a_submission_that_was_not_graded_its_status_and_why_never_a_score(book_path, tmp_path, capsys):
