@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import re
-import sys
 import tempfile
 import threading
 import time
@@ -373,4 +372,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from .cli import exit_now
+
+    exit_now(main())
