@@ -51,8 +51,11 @@ def main():
     runs = int(os.environ.get("BENCH_COLD_RUNS", 3))
     with tempfile.TemporaryDirectory(prefix="deepgrade-baseline-") as tmp:
         old = Path(tmp) / "tree"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), baseline],
-                       check=True, capture_output=True)
+        made = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), baseline],
+                              capture_output=True, text=True)
+        if made.returncode:
+            print(f"no baseline: {made.stderr.strip()} (a clone with history, or BENCH_COLD_BASELINE=COMMIT)")
+            return
         try:
             print(f"cold `autograder grade reference/{UNIT}`, {runs} runs each alternated, load before "
                   f"{os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs; baseline {baseline}")
