@@ -101,6 +101,30 @@ def judged(ctx, judge, grads_with, reference_cache) -> None:
                None if ctx.reference is None else lambda: judge(grads_with(reference_cache())))
 
 
+def trained(ctx, own, with_reference, forward: str, forward_agrees) -> None:
+    """:func:`retry_with` for a training outcome: ``own()`` (trained with the student's forward and
+    backward) or, in official grading where it fails and ``forward_agrees()`` is False (the student's
+    forward, ``forward`` by name, does not give the reference's outputs), ``with_reference()`` (the
+    student's backward trained with the reference's forward) passing is enough. Where both fail, the
+    second failure is raised, which judges the backward alone (it names the backward even when the
+    forward is a stub), with the first after it. Where the forward agrees, ``own`` judged the
+    backward already: its failure stands, at no second training's cost."""
+    first = attempt(own)
+    if first is None:
+        return
+    if ctx.reference is None or forward_agrees():
+        raise first
+    again = attempt(with_reference)
+    if again is None:
+        return
+    if again is first:  # a time-out ended the check's calls: the backward was never judged
+        raise first
+    after = f"\n(Trained with your own {forward}: {first})"
+    if isinstance(again, CheckFailure):
+        raise again.wrapped(after=after)
+    raise CheckFailure(str(again), after=after)
+
+
 def once_per_cache(grads_with):
     """``grads_with`` answered once for the student's own cache (None) and once for the reference
     forward's (any other), a failure remembered and raised again: cases that each judge a part of

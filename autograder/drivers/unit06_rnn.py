@@ -7,21 +7,29 @@ With ``max_norm`` the gradients first pass through the student's clip_grad_norm;
 model (a softmax regression on the first step's features, gradients computed here) grades
 clip_grad_norm alone. Only data comes back: predictions on held-out inputs and the gradient norms
 seen at each step.
+
+The loop itself is :func:`fit`, which takes the forward and backward it trains with: the grader
+also runs it in its own process, with the reference's forward and the student's backward called
+in the worker once per step, to judge a backward whose own forward fails (``units/unit06_rnn.py``).
 """
 import numpy as np
 
 CELLS = {"rnn": ("rnn.rnn_forward", "rnn.rnn_backward", 1), "lstm": ("lstm.lstm_forward", "lstm.lstm_backward", 4)}
 
 
+class Malformed(ValueError):
+    """A result of the wrong type or shape (the grader reports it as the student's mistake)."""
+
+
 def _array(value, shape, what):
     if not isinstance(value, np.ndarray) or value.shape != tuple(shape):
         got = value.shape if isinstance(value, np.ndarray) else type(value).__name__
-        raise ValueError(f"{what} should be an array of shape {tuple(shape)}, got {got}")
+        raise Malformed(f"{what} should be an array of shape {tuple(shape)}, got {got}")
     return value
 
 
 def _hidden(cell, forward, x, params, H):
-    """All hidden states (N, T, H) and the cache of the student's forward."""
+    """All hidden states (N, T, H) and the cache of ``forward``."""
     zeros = np.zeros((x.shape[0], H))
     name = CELLS[cell][0]
     if cell == "lstm":
@@ -32,25 +40,36 @@ def _hidden(cell, forward, x, params, H):
 
 
 def train_classifier(cell, x_train, y_train, x_test, classes, hidden_size, lr, max_norm, forget_bias, seed):
+    """:func:`fit` with the submission's forward, backward and (with ``max_norm``) clip_grad_norm."""
+    forward = backward = None
+    if cell != "linear":
+        forward, backward = student(CELLS[cell][0]), student(CELLS[cell][1])  # noqa: F821
+    clip = None if max_norm is None else student("clipping.clip_grad_norm")  # noqa: F821
+    return fit(forward, backward, clip, cell, x_train, y_train, x_test, classes, hidden_size, lr, max_norm,
+               forget_bias, seed)
+
+
+def fit(forward, backward, clip, cell, x_train, y_train, x_test, classes, hidden_size, lr, max_norm, forget_bias,
+        seed):
     """Train on the batches x_train (S, N, T, D) with labels y_train (S, N); one Adam step per batch.
 
-    Returns {"predictions": (M,) int labels for x_test (M, T, D), "reported_norms": (S,) the
-    total_norm clip_grad_norm returned, "raw_norms": (S,) the global gradient norm measured here,
-    "clipped_norms": (S,) the global norm of the gradients applied}.
+    ``forward`` and ``backward`` are the cell's sequence forward and backward (None for "linear"),
+    ``clip`` a clip_grad_norm (None without ``max_norm``). Returns {"predictions": (M,) int labels
+    for x_test (M, T, D), "reported_norms": (S,) the total_norm clip_grad_norm returned,
+    "raw_norms": (S,) the global gradient norm measured here, "clipped_norms": (S,) the global norm
+    of the gradients applied}. A result of the wrong shape raises :class:`Malformed`.
     """
     rng = np.random.default_rng(int(seed))
     D, H = x_train.shape[-1], int(hidden_size)
     if cell == "linear":
         params = {"Wy": rng.standard_normal((D, classes)) / np.sqrt(D), "by": np.zeros(classes)}
     else:
-        fname, bname, gates = CELLS[cell]
-        forward, backward = student(fname), student(bname)  # noqa: F821
+        _, bname, gates = CELLS[cell]
         params = {"Wx": rng.standard_normal((D, gates * H)) / np.sqrt(D),
                   "Wh": rng.standard_normal((H, gates * H)) / np.sqrt(H), "b": np.zeros(gates * H),
                   "Wy": rng.standard_normal((H, classes)) / np.sqrt(H), "by": np.zeros(classes)}
         if cell == "lstm":
             params["b"][H:2 * H] = forget_bias
-    clip = None if max_norm is None else student("clipping.clip_grad_norm")  # noqa: F821
 
     def features(x):
         if cell == "linear":

@@ -11,10 +11,13 @@ import numpy as np
 import sympy as sp
 
 from .. import drivers
-from ..checks import compare, layer_pairs, sequences, training
+from ..checks import compare, layer_pairs, sequences, tolerances, training
 from ..checks import upstream as upstream_of
 from ..checks.layer_pairs import Pair
 from ..checks.symbolic import Key, symbols
+from ..context import CheckFailure
+from ..drivers import unit06_rnn as loop
+from ..sandbox.worker_process import StudentError
 from ..suite import Suite
 
 suite = Suite("unit06_rnn", modules=["rnn", "lstm", "gru", "vanishing", "clipping"],
@@ -275,18 +278,35 @@ def clip_grad_value_values(ctx):
 TASK = {"classes": 2, "noise": 3.0, "batch": 64, "steps": 50, "test": 400}
 
 
-def train(ctx, cell, length, max_norm=None):
-    """Train through the driver on grader-drawn data; returns (driver result, held-out labels).
+def train(ctx, cell, length, max_norm=None, forward=None):
+    """Train on grader-drawn data; returns (the loop's result, held-out labels).
 
-    ``cell`` is "rnn" or "lstm" (the student's forward and backward; no clipping) or "linear" (a
-    softmax regression on the first step, the grader's gradients, the student's clip_grad_norm)."""
+    ``cell`` is "rnn" or "lstm" (the student's forward and backward in the worker's driver; no
+    clipping) or "linear" (a softmax regression on the first step, the grader's gradients, the
+    student's clip_grad_norm). With ``forward`` (the reference's), the same loop runs here instead,
+    on that forward and the student's backward called in the worker once per step."""
     x, y = sequences.recall_first(ctx.rng, (TASK["steps"], TASK["batch"]), length, TASK["classes"], TASK["noise"])
     x_test, y_test = sequences.recall_first(ctx.rng, (TASK["test"],), length, TASK["classes"], TASK["noise"])
-    result = ctx.student.driver("unit06_rnn", "train_classifier")(
-        cell, x, y, x_test, TASK["classes"], 16, 0.03, max_norm, 3.0, int(ctx.rng.integers(2**31)))
+    args = (cell, x, y, x_test, TASK["classes"], 16, 0.03, max_norm, 3.0, int(ctx.rng.integers(2**31)))
+    if forward is None:
+        result = ctx.student.driver("unit06_rnn", "train_classifier")(*args)
+    else:
+        try:
+            with np.errstate(all="ignore"):  # a wrong backward's gradients may overflow
+                result = loop.fit(forward, students_backward(ctx, cell), None, *args)
+        except loop.Malformed as exc:
+            raise CheckFailure(str(exc)) from None
     if type(result) is not dict:
         ctx.fail(f"the training loop returned {compare.describe(result)}")
     return result, y_test
+
+
+def students_backward(ctx, cell):
+    """The student's rnn_backward or lstm_backward as :func:`loop.fit` calls it: in the worker, on
+    copies of its arguments, its result checked to be a sequence of the documented length."""
+    name = f"{cell}_backward"
+    backward = layer_pairs.OnCopies(getattr(getattr(ctx.student, cell), name))
+    return lambda *args: compare.sequence(backward(*args), f"the result of {name}", 6 if cell == "lstm" else 5)
 
 
 def accuracy(result, labels, minimum, name):
@@ -297,10 +317,34 @@ def accuracy(result, labels, minimum, name):
 ATTEMPTS = 4  # independent trainings (fresh data and initialization); the check needs one to succeed
 
 
-def learns(ctx, cell, length, minimum, name):
-    """Pass when one of ATTEMPTS trainings reaches ``minimum`` held-out accuracy: a correct backward
-    fails one training now and then (measured below), a wrong one fails them all."""
-    return training.in_one_of(ATTEMPTS, lambda: accuracy(*train(ctx, cell, length), minimum, name))
+def learns(ctx, cell, length, minimum, model):
+    """Pass when one of ATTEMPTS trainings of ``model`` (its name) reaches ``minimum`` held-out
+    accuracy: a correct backward fails one training now and then (measured below), a wrong one fails
+    them all. In official grading where the student's own forward and backward fail, the same
+    trainings of the reference forward with the student's backward passing is enough
+    (:func:`upstream.trained`): the forward's bugs are charged to its own checks."""
+    forward, backward = f"{cell}_forward", f"{cell}_backward"
+
+    def trainings(reference, name):
+        return training.in_one_of(ATTEMPTS, lambda: accuracy(*train(ctx, cell, length, forward=reference), minimum,
+                                                             f"{model} built from {name} ({length} steps)"))
+
+    upstream_of.trained(ctx, lambda: trainings(None, f"{forward} and {backward}"),
+                        lambda: trainings(getattr(getattr(ctx.ref, cell), forward),
+                                          f"a correct {forward} (the grader's) and your {backward}"),
+                        forward, lambda: forward_agrees(ctx, cell, length))
+
+
+def forward_agrees(ctx, cell, length):
+    """Whether the student's rnn_forward or lstm_forward gives the reference's outputs (within
+    FLOAT64) on one small input of ``length`` steps."""
+    pair, values = setup(ctx, next(spec for spec in PAIRS if spec[1] == f"{cell}_forward"), (2, length, 4, 3))
+    reference = upstream_of.reference_of(ctx, pair.forward)
+    try:
+        got, want = pair.run(values)[0], pair.unpack(reference(*pair.forward_args(values)))[0]
+    except (CheckFailure, StudentError):
+        return False
+    return all(np.all(tolerances.FLOAT64.allows(np.abs(g - w), w)) for g, w in zip(got, want))
 
 
 @suite.check("rnn.rnn_backward", points=3, timeout=60, name="rnn_learns_short_dependency", false_failure=1e-7)
@@ -311,7 +355,7 @@ def rnn_learns_short_dependency(ctx):
     Measured on the reference over 2000 submission ids (one training each): 1 training below 90%
     (0.71; the others 0.975 or more). Four independent trainings all fail with probability about
     (1/2000)^4 = 6e-14, below 3e-8 even at the 95% upper bound of one training's rate (2.4e-3)."""
-    learns(ctx, "rnn", 5, 0.9, "the RNN classifier built from rnn_forward and rnn_backward (5 steps)")
+    learns(ctx, "rnn", 5, 0.9, "the RNN classifier")
 
 
 @suite.check("lstm.lstm_backward", points=4, timeout=90, name="lstm_learns_long_dependency", false_failure=1e-7)
@@ -322,7 +366,7 @@ def lstm_learns_long_dependency(ctx):
     Measured on the reference over 1000 submission ids (one training each): 4 trainings below 90%
     (0.53 to 0.79; the others 0.9675 or more). Four independent trainings all fail with probability
     about (4/1000)^4 = 3e-10, below 1e-8 even at the 95% upper bound of one training's rate (1e-2)."""
-    learns(ctx, "lstm", 20, 0.9, "the LSTM classifier built from lstm_forward and lstm_backward (20 steps)")
+    learns(ctx, "lstm", 20, 0.9, "the LSTM classifier")
 
 
 @suite.check("clipping.clip_grad_norm", points=2, timeout=60, name="clipping_in_training_loop",

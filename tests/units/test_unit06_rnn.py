@@ -539,6 +539,14 @@ MISCONCEPTIONS = {
 }
 
 
+STUB_FORWARDS = {"rnn.rnn_forward": """
+        def rnn_forward(x, h0, Wx, Wh, b):
+            raise NotImplementedError
+    """, "lstm.lstm_forward": """
+        def lstm_forward(x, h0, c0, Wx, Wh, b):
+            raise NotImplementedError
+    """}
+
 FORWARD_ONLY = {  # a forward's bug costs points only in its own checks and those of what composes it
     "rnn step adds 2b": ("rnn.rnn_step_forward", reference_def(UNIT, "rnn", "rnn_step_forward", {
         "h_prev @ Wh + b)": "h_prev @ Wh + 2 * b)"}), ("rnn.rnn_forward",)),
@@ -547,6 +555,13 @@ FORWARD_ONLY = {  # a forward's bug costs points only in its own checks and thos
         def gru_step_forward(x, h_prev, Wx, Wh, bx, bh):
             raise NotImplementedError
     """, ("gru.gru_forward",)),
+    # cost the correct backward its training outcome when only the student's forward trained it
+    "rnn_forward not implemented (the stub)": ("rnn.rnn_forward", STUB_FORWARDS["rnn.rnn_forward"], ()),
+    "rnn step ignores h_prev": ("rnn.rnn_step_forward", reference_def(UNIT, "rnn", "rnn_step_forward", {
+        "h_prev @ Wh + b)": "b)"}), ("rnn.rnn_forward",)),
+    "lstm_forward not implemented (the stub)": ("lstm.lstm_forward", STUB_FORWARDS["lstm.lstm_forward"], ()),
+    "lstm gates in the order i, f, o, g": ("lstm.lstm_step_forward", MUTANTS["lstm gates in the order i, f, o, g"][1],
+                                           ("lstm.lstm_forward",)),
 }
 
 # the field's common mutants (a constant bias factor, a sign): one score under every id
