@@ -350,7 +350,8 @@ def forward_agrees(ctx, cell, length):
 @suite.check("rnn.rnn_backward", points=3, timeout=60, name="rnn_learns_short_dependency", false_failure=1e-7)
 def rnn_learns_short_dependency(ctx):
     """A classifier on your rnn_forward / rnn_backward recalls the first of 5 symbols: >= 90% held out,
-    in one of 4 trainings on fresh data.
+    in one of 4 trainings on fresh data (in instructor grading, where your rnn_forward is wrong, one
+    on a correct rnn_forward and your rnn_backward).
 
     Measured on the reference over 2000 submission ids (one training each): 1 training below 90%
     (0.71; the others 0.975 or more). Four independent trainings all fail with probability about
@@ -361,7 +362,8 @@ def rnn_learns_short_dependency(ctx):
 @suite.check("lstm.lstm_backward", points=4, timeout=90, name="lstm_learns_long_dependency", false_failure=1e-7)
 def lstm_learns_long_dependency(ctx):
     """A classifier on your lstm_forward / lstm_backward recalls the first of 20 symbols: >= 90% held
-    out, in one of 4 trainings on fresh data.
+    out, in one of 4 trainings on fresh data (in instructor grading, where your lstm_forward is
+    wrong, one on a correct lstm_forward and your lstm_backward).
 
     Measured on the reference over 1000 submission ids (one training each): 4 trainings below 90%
     (0.53 to 0.79; the others 0.9675 or more). Four independent trainings all fail with probability

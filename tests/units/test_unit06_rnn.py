@@ -5,7 +5,7 @@ import torch
 
 from reference.unit06_rnn import gru, lstm, rnn
 
-from ..support import reference_def
+from ..support import grade, make_submission, reference_def
 from .unit_contract import *  # noqa: F401,F403
 
 UNIT = "unit06_rnn"
@@ -602,3 +602,30 @@ def test_at_output_gradients_agree_with_sympys(kind, activation):
     got = keys.at_output_gradients(kind, point, len(inputs), wrt, activation)
     for k in wrt:
         np.testing.assert_allclose(got[k], expected[k], rtol=1e-12, atol=1e-14, err_msg=k)
+
+
+# ---------------------------------------------------------------- training outcomes judge the backward
+TRAINING = ["rnn_learns_short_dependency", "lstm_learns_long_dependency"]  # 3 + 4 points
+WRONG_FORWARDS = {"rnn.rnn_step_forward": FORWARD_ONLY["rnn step ignores h_prev"][1],
+                  "lstm.lstm_step_forward": MUTANTS["lstm gates in the order i, f, o, g"][1]}
+WRONG_BACKWARDS = {  # a term through time, a path into the cell: each fails every training
+    "rnn.rnn_backward": MUTANTS["BPTT keeps only the last step's weight gradients"][1],
+    "lstm.lstm_step_backward": MUTANTS["lstm backward ignores the path from h_next into the cell"][1]}
+TRAINED = {  # the submission's changes, the score of the two checks
+    "stub forwards, correct backwards": (STUB_FORWARDS, 7.0),
+    "wrong forwards, correct backwards": (WRONG_FORWARDS, 7.0),
+    "correct forwards, wrong backwards": (WRONG_BACKWARDS, 0.0),
+    "stub forwards, wrong backwards": ({**STUB_FORWARDS, **WRONG_BACKWARDS}, 0.0),
+}
+
+
+@pytest.mark.parametrize("changes, score", list(TRAINED.values()), ids=list(TRAINED))
+def test_training_outcomes_judge_the_backward(tmp_path, changes, score):
+    """The same score under three ids: a forward's bug costs the backward's training outcomes
+    nothing, a backward's bug all their points, with a message naming the backward."""
+    path = make_submission(tmp_path, UNIT, changes)
+    reports = [grade(path, UNIT, only=TRAINING, submission_id=f"student-{i:02d}") for i in range(3)]
+    assert [r.score for r in reports] == [score] * 3, [[(x.name, x.output) for x in r.results] for r in reports]
+    unnamed = [r.output for report in reports for r in report.results
+               if r.status == "failed" and r.exercise.split(".")[1] not in r.output]
+    assert not unnamed, "a failure does not name the backward:\n" + "\n".join(unnamed)
