@@ -74,15 +74,24 @@ def scan(folder: Path, unit: str | None = None) -> Scan:
     if unit:
         one_student(folder, unit)
     found: dict[str, list[Path]] = {}
-    for entry in sorted(folder.iterdir()):
-        if submission.debris(entry.name) or submission.ignored_folder(entry.name) or entry.is_symlink():
-            continue
-        if not (entry.is_dir() or submission.archive_kind(entry.name) or entry.name.lower().endswith(".ipynb")):
+    for entry in entries(folder):
+        if not upload(entry):
             print(f"autograder batch: ignoring {entry.name} (not a folder, an archive or a .ipynb)", file=sys.stderr)
             continue
         found.setdefault(student_id(entry), []).append(entry)
     return Scan(sorted((sid, entries[0]) for sid, entries in found.items() if len(entries) == 1),
                 {sid: entries for sid, entries in sorted(found.items()) if len(entries) > 1})
+
+
+def entries(folder: Path) -> list[Path]:
+    """A class folder's entries, sorted, without debris, hidden entries and links."""
+    return [e for e in sorted(folder.iterdir())
+            if not (submission.debris(e.name) or submission.ignored_folder(e.name) or e.is_symlink())]
+
+
+def upload(entry: Path) -> bool:
+    """Whether a class folder's entry can be a student's upload: a folder, an archive or a notebook."""
+    return entry.is_dir() or bool(submission.archive_kind(entry.name)) or entry.name.lower().endswith(".ipynb")
 
 
 def one_student(folder: Path, unit: str):
@@ -100,6 +109,26 @@ def one_student(folder: Path, unit: str):
                               f"{', '.join(signs[:4])}); point batch at the folder that holds one folder, .zip or "
                               f".ipynb per student, named by student id, or grade this one with "
                               f"`autograder grade {folder} --unit {(hint or [unit])[0]}`")
+
+
+def several_students(folder: Path, unit: str):
+    """Refuse, for ``grade``, a folder of several submissions (a class folder): two of its entries
+    not named after a unit (folders, archives, notebooks) each hold all of ``unit``'s modules (or
+    its notebook). Graded as one, it would grade whichever the intake preferred."""
+    units = {u.lower() for u in unit_names()}
+    held = []
+    for entry in (e for e in entries(folder) if upload(e) and student_id(e).lower() not in units):
+        try:
+            whole = not submission.intake(entry, unit).missing
+        except SubmissionError:
+            whole = False
+        if not whole:
+            continue
+        held.append(entry.name + ("/" if entry.is_dir() else ""))
+        if len(held) == 2:
+            raise SubmissionError(f"{folder.name} holds more than one submission ({', '.join(held)}, ...): grade one "
+                                  f"of them (`autograder grade {folder / held[0].rstrip('/')}`), or the class with "
+                                  f"`autograder batch {folder} --unit {unit}`")
 
 
 def list_entries(folder: Path, unit: str | None = None) -> list[tuple[str, Path]]:

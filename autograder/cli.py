@@ -211,10 +211,12 @@ def cmd_grade(args) -> int:
     import shlex
 
     from . import submission, units
-    from .batch import student_id
+    from .batch import several_students, student_id
     from .sandbox.pool import Pool
 
     unit = _unit_for(args.path, args.unit)
+    if args.path.is_dir():
+        several_students(args.path, unit)
     # inputs derive from the id: by default the one batch gives this entry, so a grading reproduces
     sid = args.submission_id or student_id(args.path.resolve())
     launcher = launchers.choose(args.no_sandbox)

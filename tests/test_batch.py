@@ -187,6 +187,22 @@ def test_a_unit_folder_is_refused_with_one_line_naming_its_unit(unit, tmp_path, 
     assert f"autograder grade {folder} --unit {unit}`" in err and not book.exists()
 
 
+
+def test_grade_refuses_a_class_folder_and_grades_a_students_folder_with_a_copy_inside(tmp_path, capsys):
+    """The converse mistake: ``grade`` on a class folder graded whichever student the intake preferred
+    (s001.zip here, its modules in a folder named after the unit) and printed a score for the class."""
+    klass = tmp_path / "klass"
+    classroom.build(klass, UNIT, 3, zipped_every=2)
+    options = ["--unit", UNIT, "--no-sandbox", "--only", "activations.sigmoid"]
+    assert main(["grade", str(klass), *options]) == 2
+    err = capsys.readouterr().err
+    assert "klass holds more than one submission (s000/, s001.zip, ...)" in err and "autograder batch" in err, err
+    alice = make_submission(tmp_path / "x", UNIT).rename(tmp_path / "alice")  # her work, a copy in backup/, a zip
+    shutil.copytree(alice, alice / "backup", ignore=shutil.ignore_patterns("backup"))
+    classroom.zip_folder(alice / "backup", alice / f"{UNIT}.zip")
+    assert main(["grade", str(alice), *options]) == 0
+
+
 def test_remove_a_student_from_the_gradebook(tmp_path, capsys):
     book = tmp_path / "g.sqlite"
     with gb.Gradebook(book) as g:
