@@ -120,7 +120,8 @@ class Suite:
         started right after it imports the reference, so it overlaps the first worker's start and
         the first checks' waits on it (e.g. cache the reference's results for inputs that are the
         same in every grading). A check that needs such a result must get it through a cache that
-        is safe across threads and computes it itself if the warm-up has not (or failed)."""
+        is safe across threads and computes it itself if the warm-up has not (or failed); a
+        warm-up draws from no global random generator (the checks' inputs would depend on timing)."""
         self.warmups.append(fn)
         return fn
 

@@ -471,6 +471,24 @@ def test_reference_networks_have_published_counts():
         assert sum(p.numel() for p in model.parameters()) == count, name
 
 
+def test_the_reference_summaries_warm_up_draws_no_random_numbers():
+    """It runs in a thread beside the checks (runner._warm): a draw from a global generator there
+    would make the checks' inputs depend on timing."""
+    import random
+
+    torch = pytest.importorskip("torch")
+    from autograder.units.unit05_cnn import architectures as arch_checks
+    from reference import unit05_cnn
+    from reference.unit05_cnn import architectures  # noqa: F401 (the warm-up reads it from the package)
+
+    arch_checks._reference_summary.cache_clear()  # built here, not found in this process's cache
+    states = lambda: (torch.get_rng_state(), np.random.get_state()[1].copy(), random.getstate())  # noqa: E731
+    before = states()
+    arch_checks.reference_summaries(unit05_cnn)
+    after = states()
+    assert torch.equal(before[0], after[0]) and (before[1] == after[1]).all() and before[2] == after[2]
+
+
 def conv_backward_with(returned: str) -> str:
     """The reference conv_backward returning ``returned`` (from dx, dw, db)."""
     source = (ROOT / "reference" / UNIT / "layers.py").read_text()
