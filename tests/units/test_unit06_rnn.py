@@ -621,11 +621,13 @@ TRAINED = {  # the submission's changes, the score of the two checks
 
 @pytest.mark.parametrize("changes, score", list(TRAINED.values()), ids=list(TRAINED))
 def test_training_outcomes_judge_the_backward(tmp_path, changes, score):
-    """The same score under three ids: a forward's bug costs the backward's training outcomes
-    nothing, a backward's bug all their points, with a message naming the backward."""
+    """The same score under two ids (each variant kept it under 6 to 8 ids when this was written;
+    two, as a wrong backward with a stub forward costs 8 trainings per id, 4 of them with a round
+    trip per step): a forward's bug costs the backward's training outcomes nothing, a backward's
+    bug all their points, with a message naming the backward."""
     path = make_submission(tmp_path, UNIT, changes)
-    reports = [grade(path, UNIT, only=TRAINING, submission_id=f"student-{i:02d}") for i in range(3)]
-    assert [r.score for r in reports] == [score] * 3, [[(x.name, x.output) for x in r.results] for r in reports]
+    reports = [grade(path, UNIT, only=TRAINING, submission_id=f"student-{i:02d}") for i in range(2)]
+    assert [r.score for r in reports] == [score] * 2, [[(x.name, x.output) for x in r.results] for r in reports]
     unnamed = [r.output for report in reports for r in report.results
                if r.status == "failed" and r.exercise.split(".")[1] not in r.output]
     assert not unnamed, "a failure does not name the backward:\n" + "\n".join(unnamed)
