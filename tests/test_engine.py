@@ -118,6 +118,32 @@ def test_printing_does_not_break_the_protocol(tmp_path):
     assert grade(path, UNIT, only=["relu_values"]).by_name()["relu_values"].status == "passed"
 
 
+def test_a_call_that_floods_its_output_is_stopped_at_the_limit_and_given_up_on():
+    """Output beyond what is kept is drained and dropped; past OUTPUT_LIMIT in one call the worker is
+    stopped at once (not after the flood, or the call's time-out) and the function is not called again."""
+    from autograder.sandbox.session import Session, Student
+    from autograder.sandbox.worker_process import OUTPUT_LIMIT, StudentError
+
+    files = {"__init__.py": "", "loud.py": "import os\n\ndef say(mb):\n    for _ in range(mb << 10):\n"
+                                          "        os.write(2, b'x' * 1023 + b'\\n')\n    return mb\n"}
+    session = Session("loud_output", files, limits=Limits(call_timeout=30))
+    student = Student(session)
+    try:
+        session.begin_check(60)
+        assert student.loud.say(2) == 2  # a few megabytes are fine
+        with pytest.raises(StudentError) as flood:
+            student.loud.say(100_000)  # 100 GB: only stopping it early ends this call in time
+        assert str(flood.value) == f"loud.say wrote more than {OUTPUT_LIMIT >> 20} MB of output, so it was stopped " \
+                                   "(printing in a loop?)"
+        assert session.worker.stderr.total < 2 * OUTPUT_LIMIT
+        with pytest.raises(StudentError) as again:
+            student.loud.say(1)
+        assert str(again.value) == f"not run: loud.say was given up on earlier (it wrote more than {OUTPUT_LIMIT >> 20} " \
+                                   "MB of output)"
+    finally:
+        session.close()
+
+
 def test_every_failed_case_is_reported_under_its_label_and_identical_errors_collapse(tmp_path):
     path = make_submission(tmp_path, UNIT, {"tensors.rank": """
         def rank(A, tol=None):

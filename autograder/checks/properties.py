@@ -134,7 +134,7 @@ def _given(max_examples: int, strategies: dict):
     return lambda test: config(given(**strategies)(test))
 
 
-FATAL = ("timeout", "crash", "protocol", "refused")  # StudentError kinds that end a property at once
+FATAL = ("timeout", "crash", "flood", "protocol", "refused")  # StudentError kinds that end a property at once
 MAX_ROUNDS = 4  # times the examples run to find their calls (a call that depends on an earlier answer: one more)
 
 

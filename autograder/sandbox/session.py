@@ -6,7 +6,7 @@ message names the function. Checks call through :class:`Student`; nothing else r
 
 Giving up, so a broken submission is graded in bounded time without costing its working functions:
 
-- a function whose call hung or exited the worker is not called again: its remaining calls fail at
+- a function whose call hung, exited the worker or flooded its output is not called again: its remaining calls fail at
   once, saying so and why (:meth:`Session._give_up`); other functions of its module are still called;
 - a module no call into which ever returned is given up on as a whole once :data:`STRIKES` of its
   functions were (one, once another module was given up on that way): a submission whose every
@@ -204,7 +204,7 @@ class Session:
             if exc.kind == "timeout" and self.deadline is not None and time.monotonic() >= self.deadline:
                 exc = StudentError(f"{function or what} was stopped when this check's time limit "
                                    f"({seconds(self.check_timeout)}) ran out", "timeout", printed=exc.printed)
-            elif exc.kind in ("crash", "timeout"):
+            elif exc.kind in ("crash", "timeout", "flood"):
                 self._give_up(module, function, exc)
             if exc.kind == "timeout":
                 self.stopped = exc
@@ -218,14 +218,15 @@ class Session:
         return header, answer
 
     def _give_up(self, module: str | None, function: str | None, exc: StudentError):
-        """A function whose call hung or exited the worker is not called again (its calls fail at
+        """A function whose call hung, exited the worker or flooded its output is not called again (its calls fail at
         once, saying why); its module as a whole, only when no call into it ever returned and
         :data:`STRIKES` of its functions were given up on (one, once another module was): a
         submission whose every function hangs is graded in a bounded time, not a time-out per function.
         """
         if function is None or function in self.dead:
             return
-        happened = f"exited the worker: {exc.reason}" if exc.kind == "crash" else f"did not finish within {exc.reason}"
+        happened = {"crash": f"exited the worker: {exc.reason}", "timeout": f"did not finish within {exc.reason}"}.get(
+            exc.kind, exc.reason)
         self.dead[function] = (module, happened)
         if exc.kind == "timeout":
             self.hung.add(function)

@@ -183,19 +183,32 @@ def send(fd: int, header: dict, value=None, keep=None) -> None:
         data = data[os.write(fd, data):]
 
 
-class Reader:
-    """Reads frames from a file descriptor, with an optional wall-clock deadline per frame."""
+class Alarm(Exception):
+    """A reader's alarm descriptor turned readable before the frame was read."""
 
-    def __init__(self, fd: int):
-        self.fd = fd
+
+class Reader:
+    """Reads frames from a file descriptor, with an optional wall-clock deadline per frame and an
+    optional ``alarm`` descriptor that, once readable, ends a read with :class:`Alarm`."""
+
+    def __init__(self, fd: int, alarm: int | None = None):
+        self.fd, self.alarm = fd, alarm
+
+    def _wait(self, deadline: float | None):
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            raise TimeoutError
+        ready = select.select([self.fd] if self.alarm is None else [self.fd, self.alarm], [], [], left)[0]
+        if self.alarm is not None and self.alarm in ready:
+            raise Alarm
+        if not ready:
+            raise TimeoutError
 
     def _exact(self, n: int, deadline: float | None) -> bytes:
         chunks, got = [], 0
         while got < n:
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0 or not select.select([self.fd], [], [], left)[0]:
-                    raise TimeoutError
+            if deadline is not None or self.alarm is not None:
+                self._wait(deadline)
             chunk = os.read(self.fd, min(n - got, 1 << 20))
             if not chunk:
                 raise EOFError

@@ -28,12 +28,14 @@ PRINTED_LIMIT = 2048  # characters of what one request printed (as the worker ke
 PRINTED_MARK = "\x1edeepgrade printed %s\x1e"  # as worker.PRINTED_MARK (the worker imports nothing of ours)
 STARTING = "starting"  # the ``what`` of a worker's start (its errors say so in their own words)
 MAX_ENTERED = 256  # "entered function" notices one request may send before its answer
+OUTPUT_LIMIT = 16 << 20  # bytes one request may write to the worker's stderr before the worker is stopped
 
 
 class StudentError(Exception):
-    """Student code failed a call: raised (kind ``error``), timed out, crashed, answered out of
-    protocol, or was not run because the grader gave up on its function (``refused``). ``reason``
-    is how a crashed worker ended (:func:`exit_reason`) or the limit a call that timed out ran under."""
+    """Student code failed a call: raised (kind ``error``), timed out, crashed, wrote more than
+    :data:`OUTPUT_LIMIT` (``flood``), answered out of protocol, or was not run because the grader gave
+    up on its function (``refused``). ``reason`` is how a crashed worker ended (:func:`exit_reason`),
+    the limit a call that timed out ran under, or the output limit a flood passed."""
 
     def __init__(self, message: str, kind: str = "error", error_type: str | None = None, reason: str = "",
                  printed: str = ""):
@@ -76,13 +78,41 @@ def exit_reason(code) -> str:
 
 
 class StderrTail(threading.Thread):
-    """Drains a pipe and keeps only its last bytes, so a flood cannot grow the grader."""
+    """Drains a pipe and keeps only its last bytes, so a flood cannot grow the grader.
 
-    def __init__(self, fd: int, keep: int = STDERR_KEEP):
+    With a ``limit``, once more than ``limit`` bytes arrived since the last :meth:`watch` (a
+    request's output), :attr:`alarm` (a descriptor) turns readable: the grader stops a flooding
+    call at once instead of draining hundreds of megabytes until it returns or times out."""
+
+    def __init__(self, fd: int, keep: int = STDERR_KEEP, limit: int | None = None):
         super().__init__(daemon=True)
         self.fd, self.buffer, self.total = fd, collections.deque(), 0
         self.keep, self.size = keep, 0
+        self.limit, self.since, self.lock, self.closed = limit, None, threading.Lock(), False
+        self.alarm, self._ring = os.pipe() if limit is not None else (None, None)
+        if limit is not None:
+            os.set_blocking(self.alarm, False)
         self.start()
+
+    def watch(self):
+        """Count toward the limit from here (a request begins; an alarm rung late for the last one,
+        which had answered before its output passed the limit, is dropped)."""
+        with self.lock:
+            self.since = self.total
+            try:
+                os.read(self.alarm, 64)
+            except BlockingIOError:
+                pass
+
+    def close(self):
+        """Close the pipe and the alarm once drained (the worker is dead); all are left open while
+        a process that escaped still holds the pipe, so no write can reach a reused descriptor."""
+        self.join(1.0)
+        if not self.is_alive() and not self.closed:
+            self.closed = True
+            for fd in (self.fd, self.alarm, self._ring):
+                if fd is not None:
+                    os.close(fd)
 
     def run(self):
         while True:
@@ -93,6 +123,11 @@ class StderrTail(threading.Thread):
             if not chunk:
                 return
             self.total += len(chunk)
+            if self.since is not None:
+                with self.lock:
+                    if self.since is not None and self.total - self.since > self.limit:
+                        self.since = None  # rung once a request
+                        os.write(self._ring, b"!")  # open: only close() closes it, after this thread ended
             self.buffer.append(chunk)
             self.size += len(chunk)
             while self.size - len(self.buffer[0]) >= self.keep:
@@ -180,8 +215,8 @@ class Worker:
         finally:
             for fd in (req_r, resp_w, err_w):
                 os.close(fd)
-        self.reader = wire.Reader(self.resp_r)
-        self.stderr = StderrTail(err_r)
+        self.stderr = StderrTail(err_r, limit=OUTPUT_LIMIT)
+        self.reader = wire.Reader(self.resp_r, self.stderr.alarm)
         self.limits = limits
         self.ready_by: float | None = time.monotonic() + limits.start_timeout  # None once ready
 
@@ -209,6 +244,12 @@ class Worker:
             self.kill()
             text = f"the worker exited as it started ({reason})" if what == STARTING else f"{what} exited the worker ({reason})"
             raise StudentError(text, "crash", reason=reason, printed=self.printed_before_death()) from None
+        except wire.Alarm:
+            self.kill()
+            limit = f"{OUTPUT_LIMIT >> 20} MB"
+            raise StudentError(f"{what} wrote more than {limit} of output, so it was stopped (printing in a loop?)",
+                               "flood", reason=f"wrote more than {limit} of output",
+                               printed=self.printed_before_death()) from None
         except wire.ProtocolError as exc:
             self.kill()
             raise StudentError(f"{what} answered out of protocol ({exc})", "protocol") from None
@@ -232,6 +273,7 @@ class Worker:
         self.wait_ready()
         self.sequence += 1
         began = time.monotonic()
+        self.stderr.watch()
         try:
             wire.send(self.req_w, {"op": op, "id": self.sequence}, value)
         except (BrokenPipeError, OSError):
@@ -271,3 +313,4 @@ class Worker:
                 os.close(fd)
             except OSError:
                 pass
+        self.stderr.close()

@@ -180,6 +180,7 @@ class Zygote:
         """Kill the zygote and its sandbox, with any child."""
         self.dead = True
         self.proc.end()
+        self.stderr.close()
         self.sock.close()
         child = self.child
         if child is not None:
