@@ -2,14 +2,17 @@
 what they must and accept what they must (no worker involved)."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import given, settings
 
-from autograder.checks import compare, expressions, gradients, properties
+from autograder.checks import compare, expressions, gradients, properties, upstream
 from autograder.checks.symbolic import Key, symbols
 from autograder.context import CheckFailure, Context
+from autograder.sandbox.worker_process import StudentError
 
 RNG = np.random.default_rng(0)
 
@@ -268,3 +271,35 @@ def test_bleu1_clips_repeated_words_and_penalizes_brevity():
     assert exact_match([[1, 2], [3]], [[1, 2], [3, 4]]) == 0.5
     with pytest.raises(ValueError):
         bleu1([reference], [])
+
+
+def test_a_training_outcome_is_retrained_with_the_reference_forward_only_where_the_forward_differs():
+    """upstream.trained: the student's own training first; a second, with the reference's forward,
+    only in official grading and where the student's forward differs; both failing, the second
+    failure (it judges the backward) with the first after it."""
+    ran = []
+
+    def training(name, failure=None):
+        def run():
+            ran.append(name)
+            if failure:
+                raise failure
+        return run
+
+    official, selfcheck = SimpleNamespace(reference=object()), SimpleNamespace(reference=None)
+    upstream.trained(official, training("own"), training("again", CheckFailure("again missed")), "f", None)
+    upstream.trained(official, training("own", CheckFailure("own missed")), training("again"), "f", lambda: False)
+    assert ran == ["own", "own", "again"]
+    for again in (CheckFailure("f_backward: accuracy 0.5"), StudentError("f_backward raised KeyError")):
+        with pytest.raises(CheckFailure, match=r"^f_backward.*\n\(Trained with your own f: f raised\)$"):
+            upstream.trained(official, training("own", StudentError("f raised")), training("again", again), "f",
+                             lambda: False)
+    for ctx, agrees in ((official, lambda: True), (selfcheck, None)):
+        ran.clear()
+        with pytest.raises(CheckFailure, match="^own missed$"):
+            upstream.trained(ctx, training("own", CheckFailure("own missed")), training("again"), "f", agrees)
+        assert ran == ["own"]
+    stopped = StudentError("f was stopped when this check's time limit ran out", "timeout")
+    with pytest.raises(StudentError) as err:
+        upstream.trained(official, training("own", stopped), training("again", stopped), "f", lambda: False)
+    assert err.value is stopped
