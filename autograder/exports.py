@@ -16,7 +16,8 @@ its status column (nbgrader, otter) and Gradescope's output say "not gradable" w
 and ``OUT/not_gradable.csv`` lists every such row (Canvas's import has no place for a reason).
 Every file is written as UTF-8; rosters are read as UTF-8 (a BOM is fine), else Windows-1252.
 
-- ``html``: ``OUT/<unit>/html/<student>.html``, the report ``grade --html`` writes.
+- ``html``: ``OUT/<unit>/html/<student>.html``, the report ``grade --html`` writes (the class's
+  plots drawn in parallel, :mod:`.report_pages`).
 
 Every export shows the grade after the instructor's overrides (``autograder override``) and the
 unit's late policy (``autograder late``), with the reasons: Gradescope's results.json in its
@@ -38,7 +39,7 @@ import json
 import re
 from pathlib import Path
 
-from . import gradebook as gb, report_html
+from . import gradebook as gb, report_pages
 
 FORMATS = ("gradescope", "nbgrader", "otter", "canvas", "summary", "html")
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
@@ -52,8 +53,9 @@ SLOWEST = 5
 
 
 def export(gradebook: Path, out: Path, formats: list[str] | None = None, unit: str | None = None,
-           roster: Path | None = None, duedate: str = "", console=None) -> list[Path]:
-    """Write the chosen formats (default: all) under ``out``; returns the files written."""
+           roster: Path | None = None, duedate: str = "", console=None, workers: int | None = None) -> list[Path]:
+    """Write the chosen formats (default: all) under ``out``; returns the files written. ``workers``:
+    processes drawing the HTML pages' plots (default: one per CPU; 1 draws them here)."""
     formats = formats or list(FORMATS)
     unknown = set(formats) - set(FORMATS)
     if unknown:
@@ -63,7 +65,7 @@ def export(gradebook: Path, out: Path, formats: list[str] | None = None, unit: s
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    with gb.Gradebook(gradebook) as book:
+    with gb.Gradebook(gradebook) as book, report_pages.Pages(workers) as pages:
         if roster:
             book.set_roster(read_roster(roster))
         units = [unit] if unit else book.units()
@@ -84,8 +86,8 @@ def export(gradebook: Path, out: Path, formats: list[str] | None = None, unit: s
                 written += gradescope_json(book, name, out / name / "gradescope")
             if "otter" in formats:
                 written.append(otter_csv(book, name, out / name / "final_grades.csv"))
-            if "html" in formats:  # one feedback page per student (autograder/report_html.py)
-                written += report_html.export_reports(book, name, out / name / "html", _safe_name)
+            if "html" in formats:  # one feedback page per student (autograder/report_pages.py)
+                written += pages.export(book, name, out / name / "html", _safe_name)
             if "summary" in formats:
                 written += summary_files(book, name, out / name)
                 if console is not None:

@@ -13,12 +13,14 @@ carries each plot's bounded data, and :func:`draw_report` turns it into PNGs, at
 :data:`FIGURE_BYTES` a submission. Every page goes through it, so ``grade --html``, ``export`` and
 ``show --html`` show byte-identical images.
 
-Written by ``autograder grade --html OUT``, by ``autograder export`` for every student, and offered
-to Gradescope as each test's ``output_format: "html"`` (:func:`gradescope_html`).
+Written by ``autograder grade --html OUT``, by ``autograder export`` for every student (a class's
+plots drawn in worker processes, each distinct one once: :mod:`.report_pages`), and offered to
+Gradescope as each test's ``output_format: "html"`` (:func:`gradescope_html`).
 """
 from __future__ import annotations
 
 import base64
+import functools
 import io
 from pathlib import Path
 
@@ -31,7 +33,9 @@ FIGURE_BYTES = 1 << 20  # plots kept per submission: their data in a gradebook, 
 LEFT_OUT = f"left out: at most {FIGURE_BYTES >> 10} KiB of plots are kept per submission"
 
 
+@functools.cache
 def _environment():
+    """One Jinja2 environment for the process: it compiles the template once, not once a page."""
     import jinja2
 
     return jinja2.Environment(loader=jinja2.PackageLoader("autograder", "templates"),
@@ -231,10 +235,3 @@ def gradescope_html(data: dict, report: Report) -> dict:
         test["output_format"] = "html"
     return data
 
-
-def export_reports(book, unit: str, folder: Path, file_name) -> list[Path]:
-    """One page per student of ``unit`` in the gradebook (``autograder export``), named
-    ``file_name(student_id) + ".html"``, as recorded (:meth:`Gradebook.report`: plots and printed
-    output included)."""
-    return [write(book.report(sub), folder / f"{file_name(sub.student_id)}.html", student=sub.student_id)
-            for sub in book.current(unit)]

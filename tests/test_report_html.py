@@ -488,6 +488,48 @@ def test_a_plot_that_cannot_be_drawn_is_reported_on_the_page(tmp_path):
     assert "(plot not drawn: KeyError: &#39;y&#39;)" in page and page.count("data:image/png") == 1
 
 
+# ---------------------------------------------------------------- a class's pages at once
+def test_a_parallel_export_writes_the_pages_drawn_one_at_a_time(tmp_path):
+    from autograder import gradebook as gb, report_pages
+    from autograder.report import CheckResult
+
+    plots = _figures(3 * 5 + 6, 64)  # 21 distinct, enough for workers (PARALLEL_MIN)
+    broken = {"kind": "curve", "title": "no y", "reveals": True, "arrays": {"x": [0.0, 1.0]}}
+    twin = {**plots[0], "title": "the data of plot 0, another title"}
+    with gb.Gradebook(tmp_path / "g.sqlite") as book:
+        for i in range(6):  # overlapping windows: students share some plots, each has one that cannot be drawn
+            figures = [broken, twin, *plots[3 * i:3 * i + 6]]
+            book.record(f"s{i}", "u", f"h{i}", "", None, gb.GRADED, _report("u", [
+                CheckResult("c", "1", "m.f", 0.0, 1.0, "wrong", "visible", [], figures=figures)]))
+        one_at_a_time = {sub.student_id: report_html.render(book.report(sub), sub.student_id)
+                         for sub in book.current("u")}
+        assert all(page.count("data:image/png") == 7 and "plot not drawn: KeyError" in page
+                   for page in one_at_a_time.values())
+        for workers in (2, 1):
+            with report_pages.Pages(workers) as pages:
+                paths = pages.export(book, "u", tmp_path / f"out{workers}", str)
+                assert (pages.pool is not None) == (workers > 1)
+            assert {p.stem: p.read_text(encoding="utf-8") for p in paths} == one_at_a_time, f"{workers} workers"
+
+
+def test_plots_of_a_worker_that_died_are_drawn_here():
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from autograder import report_pages
+    from autograder.report import CheckResult
+
+    figures = _figures(2, 8)
+    report = _report("u", [CheckResult("c", "1", "m.f", 0.0, 1.0, "wrong", "visible", [], figures=figures)])
+    plots = report_pages.Plots(figures)
+    died = Future()
+    died.set_exception(BrokenProcessPool("a worker died"))
+    plots.drawings[report_pages.key(figures[0])] = died
+    plots.fill(report)
+    assert [f["png"] for f in figures] == [report_html.draw(f) for f in _figures(2, 8)]
+    assert not plots.drawings, "drawings kept after their last use"
+
+
 # ---------------------------------------------------------------- training curves against the bar
 @pytest.mark.parametrize("unit, check, bar, points", [
     ("unit03_training", "two_moons_training_outcome", 0.95, 30),  # held-out accuracy after each epoch
