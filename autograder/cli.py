@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import difflib
+import errno
 import json
 import os
 import sys
@@ -516,9 +517,29 @@ def cmd_gradescope(args) -> int:
     return 0
 
 
+FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # nowhere left to write
+
+
 def run() -> None:
-    """The console entry point: :func:`main`, then :func:`exit_now`."""
-    exit_now(main())
+    """The console entry point: :func:`main`, then :func:`exit_now`. A reader that closes the output
+    early (``| head``) ends the command quietly with status 1, as rich and Python's own advice do;
+    a disk that is full is one error line and status 1, not a traceback."""
+    try:
+        code = main()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush there
+        code = 1
+    except OSError as exc:
+        if exc.errno not in FULL:
+            raise
+        code = _cannot_write(exc)
+    exit_now(code)
+
+
+def _cannot_write(exc: OSError) -> int:
+    where = f" {exc.filename}" if exc.filename else " the output"
+    os.write(2, f"autograder: error: could not write{where}: {exc.strerror}\n".encode())
+    return 1
 
 
 def exit_now(code: int) -> None:
@@ -529,7 +550,11 @@ def exit_now(code: int) -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe (`| head`): what was written is all it takes
+        except BrokenPipeError:
+            code = code or 1
+        except OSError as exc:
+            code = code or _cannot_write(exc)
+        except ValueError:  # closed
             pass
     os._exit(code)
 
