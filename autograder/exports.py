@@ -19,6 +19,13 @@ Every file is written as UTF-8; rosters are read as UTF-8 (a BOM is fine), else 
 - ``html``: ``OUT/<unit>/html/<student>.html``, the report ``grade --html`` writes (the class's
   plots drawn in parallel, :mod:`.report_pages`).
 
+``<student>`` is the student id as a file name (:func:`file_names`): letters (accented too), digits
+and ``@._+-`` kept; an id that needed changing, or whose name another student's would clash with
+on a case-insensitive file system, gets ``-`` and 8 hex digits of its SHA-256, so every student has
+their own file, the same at every export. ``OUT/.deepgrade-export.json`` lists the files an export
+wrote; exporting again into ``OUT`` removes those of them that the same formats and units no longer
+produce (a removed student's, a ``not_gradable.csv`` no longer needed), never any other file.
+
 Every export shows the grade after the instructor's overrides (``autograder override``) and the
 unit's late policy (``autograder late``), with the reasons: Gradescope's results.json in its
 output, tests and ``extra_data``; nbgrader's ``late_submission_penalty`` and ``adjustments``
@@ -34,9 +41,11 @@ between them.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 from . import gradebook as gb, report_pages
@@ -50,6 +59,8 @@ CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 SUMMARY_COLUMNS = ["check", "exercise", "points", "graded", "passed", "pass_rate", "mean_score",
                    "mean_seconds", "max_seconds"]
 SLOWEST = 5
+MANIFEST = ".deepgrade-export.json"  # the files an export wrote, by what wrote them (format and unit)
+PER_UNIT = ("gradescope", "otter", "html", "summary")
 
 
 def export(gradebook: Path, out: Path, formats: list[str] | None = None, unit: str | None = None,
@@ -82,16 +93,20 @@ def export(gradebook: Path, out: Path, formats: list[str] | None = None, unit: s
         if "canvas" in formats:
             written.append(canvas_csv(book, units, out / "canvas_import.csv"))
         for name in units:
+            files = file_names([sub.student_id for sub in book.current(name)])
             if "gradescope" in formats:
-                written += gradescope_json(book, name, out / name / "gradescope")
+                written += gradescope_json(book, name, out / name / "gradescope", files)
             if "otter" in formats:
                 written.append(otter_csv(book, name, out / name / "final_grades.csv"))
             if "html" in formats:  # one feedback page per student (autograder/report_pages.py)
-                written += pages.export(book, name, out / name / "html", _safe_name)
+                written += pages.export(book, name, out / name / "html", files.__getitem__)
             if "summary" in formats:
                 written += summary_files(book, name, out / name)
                 if console is not None:
                     print_summary(book, name, console)
+    scopes = {"shared"} | {f for f in formats if f not in PER_UNIT} | {f"{f}:{u}" for f in formats if f in PER_UNIT
+                                                                        for u in units}
+    _replace_manifest(out, scopes, written)
     return written
 
 
@@ -143,8 +158,61 @@ def read_roster(path: Path) -> list[dict]:
     return [{**row, "id": row.get("student_id") or row.get("id")} for row in rows]
 
 
+def file_names(student_ids: list[str]) -> dict[str, str]:
+    """``{student id: file name}``, one distinct name each (also where case and Unicode normalization
+    are ignored, as on macOS and Windows): the id with characters other than letters, digits and
+    ``@._+-`` (and a leading dot) made ``_``; an id that changed, or that clashes even so, gets
+    ``-`` and the first 8 hex digits of its SHA-256."""
+    def plain(name: str) -> str:
+        return unicodedata.normalize("NFC", name).casefold()
+
+    def tagged(sid: str) -> str:
+        return f"{_safe_name(sid)}-{hashlib.sha256(sid.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
+
+    names = {sid: _safe_name(sid) if _safe_name(sid) == sid else tagged(sid) for sid in student_ids}
+    seen: dict[str, int] = {}
+    for name in names.values():
+        seen[plain(name)] = seen.get(plain(name), 0) + 1
+    names = {sid: tagged(sid) if seen[plain(name)] > 1 else name for sid, name in names.items()}
+    if len({plain(n) for n in names.values()}) < len(names):
+        raise ValueError("two student ids give the same file name even with their hashes; rename one")
+    return names
+
+
 def _safe_name(student_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9@._+-]", "_", student_id) or "_"
+    name = re.sub(r"[^\w@.+-]", "_", unicodedata.normalize("NFC", student_id))[:80]
+    return re.sub(r"^\.", "_", name) or "_"
+
+
+def _replace_manifest(out: Path, scopes: set[str], written: list[Path]):
+    """Remove the files an earlier export into ``out`` wrote under ``scopes`` that this one did not
+    write (then their folders left empty), and record this export's files in :data:`MANIFEST`."""
+    path = out / MANIFEST
+    try:
+        before = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        before = {}
+    now = {p.relative_to(out).as_posix(): _scope(p.relative_to(out)) for p in written}
+    for rel, scope in before.items():
+        stale = out / rel
+        if scope in scopes and rel not in now and ".." not in Path(rel).parts and stale.is_file():
+            stale.unlink()
+            for folder in stale.parents:
+                if folder == out or any(folder.iterdir()):
+                    break
+                folder.rmdir()
+    kept = {rel: scope for rel, scope in before.items() if scope not in scopes and (out / rel).is_file()}
+    path.write_text(json.dumps({**kept, **now}, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _scope(rel: Path) -> str:
+    """What wrote a file under OUT: ``format:unit`` for a unit's files, the format's name for the
+    class-wide CSVs, ``shared`` for ``not_gradable.csv`` and ``adjustments.csv``."""
+    parts = rel.parts
+    if len(parts) == 1:
+        return {"nbgrader_grades.csv": "nbgrader", "canvas_import.csv": "canvas"}.get(parts[0], "shared")
+    kind = {"gradescope": "gradescope", "html": "html", "final_grades.csv": "otter"}.get(parts[1], "summary")
+    return f"{kind}:{parts[0]}"
 
 
 def _write_csv(path: Path, rows: list[list]) -> Path:
@@ -158,8 +226,9 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def gradescope_json(book: gb.Gradebook, unit: str, folder: Path) -> list[Path]:
-    """One Gradescope results.json per student; a broken submission gets score 0 and the reason."""
+def gradescope_json(book: gb.Gradebook, unit: str, folder: Path, files: dict[str, str]) -> list[Path]:
+    """One Gradescope results.json per student, in the folder ``files`` names; a broken submission
+    gets score 0 and the reason."""
     paths = []
     for sub in book.current(unit):
         data = book.report(sub).gradescope()
@@ -170,7 +239,7 @@ def gradescope_json(book: gb.Gradebook, unit: str, folder: Path) -> list[Path]:
         data.setdefault("extra_data", {}).update(
             raw_score=grade.raw, score_after_overrides=grade.score, late_penalty=grade.penalty,
             late_reason=grade.late_reason, overrides=[o.__dict__ for o in grade.overrides])
-        path = folder / _safe_name(sub.student_id) / "results.json"
+        path = folder / files[sub.student_id] / "results.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         paths.append(path)

@@ -1,5 +1,6 @@
 """Exports parse in their target formats, with the right headers and numbers."""
 import csv
+import html
 import json
 import os
 import subprocess
@@ -138,3 +139,51 @@ def test_help_names_every_format_and_the_overrides_footnote_needs_a_starred_row(
     assert "includes the instructor's overrides" not in table(students=["alice", "carol"])
     shown = table()
     assert "3 / " in shown and " *" in shown and "includes the instructor's overrides" in shown
+
+
+def _graded(book, sid, lose):
+    checks = load_suite(UNIT).checks
+    results = [CheckResult(c.name, str(i + 1), c.exercise, 0.0 if i < lose else c.points, c.points,
+                           "wrong" if i < lose else "passed", c.visibility, [], 0.01) for i, c in enumerate(checks)]
+    book.record(sid, UNIT, f"hash-{sid}", "", None, gb.GRADED, Report(UNIT, sid, "bubblewrap", results))
+
+
+def test_every_student_has_their_own_files_named_alike_at_every_export(tmp_path):
+    """``Alice Smith`` and ``Alice_Smith`` both wrote ``Alice_Smith``, ``José`` and ``Jos_`` both
+    ``Jos_``: the last one written overwrote the other's results.json and page."""
+    ids = ["Alice Smith", "Alice_Smith", "José", "Jos_", "alice", "Alice", "..", "bob"]
+    path = tmp_path / "g.sqlite"
+    top = load_suite(UNIT).max_score
+    with gb.Gradebook(path) as book:
+        for n, sid in enumerate(ids):
+            _graded(book, sid, n)
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out), "--format", "gradescope", "html"]) == 0
+    names = exports.file_names(ids)
+    assert len({n.casefold() for n in names.values()}) == len(ids)
+    assert names["Alice_Smith"] == "Alice_Smith" and names["bob"] == "bob" and names["José"] == "José"
+    assert names["Alice Smith"].startswith("Alice_Smith-") and not names[".."].startswith(".")
+    lost = [sum(c.points for c in load_suite(UNIT).checks[:n]) for n in range(len(ids))]
+    for n, sid in enumerate(ids):
+        data = json.loads((out / UNIT / "gradescope" / names[sid] / "results.json").read_text(encoding="utf-8"))
+        assert data["score"] == top - lost[n], sid
+        assert html.escape(sid) in (out / UNIT / "html" / f"{names[sid]}.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (out / UNIT / "gradescope").iterdir()) == sorted(names.values())
+    assert exports.file_names(list(reversed(ids))) == names  # stable: the same names whatever the order
+
+
+def test_exporting_again_removes_only_the_files_an_export_wrote_that_are_gone(book_path, tmp_path):
+    path, _ = book_path
+    out = tmp_path / "out"
+    assert main(["export", str(path), str(out)]) == 0
+    mine = out / UNIT / "html" / "notes.txt"
+    mine.write_text("the instructor's own file")
+    assert (out / UNIT / "gradescope" / "carol" / "results.json").is_file()
+    assert main(["export", str(path), str(out), "--format", "html"]) == 0
+    assert main(["remove", str(path), "carol"]) == 0
+    assert main(["export", str(path), str(out), "--format", "canvas"]) == 0  # not this format's: kept
+    assert (out / UNIT / "gradescope" / "carol" / "results.json").is_file()
+    assert main(["export", str(path), str(out)]) == 0
+    assert not (out / UNIT / "gradescope" / "carol").exists() and not (out / UNIT / "html" / "carol.html").exists()
+    assert not (out / "not_gradable.csv").exists()  # carol was the one not gradable
+    assert (out / UNIT / "gradescope" / "bob" / "results.json").is_file() and mine.is_file()
