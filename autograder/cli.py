@@ -125,7 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("student")
     p.add_argument("--unit", required=True)
     p.add_argument("--check", default="", help="the check's name (default: override the total)")
-    p.add_argument("--score", type=float, help="the new score (points)")
+    p.add_argument("--score", type=float, help="the new score (points): a check's within 0 .. its points, the "
+                                               "total's within 0 .. the unit's points (above with --extra-credit)")
+    p.add_argument("--extra-credit", action="store_true",
+                   help="allow a total above the unit's points (the late penalty still applies to it)")
     p.add_argument("--comment", default="", help="why (required with --score)")
     p.add_argument("--clear", action="store_true", help="remove this override instead")
     p.add_argument("--new-student", action="store_true",
@@ -428,6 +431,8 @@ def cmd_override(args) -> int:
             if not 0 <= args.score <= names[args.check]:
                 raise ValueError(f"{args.check} is worth {names[args.check]:g} points; --score must be within 0 .. "
                                  f"{names[args.check]:g}")
+        else:
+            _total_in_range(book, args.unit, args.score, args.extra_credit)
         known = book.student_ids()
         if args.student not in known and not args.new_student:
             close = difflib.get_close_matches(args.student, known, n=3, cutoff=0.6)
@@ -440,6 +445,18 @@ def cmd_override(args) -> int:
         book.set_override(args.student, args.unit, args.check, args.score, args.comment)
         print(f"{args.student}, {args.unit}: {what} set to {args.score:g} ({args.comment.strip()})")
     return 0
+
+
+def _total_in_range(book, unit: str, score: float, extra_credit: bool):
+    """Refuse a total below 0, or above the unit's points without ``--extra-credit``."""
+    try:
+        top = load_suite(unit).max_score
+    except ValueError:  # a unit only the gradebook holds
+        top = max((s.max_score for s in book.current(unit)), default=0.0)
+    if not 0 <= score < float("inf"):
+        raise ValueError(f"--score must be a number, 0 or more (the total of {unit} is out of {top:g})")
+    if score > top and not extra_credit:
+        raise ValueError(f"{unit} is worth {top:g} points; a total of {score:g} needs --extra-credit")
 
 
 def cmd_late(args) -> int:

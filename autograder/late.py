@@ -150,7 +150,9 @@ class Penalty:
 
 
 def penalty(policy: Policy | None, student: str, submitted_at: str, score: float) -> Penalty:
-    """What lateness costs a score of ``score`` points, and why."""
+    """What lateness costs a score of ``score`` points, and why; never less than 0 (a score below 0,
+    as an old gradebook's override may be, loses nothing)."""
+    score = max(score, 0.0)
     if policy is None:
         return Penalty(0.0, "")
     if not submitted_at:

@@ -257,3 +257,22 @@ def test_show_gives_a_submission_that_was_not_graded_its_status_and_why_never_a_
     shown = " ".join(capsys.readouterr().out.split())
     assert "not graded (invalid): carol.zip is not a readable zip file" in shown and "graded score" not in shown
     assert "override: the total set to 7" in shown and f"final: 7 / {top:g}" in shown
+
+
+def test_an_override_of_the_total_stays_within_0_and_the_units_points_unless_extra_credit(book_path, capsys):
+    """``--score 500`` gave 500/56, and ``--score -10`` on a late student a final of -6: the
+    penalty added points."""
+    top = load_suite(UNIT).max_score
+    assert main(["late", str(book_path), "--unit", UNIT, "--due", "2026-03-01T12:00:00Z", "--per-day", "10"]) == 0
+    argv = ["override", str(book_path), "bob", "--unit", UNIT, "--comment", "oral exam", "--score"]
+    capsys.readouterr()
+    assert main(argv + ["-10"]) == 2 and "--score must be a number, 0 or more" in capsys.readouterr().err
+    assert main(argv + ["500"]) == 2 and "needs --extra-credit" in capsys.readouterr().err
+    with gb.Gradebook(book_path) as g:
+        assert g.overrides("bob", UNIT) == []
+        g.set_override("bob", UNIT, "", -10, "written by an older version")
+        assert g.grade(g.current(UNIT)[1]).penalty == 0 and g.grade(g.current(UNIT)[1]).final == -10
+    assert main(argv + [str(top + 4), "--extra-credit"]) == 0
+    with gb.Gradebook(book_path) as g:
+        grade = g.grade(next(s for s in g.current(UNIT) if s.student_id == "bob"))
+        assert grade.score == top + 4 and grade.final == pytest.approx(0.8 * (top + 4))  # 2 days late
