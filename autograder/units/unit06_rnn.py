@@ -278,16 +278,17 @@ def clip_grad_value_values(ctx):
 TASK = {"classes": 2, "noise": 3.0, "batch": 64, "steps": 50, "test": 400}
 
 
-def train(ctx, cell, length, max_norm=None, forward=None):
-    """Train on grader-drawn data; returns (the loop's result, held-out labels).
+def train(ctx, rng, cell, length, max_norm=None, forward=None):
+    """Train on data and an initialization drawn from ``rng``; returns (the loop's result, held-out
+    labels).
 
     ``cell`` is "rnn" or "lstm" (the student's forward and backward in the worker's driver; no
     clipping) or "linear" (a softmax regression on the first step, the grader's gradients, the
     student's clip_grad_norm). With ``forward`` (the reference's), the same loop runs here instead,
     on that forward and the student's backward called in the worker once per step."""
-    x, y = sequences.recall_first(ctx.rng, (TASK["steps"], TASK["batch"]), length, TASK["classes"], TASK["noise"])
-    x_test, y_test = sequences.recall_first(ctx.rng, (TASK["test"],), length, TASK["classes"], TASK["noise"])
-    args = (cell, x, y, x_test, TASK["classes"], 16, 0.03, max_norm, 3.0, int(ctx.rng.integers(2**31)))
+    x, y = sequences.recall_first(rng, (TASK["steps"], TASK["batch"]), length, TASK["classes"], TASK["noise"])
+    x_test, y_test = sequences.recall_first(rng, (TASK["test"],), length, TASK["classes"], TASK["noise"])
+    args = (cell, x, y, x_test, TASK["classes"], 16, 0.03, max_norm, 3.0, int(rng.integers(2**31)))
     if forward is None:
         result = ctx.student.driver("unit06_rnn", "train_classifier")(*args)
     else:
@@ -314,20 +315,24 @@ def accuracy(result, labels, minimum, name):
     return training.accuracy_at_least(predicted, labels, minimum, name)
 
 
-ATTEMPTS = 4  # independent trainings (fresh data and initialization); the check needs one to succeed
+ATTEMPTS = 4  # trainings on different data and initializations; the check needs one to succeed
+RECALL_SEED = 20261201  # the data and initializations of those trainings, the same in every grading
 
 
 def learns(ctx, cell, length, minimum, model):
     """Pass when one of ATTEMPTS trainings of ``model`` (its name) reaches ``minimum`` held-out
     accuracy: a correct backward fails one training now and then (measured below), a wrong one fails
-    them all. In official grading where the student's own forward and backward fail, the same
-    trainings of the reference forward with the student's backward passing is enough
-    (:func:`upstream.trained`): the forward's bugs are charged to its own checks."""
+    them all. The trainings' data and initializations are drawn from RECALL_SEED, not per
+    submission, so a code gets one score under every id. In official grading where the student's
+    own forward and backward fail, the same trainings of the reference forward with the student's
+    backward passing is enough (:func:`upstream.trained`): the forward's bugs are charged to its own
+    checks."""
     forward, backward = f"{cell}_forward", f"{cell}_backward"
 
     def trainings(reference, name):
-        return training.in_one_of(ATTEMPTS, lambda: accuracy(*train(ctx, cell, length, forward=reference), minimum,
-                                                             f"{model} built from {name} ({length} steps)"))
+        rng = np.random.default_rng(RECALL_SEED)  # the same trainings with either forward
+        return training.in_one_of(ATTEMPTS, lambda: accuracy(*train(ctx, rng, cell, length, forward=reference),
+                                                             minimum, f"{model} built from {name} ({length} steps)"))
 
     upstream_of.trained(ctx, lambda: trainings(None, f"{forward} and {backward}"),
                         lambda: trainings(getattr(getattr(ctx.ref, cell), forward),
@@ -350,24 +355,38 @@ def forward_agrees(ctx, cell, length):
 @suite.check("rnn.rnn_backward", points=3, timeout=60, name="rnn_learns_short_dependency", false_failure=1e-7)
 def rnn_learns_short_dependency(ctx):
     """A classifier on your rnn_forward / rnn_backward recalls the first of 5 symbols: >= 90% held out,
-    in one of 4 trainings on fresh data (in instructor grading, where your rnn_forward is wrong, one
-    on a correct rnn_forward and your rnn_backward).
+    in one of 4 trainings, the same 4 in every grading (in instructor grading, where your rnn_forward
+    is wrong, one on a correct rnn_forward and your rnn_backward).
 
-    Measured on the reference over 2000 submission ids (one training each): 1 training below 90%
-    (0.71; the others 0.975 or more). Four independent trainings all fail with probability about
-    (1/2000)^4 = 6e-14, below 3e-8 even at the 95% upper bound of one training's rate (2.4e-3)."""
+    The trainings' data and initializations are fixed (RECALL_SEED): drawn per submission, BPTT
+    dropping the gradient that flows back from later steps kept the 3 points under 4 of 12 ids (it
+    now keeps them under all; rnn_backward_gradients charges it).
+
+    Calibration: the reference reaches 1.0 in each of the 4 trainings, and in each of 500 reruns of
+    every one with its gradients perturbed by a relative 1e-12 (a correct backward rounding otherwise).
+    On fresh data (2000 submission ids, one training each) 1 training fell below 90% (0.71; the
+    others 0.975 or more): taking a correct backward's 4 trainings as 4 such draws, all fail with
+    probability below 3e-8 (the 95% upper bound of one training's rate, 2.4e-3, to the 4th power)."""
     learns(ctx, "rnn", 5, 0.9, "the RNN classifier")
 
 
 @suite.check("lstm.lstm_backward", points=4, timeout=90, name="lstm_learns_long_dependency", false_failure=1e-7)
 def lstm_learns_long_dependency(ctx):
     """A classifier on your lstm_forward / lstm_backward recalls the first of 20 symbols: >= 90% held
-    out, in one of 4 trainings on fresh data (in instructor grading, where your lstm_forward is
-    wrong, one on a correct lstm_forward and your lstm_backward).
+    out, in one of 4 trainings, the same 4 in every grading (in instructor grading, where your
+    lstm_forward is wrong, one on a correct lstm_forward and your lstm_backward).
 
-    Measured on the reference over 1000 submission ids (one training each): 4 trainings below 90%
-    (0.53 to 0.79; the others 0.9675 or more). Four independent trainings all fail with probability
-    about (4/1000)^4 = 3e-10, below 1e-8 even at the 95% upper bound of one training's rate (1e-2)."""
+    The trainings' data and initializations are fixed (RECALL_SEED): drawn per submission, a step
+    backward with the g and o blocks of da swapped kept the 4 points under 8 of 12 ids, a BPTT not
+    carrying the cell gradient back under 5 of 12 (1 of 12 with stub forwards); both now lose them
+    under every id.
+
+    Calibration: the reference reaches 1.0 in each of the 4 trainings, and in each of 500
+    reruns of every one with its gradients perturbed by a relative 1e-12 (a correct backward
+    rounding otherwise). On fresh data (1000 submission ids, one training each) 4 trainings fell
+    below 90% (0.53 to 0.79; the others 0.9675 or more): taking a correct backward's 4 trainings as
+    4 such draws, all fail with probability below 1e-8 (the 95% upper bound of one training's rate,
+    1e-2, to the 4th power)."""
     learns(ctx, "lstm", 20, 0.9, "the LSTM classifier")
 
 
@@ -381,7 +400,7 @@ def clipping_in_training_loop(ctx):
     is 0.9). The held-out inputs at step 1 take two values, one per class, so a failure needs 50
     clipped Adam steps to leave one of two separable points misclassified; 1e-6 is declared from
     that argument (the measurement alone bounds it by 1.5e-3)."""
-    result, labels = train(ctx, "linear", 5, max_norm=0.05)
+    result, labels = train(ctx, ctx.rng, "linear", 5, max_norm=0.05)
     steps = TASK["steps"]
     raw = compare.array(result["raw_norms"], "raw gradient norms", (steps,))
     reported = compare.array(result["reported_norms"], "total_norm returned by clip_grad_norm", (steps,))
