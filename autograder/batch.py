@@ -159,13 +159,14 @@ def content_hash(entry: Path) -> str:
     return digest.hexdigest()
 
 
-def submitted_at(entry: Path, times: dict[str, str] | None = None, sid: str | None = None) -> str:
-    """When the submission system says it was handed in (:mod:`autograder.late`: the ``--submitted-at``
-    CSV, Gradescope's ``submission_metadata.json``, nbgrader's ``timestamp.txt``), else ``""``.
+def submitted_at(entry: Path, times: dict[str, str] | None = None, sid: str | None = None) -> tuple[str, str]:
+    """``(time, problem)``: when the submission system says it was handed in (:mod:`autograder.late`:
+    the ``--submitted-at`` CSV, Gradescope's ``submission_metadata.json``, nbgrader's
+    ``timestamp.txt``), else ``""`` and why a file there could not be read (:func:`late.entry_time`).
     Never a file's mtime: copying or unzipping changes it."""
     if times and sid in times:
-        return times[sid]
-    return late.entry_time(entry)[0]
+        return times[sid], ""
+    return late.entry_time(entry)
 
 
 def conflict_text(sid: str, entries: list[Path]) -> str:
@@ -226,6 +227,7 @@ class Job:
     entry: Path
     content_hash: str
     submitted_at: str
+    time_problem: str = ""
     pid: int | None = None
     started: float | None = None
     killed: bool = False
@@ -361,11 +363,13 @@ class Batch:
 
     def _record(self, job: Job, status: str, value):
         if status == gb.GRADED:
-            self.book.record(job.sid, self.unit, job.content_hash, job.submitted_at, self.run_id, status, value)
+            self.book.record(job.sid, self.unit, job.content_hash, job.submitted_at, self.run_id, status, value,
+                             time_problem=job.time_problem)
             text = f"{value.score:g} / {value.max_score:g}"
         else:
             self.book.record(job.sid, self.unit, job.content_hash, job.submitted_at, self.run_id, status,
-                             max_score=self.max_score, output=str(value), isolation=self.isolation)
+                             max_score=self.max_score, output=str(value), isolation=self.isolation,
+                             time_problem=job.time_problem)
             text = str(value).strip().splitlines()[-1] if str(value).strip() else status
         self.on_done(job, status, text)
 
@@ -415,27 +419,29 @@ def run_batch(submissions: Path, unit: str, *, workers: int | None = None, grade
     with gb.Gradebook(gradebook) as book:
         jobs = []
         for sid, entry in found.entries:
-            digest, when = content_hash(entry), submitted_at(entry, clock, sid)
+            digest, (when, problem) = content_hash(entry), submitted_at(entry, clock, sid)
             outcome.total += 1
             outcome.times += bool(when)
+            if problem:
+                console.print(f"[yellow]{sid}: submission time unknown[/yellow]: {problem}", highlight=False)
             if not regrade and book.is_done(sid, unit, digest):
                 outcome.up_to_date += 1
-                if when:
-                    book.set_submitted_at(sid, unit, digest, when)
+                if when or problem:
+                    book.set_submitted_at(sid, unit, digest, when, problem)
                 continue
-            jobs.append(Job(sid, entry, digest, when))
+            jobs.append(Job(sid, entry, digest, when, problem))
         for sid, entries in found.conflicts.items():  # recorded at once as not gradable: the others go on
             outcome.total += 1
             digest = "conflict:" + hashlib.sha256("".join(content_hash(e) for e in entries).encode()).hexdigest()
-            when = max(submitted_at(e, clock, sid) for e in entries)
+            when, problem = max(submitted_at(e, clock, sid) for e in entries)
             outcome.times += bool(when)
             if not regrade and book.is_done(sid, unit, digest):
                 outcome.up_to_date += 1
-                if when:
-                    book.set_submitted_at(sid, unit, digest, when)
+                if when or problem:
+                    book.set_submitted_at(sid, unit, digest, when, problem)
                 continue
-            book.record(sid, unit, digest, when, None, gb.INVALID,
-                        max_score=suite.max_score, output=conflict_text(sid, entries), isolation=isolation)
+            book.record(sid, unit, digest, when, None, gb.INVALID, max_score=suite.max_score,
+                        output=conflict_text(sid, entries), isolation=isolation, time_problem=problem)
             outcome.graded += 1
             outcome.statuses[gb.INVALID] = outcome.statuses.get(gb.INVALID, 0) + 1
             console.print(f"[red]{gb.INVALID}[/red] {sid}: {conflict_text(sid, entries)}")

@@ -25,7 +25,8 @@ from pathlib import Path
 from . import late, report_html
 from .report import CheckResult, Report
 
-SCHEMA_VERSION = 3  # 1: no printed output or plots (files from before have user_version 0); 2: plots as PNG
+SCHEMA_VERSION = 4  # 1: no printed output or plots (files from before have user_version 0); 2: plots as PNG;
+# 3: no submissions.time_problem
 PRINTED_CHARS = 4500  # what a check printed, as the runner bounds it (2 KiB, plus its module's import output)
 
 SCHEMA = """
@@ -65,6 +66,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     round_trips INTEGER NOT NULL DEFAULT 0,
     workers_started INTEGER NOT NULL DEFAULT 0,
     output TEXT NOT NULL DEFAULT '',
+    time_problem TEXT NOT NULL DEFAULT '',  -- why submitted_at is empty although a time file was there
     UNIQUE (student_id, unit, content_hash)
 );
 CREATE TABLE IF NOT EXISTS results (
@@ -143,6 +145,7 @@ class Submission:
     workers_started: int
     output: str
     run_id: int | None
+    time_problem: str = ""  # why there is no submitted_at although the entry had a time file (late.entry_time)
 
 
 @dataclass
@@ -213,7 +216,8 @@ class Gradebook:
         if version == SCHEMA_VERSION:
             return
         with self._transaction():
-            for table, column in (("results", "printed TEXT NOT NULL DEFAULT ''"), ("figures", "data TEXT")):
+            for table, column in (("results", "printed TEXT NOT NULL DEFAULT ''"), ("figures", "data TEXT"),
+                                  ("submissions", "time_problem TEXT NOT NULL DEFAULT ''")):
                 if column.split()[0] not in {r["name"] for r in self.db.execute(f"PRAGMA table_info({table})")}:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -244,7 +248,7 @@ class Gradebook:
     # ---------------------------------------------------------------- writes
     def record(self, student_id: str, unit: str, content_hash: str, submitted_at: str, run_id: int | None,
                status: str, report: Report | None = None, *, max_score: float = 0.0, output: str = "",
-               isolation: str = "") -> int:
+               isolation: str = "", time_problem: str = "") -> int:
         """Write one submission and all its check results in one transaction; returns its row id.
 
         The same (student, unit, content) graded again replaces its earlier row and results.
@@ -258,12 +262,12 @@ class Gradebook:
                 max_score, output, isolation = report.max_score, report.output, report.isolation
             cur = self.db.execute(
                 "INSERT INTO submissions (student_id, unit, content_hash, submitted_at, graded_at, seq, run_id, "
-                "status, score, max_score, isolation, execution_time, round_trips, workers_started, output) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "status, score, max_score, isolation, execution_time, round_trips, workers_started, output, "
+                "time_problem) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (student_id, unit, content_hash, submitted_at, now(), seq, run_id, status,
                  report.score if report else 0.0, max_score, isolation,
                  report.execution_time if report else 0.0, report.round_trips if report else 0,
-                 report.workers_started if report else 0, output))
+                 report.workers_started if report else 0, output, time_problem))
             row = cur.lastrowid
             if report is not None:
                 self.db.executemany(
@@ -278,12 +282,14 @@ class Gradebook:
                                     "VALUES (?, ?, ?, ?, ?, ?)", [(row, *f) for f in _figure_rows(report)])
         return row
 
-    def set_submitted_at(self, student_id: str, unit: str, content_hash: str, submitted_at: str) -> bool:
-        """Record when this (student, unit, content) was handed in, without grading it again; returns
-        whether there was such a submission."""
+    def set_submitted_at(self, student_id: str, unit: str, content_hash: str, submitted_at: str,
+                         time_problem: str = "") -> bool:
+        """Record when this (student, unit, content) was handed in (or why that is unknown), without
+        grading it again; returns whether there was such a submission."""
         with self._transaction():
-            cur = self.db.execute("UPDATE submissions SET submitted_at = ? WHERE student_id = ? AND unit = ? "
-                                  "AND content_hash = ?", (submitted_at, student_id, unit, content_hash))
+            cur = self.db.execute("UPDATE submissions SET submitted_at = ?, time_problem = ? WHERE student_id = ? "
+                                  "AND unit = ? AND content_hash = ?",
+                                  (submitted_at, time_problem, student_id, unit, content_hash))
         return cur.rowcount > 0
 
     def set_roster(self, rows: list[dict]):
@@ -358,7 +364,8 @@ class Gradebook:
             "ORDER BY s.student_id", (unit,)).fetchall()
         return [Submission(r["id"], r["student_id"], r["unit"], r["content_hash"], r["submitted_at"], r["graded_at"],
                            r["status"], r["score"], r["max_score"], r["isolation"], r["execution_time"],
-                           r["round_trips"], r["workers_started"], r["output"], r["run_id"]) for r in rows]
+                           r["round_trips"], r["workers_started"], r["output"], r["run_id"], r["time_problem"])
+                for r in rows]
 
     def results(self, submission_id: int) -> list[CheckResult]:
         """The check results as recorded, with what they printed and their plots (as data to draw;
@@ -402,7 +409,7 @@ class Gradebook:
             for o in overrides:
                 if not o.check:
                     score = o.score
-        pen = late.penalty(self.policy(sub.unit), sub.student_id, sub.submitted_at, score)
+        pen = late.penalty(self.policy(sub.unit), sub.student_id, sub.submitted_at, score, sub.time_problem)
         return Grade(sub.score, score, pen.points, pen.reason, round(score - pen.points, 6), overrides)
 
     def gradable(self, sub: Submission) -> bool:

@@ -8,7 +8,10 @@ The submission time comes from what the submission system recorded, never from a
 - an explicit CSV (``batch --submitted-at FILE``): ``student_id,submitted_at`` (ISO 8601).
 
 The CSV wins over the files. Without any of them a submission has no time, and no penalty is
-applied to it (the exports say so). A time without a zone is read as UTC.
+applied to it (the exports say so). A file that is there but cannot be read as a time (nbgrader's
+``timestamp.txt`` saying "March 5th 2026, 10am") is the same, said as such: the batch names the
+file and the formats it accepts, and every export says the time is unknown and why. A time without
+a zone is read as UTC.
 
 A unit's policy (``autograder late GRADEBOOK --unit U --due ...``, kept in the gradebook): a due
 date, a grace period, a percentage of the earned score lost per started day late, a number of days
@@ -29,6 +32,7 @@ from pathlib import Path
 METADATA = "submission_metadata.json"  # Gradescope
 TIMESTAMP = "timestamp.txt"            # nbgrader
 NO_TIME = "no submission time (no submission_metadata.json, timestamp.txt or --submitted-at CSV): no late penalty"
+FORMATS = "ISO 8601 such as 2026-03-01T23:59:00+01:00 (no zone: UTC), or nbgrader's 2026-03-01 23:59:00.000000 UTC"
 
 
 def parse_time(text: str) -> datetime:
@@ -51,27 +55,34 @@ def iso(when: datetime) -> str:
 
 # ---------------------------------------------------------------- when it was submitted
 def entry_time(entry: Path) -> tuple[str, str]:
-    """``(ISO time, source)`` recorded in a student's entry, or ``("", "")``: Gradescope's
-    ``submission_metadata.json`` or nbgrader's ``timestamp.txt``, at its top or one folder down."""
+    """``(ISO time, "")`` recorded in a student's entry (Gradescope's ``submission_metadata.json``
+    or nbgrader's ``timestamp.txt``, at its top or one folder down), or ``("", problem)`` where such
+    a file cannot be read as a time (the problem names it and the formats accepted), or ``("", "")``."""
     entry = Path(entry)
     if not entry.is_dir():
         return "", ""
     places = [entry] + sorted(p for p in entry.iterdir() if p.is_dir() and not p.name.startswith("."))
+    problem = ""
     for folder in places:
         meta = folder / METADATA
         if meta.is_file() and not meta.is_symlink():
             try:
-                created = json.loads(meta.read_text(encoding="utf-8"))["created_at"]
-                return iso(parse_time(created)), meta.relative_to(entry).as_posix()
+                return iso(parse_time(json.loads(meta.read_text(encoding="utf-8"))["created_at"])), ""
             except (ValueError, KeyError, TypeError):
-                pass
+                problem = problem or f"{meta.relative_to(entry.parent).as_posix()} has no created_at readable as a time"
         stamp = folder / TIMESTAMP
         if stamp.is_file() and not stamp.is_symlink():
+            text = stamp.read_text(encoding="utf-8", errors="replace")[:100]
             try:
-                return iso(parse_time(stamp.read_text(encoding="utf-8")[:100])), stamp.relative_to(entry).as_posix()
+                return iso(parse_time(text)), ""
             except ValueError:
-                pass
-    return "", ""
+                problem = problem or f"{stamp.relative_to(entry.parent).as_posix()} reads {text.strip()!r}, not a time"
+    return "", problem and f"{problem} (accepted: {FORMATS})"
+
+
+def unknown_time(problem: str) -> str:
+    """The late reason of a submission whose recorded time could not be read."""
+    return f"submission time unknown: {problem}: no late penalty (fix the file, or give batch --submitted-at)"
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -149,14 +160,15 @@ class Penalty:
     reason: str     # empty when there is nothing to say (no policy)
 
 
-def penalty(policy: Policy | None, student: str, submitted_at: str, score: float) -> Penalty:
-    """What lateness costs a score of ``score`` points, and why; never less than 0 (a score below 0,
+def penalty(policy: Policy | None, student: str, submitted_at: str, score: float, problem: str = "") -> Penalty:
+    """What lateness costs a score of ``score`` points, and why (``problem``: why a submission
+    without a time has none, :func:`entry_time`); never less than 0 (a score below 0,
     as an old gradebook's override may be, loses nothing)."""
     score = max(score, 0.0)
     if policy is None:
         return Penalty(0.0, "")
     if not submitted_at:
-        return Penalty(0.0, NO_TIME)
+        return Penalty(0.0, unknown_time(problem) if problem else NO_TIME)
     due = parse_time(policy.extensions.get(student, policy.due))
     extended = " (extension)" if student in policy.extensions else ""
     late = parse_time(submitted_at) - due - timedelta(minutes=policy.grace_minutes)

@@ -70,7 +70,8 @@ def student_view(gradebook: Path, student: str, unit: str | None, console, html:
             grade = book.grade(sub)
             by_check = {o.check: o for o in grade.overrides if o.check}
             graded = sub.status == gb.GRADED
-            head = (f"{student}, {name}: {sub.status}; submitted {sub.submitted_at or 'at an unknown time'}; "
+            when = sub.submitted_at or ("at an unknown time" + (" (see the late penalty)" if sub.time_problem else ""))
+            head = (f"{student}, {name}: {sub.status}; submitted {when}; "
                     f"{'graded' if graded else 'tried'} {sub.graded_at}")
             console.rule(head)
             if not graded:

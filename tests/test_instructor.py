@@ -69,12 +69,37 @@ def test_submission_times_come_from_the_submission_system_never_mtime(tmp_path):
     bare = tmp_path / "bare"
     bare.mkdir()
     (bare / "tensors.py").write_text("x = 1")
-    assert batch.submitted_at(gs) == "2026-03-01T23:59:59-05:00"
-    assert batch.submitted_at(tmp_path / "nb") == "2026-03-02T08:00:00+00:00"
-    assert batch.submitted_at(bare) == ""  # no mtime
+    assert batch.submitted_at(gs) == ("2026-03-01T23:59:59-05:00", "")
+    assert batch.submitted_at(tmp_path / "nb") == ("2026-03-02T08:00:00+00:00", "")
+    assert batch.submitted_at(bare) == ("", "")  # no mtime
     times = tmp_path / "times.csv"
     times.write_text("student_id,submitted_at\nbare,2026-03-01T09:00:00Z\n")
-    assert batch.submitted_at(bare, late.read_submitted_at(times), "bare") == "2026-03-01T09:00:00+00:00"
+    assert batch.submitted_at(bare, late.read_submitted_at(times), "bare") == ("2026-03-01T09:00:00+00:00", "")
+
+
+def test_an_unreadable_timestamp_is_named_and_every_export_says_the_time_is_unknown(book_path, tmp_path):
+    """``timestamp.txt`` saying "March 5th 2026, 10am" gave no penalty, and the note claimed there
+    was no timestamp.txt at all."""
+    entry = tmp_path / "ann" / UNIT
+    entry.mkdir(parents=True)
+    (entry / "timestamp.txt").write_text("March 5th 2026, 10am")
+    when, problem = batch.submitted_at(tmp_path / "ann")
+    assert when == "" and f"ann/{UNIT}/timestamp.txt reads 'March 5th 2026, 10am', not a time" in problem
+    assert "ISO 8601" in problem and "UTC" in problem
+    with gb.Gradebook(book_path) as g:
+        g.record("ann", UNIT, "hash-ann", when, None, gb.GRADED, Report(UNIT, "ann", "bubblewrap", results(0)),
+                 time_problem=problem)
+    assert main(["late", str(book_path), "--unit", UNIT, "--due", "2026-03-01T12:00:00Z", "--per-day", "10"]) == 0
+    out = tmp_path / "out"
+    assert main(["export", str(book_path), str(out), "--format", "nbgrader", "gradescope"]) == 0
+    ann = {r["student_id"]: r for r in read(out / "nbgrader_grades.csv")}["ann"]
+    assert "submission time unknown: ann/" in ann["adjustments"] and "no submission_metadata" not in ann["adjustments"]
+    gs = json.loads((out / UNIT / "gradescope" / "ann" / "results.json").read_text())
+    assert "submission time unknown" in gs["output"] and "March 5th" in gs["extra_data"]["late_reason"]
+    with gb.Gradebook(book_path) as g:  # a fixed file read at the next batch clears the problem
+        assert g.set_submitted_at("ann", UNIT, "hash-ann", "2026-03-02T18:00:00+00:00")
+        sub = next(s for s in g.current(UNIT) if s.student_id == "ann")
+        assert sub.time_problem == "" and "2 day(s) late" in g.grade(sub).late_reason
 
 
 def test_overrides_and_late_penalties_in_every_export(book_path, tmp_path, capsys):
