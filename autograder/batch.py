@@ -392,6 +392,8 @@ def run_batch(submissions: Path, unit: str, *, workers: int | None = None, grade
     from rich.console import Console
 
     console = console or Console(stderr=True)
+    if not timeout > 0 or (workers is not None and workers < 1):
+        raise ValueError(f"a batch needs a timeout above 0 s and 1 worker or more (not {timeout:g} s, {workers} workers)")
     if scheduler:  # connect first: the cluster's workers warm up while this process reads the submissions
         from .distributed import DaskBatch
 

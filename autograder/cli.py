@@ -43,8 +43,35 @@ def safe_streams():
                 pass
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors on one line (the command, what is wrong, where the help is), exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _number(kind=float, least: float = 0, most: float | None = None, above: bool = False, none: bool = False):
+    """An argparse type: a finite ``kind`` at least ``least`` (above it with ``above``) and at most
+    ``most``; ``none`` also takes the word "none" (given as "none")."""
+    bounds = (f"more than {least:g}" if above else f"{least:g} or more") if most is None else f"{least:g} to {most:g}"
+    wanted = f"{'a whole number' if kind is int else 'a number'}, {bounds}" + (", or none" if none else "")
+
+    def parse(text: str):
+        if none and text.strip().lower() == "none":
+            return "none"
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {wanted}") from None
+        if not (least < value if above else least <= value) or value == float("inf") or (most is not None
+                                                                                          and value > most):
+            raise argparse.ArgumentTypeError(f"{text} is not {wanted}")
+        return value
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="autograder", description=__doc__)
+    parser = _Parser(prog="autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("grade", help="grade one submission: a folder, a .zip or a unit's notebook (.ipynb)")
@@ -96,11 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("batch", help="grade a folder of submissions (one per student) into a gradebook")
     p.add_argument("submissions", type=Path, help="folder with one folder or .zip per student, named by student id")
     p.add_argument("--unit", required=True)
-    p.add_argument("--workers", type=int, help="grader processes (default: one per CPU)")
+    p.add_argument("--workers", type=_number(int, 1), help="grader processes (default: one per CPU)")
     p.add_argument("--gradebook", type=Path, default=Path("gradebook.sqlite"))
     p.add_argument("--regrade", action="store_true", help="grade every submission again, not only new or changed ones")
     p.add_argument("--no-sandbox", action="store_true", help="grade without the sandbox (only where it cannot run)")
-    p.add_argument("--timeout", type=float, default=900.0, help="seconds one submission may take in all")
+    p.add_argument("--timeout", type=_number(float, 0, above=True), default=900.0,
+                   help="seconds one submission may take in all")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="grade on a Dask cluster (tcp://host:8786); the gradebook stays here")
@@ -136,15 +164,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_override)
 
     p = sub.add_parser("late", help="set a unit's late policy in a gradebook (applied when grades are shown "
-                                    "and exported)")
+                                    "and exported); with no option, show it",
+                       description="Set or change a unit's late policy. Options not given keep their current "
+                                   "values (a new policy: no grace, 0 %% per day, no zero, no extensions); what "
+                                   "changed is printed.")
     p.add_argument("gradebook", type=Path)
     p.add_argument("--unit", required=True)
-    p.add_argument("--due", help="due date, ISO 8601 (2026-03-01T23:59:00+01:00; no zone: UTC)")
-    p.add_argument("--grace", type=float, default=0.0, metavar="MINUTES", help="grace period in minutes")
-    p.add_argument("--per-day", type=float, default=0.0, metavar="PERCENT",
+    p.add_argument("--due", help="due date, ISO 8601 (2026-03-01T23:59:00+01:00; no zone: UTC); required for a "
+                                 "unit with no policy yet")
+    p.add_argument("--grace", type=_number(), metavar="MINUTES", help="grace period in minutes")
+    p.add_argument("--per-day", type=_number(float, 0, 100), metavar="PERCENT",
                    help="percent of the earned score lost per started day late")
-    p.add_argument("--zero-after", type=float, metavar="DAYS", help="score 0 when more than DAYS days late")
-    p.add_argument("--extensions", type=Path, metavar="CSV", help="CSV student_id,days or student_id,due")
+    p.add_argument("--zero-after", type=_number(none=True), metavar="DAYS",
+                   help="score 0 when more than DAYS days late (none: never)")
+    p.add_argument("--extensions", metavar="CSV", help="CSV student_id,days (added to the due date) or "
+                   "student_id,due; replaces the extensions (none: no extensions)")
     p.add_argument("--clear", action="store_true", help="remove the unit's late policy")
     p.set_defaults(func=cmd_late)
 
@@ -468,16 +502,34 @@ def cmd_late(args) -> int:
             book.set_policy(args.unit, None)
             print(f"{args.unit}: no late policy")
             return 0
-        if not args.due:
-            policy = book.policy(args.unit)
-            print(f"{args.unit}: {policy.describe() if policy else 'no late policy'}")
+        old = book.policy(args.unit)
+        given = {k: getattr(args, k) for k in ("due", "grace", "per_day", "zero_after", "extensions")}
+        if all(v is None for v in given.values()):
+            print(f"{args.unit}: {old.describe() if old else 'no late policy'}")
             return 0
-        due = late.iso(late.parse_time(args.due))
-        extensions = late.read_extensions(args.extensions, due) if args.extensions else {}
-        policy = late.Policy(due, args.grace, args.per_day, args.zero_after, extensions)
+        if old is None and not args.due:
+            raise ValueError(f"{args.unit} has no late policy yet: give --due (and --grace, --per-day, --zero-after, "
+                             "--extensions as needed)")
+        policy = late.Policy(**{**(old or late.Policy("")).__dict__})
+        if args.due:
+            policy.due = late.iso(late.parse_time(args.due))
+        for option, name in (("grace", "grace_minutes"), ("per_day", "per_day")):
+            if given[option] is not None:
+                setattr(policy, name, given[option])
+        if args.zero_after is not None:
+            policy.zero_after = None if args.zero_after == "none" else args.zero_after
+        if args.extensions is not None:
+            none = args.extensions.strip().lower() == "none"
+            policy.extensions = {} if none else late.read_extensions(Path(args.extensions), policy.due)
         book.set_policy(args.unit, policy)
         print(f"{args.unit}: {policy.describe()}")
+        for line in late.changes(old, policy) if old else ["a new policy"]:
+            print(f"  {line}")
+        if old and old.extensions and policy.due != old.due and args.extensions is None:
+            print(f"  note: the {len(policy.extensions)} extension(s) kept their due dates; give --extensions again "
+                  "to count their days from the new due date")
     return 0
+
 
 
 def cmd_export(args) -> int:

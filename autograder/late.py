@@ -139,6 +139,21 @@ class Policy:
         return ", ".join(parts)
 
 
+def changes(old: Policy, new: Policy) -> list[str]:
+    """What differs between two policies, one line each ("per day: 10 % -> 5 %")."""
+    lines = []
+    for name, label, unit in (("due", "due", ""), ("grace_minutes", "grace", " min"), ("per_day", "per day", " %"),
+                              ("zero_after", "0 after", " day(s)")):
+        before, after = getattr(old, name), getattr(new, name)
+        if before != after:
+            said = ["never" if v is None else f"{v:g}{unit}" if isinstance(v, (int, float)) else v
+                    for v in (before, after)]
+            lines.append(f"{label}: {said[0]} -> {said[1]}")
+    if old.extensions != new.extensions:
+        lines.append(f"extensions: {len(old.extensions)} -> {len(new.extensions)}")
+    return lines or ["nothing changed"]
+
+
 def read_extensions(path: Path, due: str) -> dict[str, str]:
     """``{student: due}`` from ``student_id,days`` (days added to ``due``) or ``student_id,due``."""
     base = parse_time(due)

@@ -301,3 +301,45 @@ def test_an_override_of_the_total_stays_within_0_and_the_units_points_unless_ext
     with gb.Gradebook(book_path) as g:
         grade = g.grade(next(s for s in g.current(UNIT) if s.student_id == "bob"))
         assert grade.score == top + 4 and grade.final == pytest.approx(0.8 * (top + 4))  # 2 days late
+
+
+def test_late_again_changes_only_the_options_given_and_says_what_changed(book_path, tmp_path, capsys):
+    """``late --due NEW`` dropped the grace, the % per day, the zero-after and the extensions."""
+    extensions = tmp_path / "ext.csv"
+    extensions.write_text("student_id,days\nbob,2\n")
+    argv = ["late", str(book_path), "--unit", UNIT]
+    assert main(argv + ["--per-day", "10"]) == 2 and "no late policy yet: give --due" in capsys.readouterr().err
+    assert main(argv + ["--due", "2026-03-01T12:00:00Z", "--grace", "15", "--per-day", "10", "--zero-after", "5",
+                        "--extensions", str(extensions)]) == 0
+    capsys.readouterr()
+    assert main(argv + ["--due", "2026-03-02T12:00:00Z"]) == 0
+    said = capsys.readouterr().out
+    assert "due: 2026-03-01T12:00:00+00:00 -> 2026-03-02T12:00:00+00:00" in said and "per day:" not in said
+    assert "1 extension(s) kept their due dates" in said
+    with gb.Gradebook(book_path) as g:
+        policy = g.policy(UNIT)
+    assert (policy.grace_minutes, policy.per_day, policy.zero_after) == (15, 10, 5)
+    assert policy.extensions == {"bob": "2026-03-03T12:00:00+00:00"}
+    assert main(argv + ["--zero-after", "none", "--per-day", "5", "--extensions", "none"]) == 0
+    said = capsys.readouterr().out
+    assert "per day: 10 % -> 5 %" in said and "0 after: 5 day(s) -> never" in said and "extensions: 1 -> 0" in said
+    with gb.Gradebook(book_path) as g:
+        policy = g.policy(UNIT)
+    assert (policy.due, policy.grace_minutes, policy.zero_after, policy.extensions) == (
+        "2026-03-02T12:00:00+00:00", 15, None, {})
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["late", "G", "--unit", UNIT, "--per-day", "500"], "argument --per-day: 500 is not a number, 0 to 100"),
+    (["late", "G", "--unit", UNIT, "--grace", "-1"], "argument --grace: -1 is not a number, 0 or more"),
+    (["batch", "S", "--unit", UNIT, "--timeout", "-5"], "argument --timeout: -5 is not a number, more than 0"),
+    (["batch", "S", "--unit", UNIT, "--timeout", "nan"], "argument --timeout: nan is not a number, more than 0"),
+    (["batch", "S", "--unit", UNIT, "--workers", "-1"], "argument --workers: -1 is not a whole number, 1 or more"),
+    (["batch", "S", "--unit", UNIT, "--workers", "0"], "argument --workers: 0 is not a whole number, 1 or more"),
+])
+def test_bad_numbers_are_usage_errors_on_one_line(argv, said, capsys):
+    """``batch --timeout -5`` recorded every student as "internal grader error: PicklingError"."""
+    with pytest.raises(SystemExit) as exit:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit.value.code == 2 and said in err and len(err.strip().splitlines()) == 1, err
