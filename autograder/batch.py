@@ -41,6 +41,14 @@ from .suite import load_suite, unit_names
 KILL_GRACE = 30.0  # seconds past its timeout before a grader process that ignores its alarm is killed
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a batch; ``outcome`` says what was recorded before it (the rest a rerun grades)."""
+
+    def __init__(self, outcome: "Outcome"):
+        super().__init__()
+        self.outcome = outcome
+
+
 class GradingTimeout(BaseException):
     """Raised by the alarm inside a grader process; BaseException so no ``except Exception`` swallows it."""
 
@@ -298,6 +306,10 @@ class Batch:
                     self._recover(broken, queue, suspects)
                 else:
                     self._kill_stuck(running)
+        except KeyboardInterrupt:  # the grader processes would finish their gradings, unrecorded, before exiting
+            for process in list((self.pool._processes or {}).values()):  # no public way to stop them (3.14 has one)
+                process.terminate()
+            raise
         finally:
             self.pool.shutdown(wait=False, cancel_futures=True)
 
@@ -418,57 +430,60 @@ def run_batch(submissions: Path, unit: str, *, workers: int | None = None, grade
         found = Scan([(sid, e) for sid, e in found.entries if sid in only],
                      {sid: es for sid, es in found.conflicts.items() if sid in only})
         regrade = True
-    with gb.Gradebook(gradebook) as book:
-        jobs = []
-        for sid, entry in found.entries:
-            digest, (when, problem) = content_hash(entry), submitted_at(entry, clock, sid)
-            outcome.total += 1
-            outcome.times += bool(when)
-            if problem:
-                console.print(f"[yellow]{sid}: submission time unknown[/yellow]: {problem}", highlight=False)
-            if not regrade and book.is_done(sid, unit, digest):
-                outcome.up_to_date += 1
-                if when or problem:
-                    book.set_submitted_at(sid, unit, digest, when, problem)
-                continue
-            jobs.append(Job(sid, entry, digest, when, problem))
-        for sid, entries in found.conflicts.items():  # recorded at once as not gradable: the others go on
-            outcome.total += 1
-            digest = "conflict:" + hashlib.sha256("".join(content_hash(e) for e in entries).encode()).hexdigest()
-            when, problem = max(submitted_at(e, clock, sid) for e in entries)
-            outcome.times += bool(when)
-            if not regrade and book.is_done(sid, unit, digest):
-                outcome.up_to_date += 1
-                if when or problem:
-                    book.set_submitted_at(sid, unit, digest, when, problem)
-                continue
-            book.record(sid, unit, digest, when, None, gb.INVALID, max_score=suite.max_score,
-                        output=conflict_text(sid, entries), isolation=isolation, time_problem=problem)
-            outcome.graded += 1
-            outcome.statuses[gb.INVALID] = outcome.statuses.get(gb.INVALID, 0) + 1
-            console.print(f"[red]{gb.INVALID}[/red] {sid}: {conflict_text(sid, entries)}")
-        console.print(f"{unit}: {len(jobs)} to grade, {outcome.up_to_date} up to date; "
-                      f"{outcome.times} of {outcome.total} submission time(s) recorded"
-                      + (f"; {min(workers, len(jobs))} grader process(es); isolation: {isolation}" if jobs else ""))
-        if not jobs:
-            if scheduler:
-                cluster.close()
-            outcome.wall = max(time.monotonic() - began, 1e-9)
-            return outcome
-        run_id = book.start_run(unit, workers, isolation, shlex.join(sys.argv))
-        outcome.run_id = run_id
-        with _Progress(console, len(jobs), enabled=progress) as bar:
-            def on_done(job, status, text):
+    try:
+        with gb.Gradebook(gradebook) as book:
+            jobs = []
+            for sid, entry in found.entries:
+                digest, (when, problem) = content_hash(entry), submitted_at(entry, clock, sid)
+                outcome.total += 1
+                outcome.times += bool(when)
+                if problem:
+                    console.print(f"[yellow]{sid}: submission time unknown[/yellow]: {problem}", highlight=False)
+                if not regrade and book.is_done(sid, unit, digest):
+                    outcome.up_to_date += 1
+                    if when or problem:
+                        book.set_submitted_at(sid, unit, digest, when, problem)
+                    continue
+                jobs.append(Job(sid, entry, digest, when, problem))
+            for sid, entries in found.conflicts.items():  # recorded at once as not gradable: the others go on
+                outcome.total += 1
+                digest = "conflict:" + hashlib.sha256("".join(content_hash(e) for e in entries).encode()).hexdigest()
+                when, problem = max(submitted_at(e, clock, sid) for e in entries)
+                outcome.times += bool(when)
+                if not regrade and book.is_done(sid, unit, digest):
+                    outcome.up_to_date += 1
+                    if when or problem:
+                        book.set_submitted_at(sid, unit, digest, when, problem)
+                    continue
+                book.record(sid, unit, digest, when, None, gb.INVALID, max_score=suite.max_score,
+                            output=conflict_text(sid, entries), isolation=isolation, time_problem=problem)
                 outcome.graded += 1
-                outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
-                bar.advance(job.sid, status, text)
+                outcome.statuses[gb.INVALID] = outcome.statuses.get(gb.INVALID, 0) + 1
+                console.print(f"[red]{gb.INVALID}[/red] {sid}: {conflict_text(sid, entries)}")
+            console.print(f"{unit}: {len(jobs)} to grade, {outcome.up_to_date} up to date; "
+                          f"{outcome.times} of {outcome.total} submission time(s) recorded"
+                          + (f"; {min(workers, len(jobs))} grader process(es); isolation: {isolation}" if jobs else ""))
+            if not jobs:
+                if scheduler:
+                    cluster.close()
+                outcome.wall = max(time.monotonic() - began, 1e-9)
+                return outcome
+            run_id = book.start_run(unit, workers, isolation, shlex.join(sys.argv))
+            outcome.run_id = run_id
+            with _Progress(console, len(jobs), enabled=progress) as bar:
+                def on_done(job, status, text):
+                    outcome.graded += 1
+                    outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
+                    bar.advance(job.sid, status, text)
 
-            local = Batch(book, unit, salt, min(workers, len(jobs)), no_sandbox, timeout, run_id, isolation, on_done)
-            if scheduler:
-                cluster.run(jobs, local._record, salt, timeout)
-            else:
-                local.run(jobs)
-        book.finish_run(run_id)
+                local = Batch(book, unit, salt, min(workers, len(jobs)), no_sandbox, timeout, run_id, isolation, on_done)
+                if scheduler:
+                    cluster.run(jobs, local._record, salt, timeout)
+                else:
+                    local.run(jobs)
+            book.finish_run(run_id)
+    except KeyboardInterrupt:  # Ctrl-C: what was recorded stays; a rerun grades the rest
+        raise Interrupted(outcome) from None
     outcome.wall = time.monotonic() - began
     return outcome
 

@@ -261,6 +261,9 @@ def cmd_grade(args) -> int:
     pool = Pool(launcher, preloads=(units.preload(unit),), refill=False)  # starts while the grader imports
     try:
         report = submission.grade(args.path, unit, only=args.only, submission_id=sid, launcher=launcher, pool=pool)
+    except KeyboardInterrupt:
+        print("autograder grade: interrupted; nothing was written", file=sys.stderr)
+        return 130
     finally:
         pool.close()
     if args.json:
@@ -418,10 +421,16 @@ def cmd_batch(args) -> int:
 
     console = Console()  # the results; progress and per-submission notices go to stderr
     load_suite(args.unit)
-    outcome = batch.run_batch(args.submissions, args.unit, workers=args.workers, gradebook=args.gradebook,
-                              regrade=args.regrade, no_sandbox=args.no_sandbox, timeout=args.timeout,
-                              console=Console(stderr=True), progress=not args.no_progress,
-                              scheduler=args.scheduler, only=args.only, times=args.times)
+    try:
+        outcome = batch.run_batch(args.submissions, args.unit, workers=args.workers, gradebook=args.gradebook,
+                                  regrade=args.regrade, no_sandbox=args.no_sandbox, timeout=args.timeout,
+                                  console=Console(stderr=True), progress=not args.no_progress,
+                                  scheduler=args.scheduler, only=args.only, times=args.times)
+    except batch.Interrupted as stop:
+        print(f"autograder batch: interrupted; {stop.outcome.graded} submission(s) recorded in {args.gradebook}; "
+              + ("run it again without --regrade to grade only the rest" if args.regrade and not args.only else
+                 "run the same command again to grade the rest"), file=sys.stderr)
+        return 130
     if outcome.graded:
         exports.summary_table(args.gradebook, args.unit, console)
         console.print(f"graded {outcome.graded} submission(s) in {outcome.wall:.1f} s "

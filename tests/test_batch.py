@@ -223,3 +223,36 @@ def test_a_batch_leaves_nothing_in_the_temp_folder(klass, tmp_path):
     temp.mkdir()
     run_batch(subs, tmp_path / "g.sqlite", "--only", *sorted(os.listdir(subs))[:2], env={"TMPDIR": str(temp)})
     assert sorted(os.listdir(temp)) == []
+
+
+def test_ctrl_c_says_what_was_recorded_in_one_line_and_a_rerun_grades_the_rest(klass, tmp_path):
+    """Ctrl-C (SIGINT to the terminal's process group) printed a KeyboardInterrupt traceback."""
+    subs, kinds = klass
+    book = tmp_path / "g.sqlite"
+    proc = run_batch(subs, book, wait=False)
+    try:
+        deadline = time.monotonic() + 180
+        while committed(book) < 1 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)  # what the terminal sends every process of the command
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    before = committed(book)
+    assert proc.returncode == 130 and "Traceback" not in out and "KeyboardInterrupt" not in out, out
+    assert f"autograder batch: interrupted; {before} submission(s) recorded in {book}; run the same command " \
+           "again to grade the rest" in " ".join(out.split())
+    assert f"{len(kinds) - before} to grade, {before} up to date" in run_batch(subs, book)
+
+
+def test_ctrl_c_in_grade_is_one_line(tmp_path, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(submission, "grade", interrupted)
+    entry = make_submission(tmp_path / "ann", UNIT, base="assignments")
+    assert main(["grade", str(entry), "--unit", UNIT, *NO_SANDBOX]) == 130
+    assert capsys.readouterr().err == "autograder grade: interrupted; nothing was written\n"
