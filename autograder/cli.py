@@ -521,7 +521,10 @@ def cmd_late(args) -> int:
                              "--extensions as needed)")
         policy = late.Policy(**{**(old or late.Policy("")).__dict__})
         if args.due:
-            policy.due = late.iso(late.parse_time(args.due))
+            try:
+                policy.due = late.iso(late.parse_time(args.due))
+            except ValueError as exc:
+                raise ValueError(f"--due: {exc}") from None
         for option, name in (("grace", "grace_minutes"), ("per_day", "per_day")):
             if given[option] is not None:
                 setattr(policy, name, given[option])

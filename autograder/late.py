@@ -102,13 +102,29 @@ def _sid(row: dict, path: Path) -> str:
 
 
 def read_submitted_at(path: Path) -> dict[str, str]:
-    """``{student: ISO time}`` from a ``student_id,submitted_at`` CSV."""
+    """``{student: ISO time}`` from a ``student_id,submitted_at`` CSV; a bad row is named."""
     out = {}
-    for row in read_csv(path):
+    for line, row in enumerate(read_csv(path), start=2):
         if "submitted_at" not in row:
             raise ValueError(f"{path}: needs the columns student_id,submitted_at")
-        out[_sid(row, path)] = iso(parse_time(row["submitted_at"]))
+        sid = _sid(row, path)
+        with _row(path, line, sid):
+            out[sid] = iso(parse_time(row["submitted_at"]))
     return out
+
+
+class _row:
+    """Names the file, line and student in a ValueError raised while reading one CSV row."""
+
+    def __init__(self, path: Path, line: int, sid: str):
+        self.where = f"{path}, line {line} ({sid})"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if kind is not None and issubclass(kind, ValueError):
+            raise ValueError(f"{self.where}: {exc}") from None
 
 
 # ---------------------------------------------------------------- the policy
@@ -158,14 +174,20 @@ def read_extensions(path: Path, due: str) -> dict[str, str]:
     """``{student: due}`` from ``student_id,days`` (days added to ``due``) or ``student_id,due``."""
     base = parse_time(due)
     out = {}
-    for row in read_csv(path):
+    for line, row in enumerate(read_csv(path), start=2):
         sid = _sid(row, path)
-        if (row.get("due") or "").strip():
-            out[sid] = iso(parse_time(row["due"]))
-        elif (row.get("days") or "").strip():
-            out[sid] = iso(base + timedelta(days=float(row["days"])))
-        else:
-            raise ValueError(f"{path}: row for {sid} needs days or due")
+        with _row(path, line, sid):
+            if (row.get("due") or "").strip():
+                out[sid] = iso(parse_time(row["due"]))
+            elif (row.get("days") or "").strip():
+                try:
+                    days = float(row["days"])
+                except ValueError:
+                    raise ValueError(f"days must be a number of days, not {row['days']!r} (a date goes in a due "
+                                     "column)") from None
+                out[sid] = iso(base + timedelta(days=days))
+            else:
+                raise ValueError("needs days or due")
     return out
 
 

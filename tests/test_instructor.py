@@ -3,6 +3,7 @@ penalties from recorded submission times (never mtimes), one student's view, one
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -343,3 +344,19 @@ def test_bad_numbers_are_usage_errors_on_one_line(argv, said, capsys):
         main(argv)
     err = capsys.readouterr().err
     assert exit.value.code == 2 and said in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_bad_row_of_a_csv_is_named_by_file_line_and_student(tmp_path):
+    """An extensions CSV with a date in its days column said only "could not convert string to float"."""
+    extensions = tmp_path / "ext.csv"
+    extensions.write_text("student_id,days\nann,2\nbob,2026-03-05T12:00:00Z\n")
+    with pytest.raises(ValueError, match=rf"^{re.escape(str(extensions))}, line 3 \(bob\): days must be a number of days, "
+                                         r"not '2026-03-05T12:00:00Z'"):
+        late.read_extensions(extensions, "2026-03-01T12:00:00Z")
+    extensions.write_text("student_id,due\nann,March 5th\n")
+    with pytest.raises(ValueError, match=rf"^{re.escape(str(extensions))}, line 2 \(ann\): cannot read 'March 5th' as a time"):
+        late.read_extensions(extensions, "2026-03-01T12:00:00Z")
+    times = tmp_path / "times.csv"
+    times.write_text("student_id,submitted_at\nann,2026-03-01T09:00:00Z\ncyd,yesterday\n")
+    with pytest.raises(ValueError, match=rf"^{re.escape(str(times))}, line 3 \(cyd\): cannot read 'yesterday' as a time"):
+        late.read_submitted_at(times)
