@@ -12,8 +12,10 @@
 
 A submission that could not be graded (an unreadable upload, two entries for one student, a
 grader failure, a time-out) is never exported as a plain 0: its score is left empty in the CSVs,
-its status column (nbgrader, otter) and Gradescope's output say "not gradable" with the reason,
-and ``OUT/not_gradable.csv`` lists every such row (Canvas's import has no place for a reason).
+its status column (nbgrader, otter) says "not gradable" with the reason, and
+``OUT/not_gradable.csv`` lists every such row (Canvas's import has no place for a reason).
+Gradescope's results.json needs a number: it gets 0, its output beginning "No grade: ...", with
+the reason, and ``extra_data`` ``gradable: false``.
 Every file is written as UTF-8; rosters are read as UTF-8 (a BOM is fine), else Windows-1252.
 
 - ``html``: ``OUT/<unit>/html/<student>.html``, the report ``grade --html`` writes (the class's
@@ -227,8 +229,9 @@ def _fmt(x: float) -> str:
 
 
 def gradescope_json(book: gb.Gradebook, unit: str, folder: Path, files: dict[str, str]) -> list[Path]:
-    """One Gradescope results.json per student, in the folder ``files`` names; a broken submission
-    gets score 0 and the reason."""
+    """One Gradescope results.json per student, in the folder ``files`` names. Gradescope needs a
+    number: a submission with no score gets 0, its output first saying that this 0 is no grade and
+    why, and ``extra_data`` ``gradable: false``."""
     paths = []
     for sub in book.current(unit):
         data = book.report(sub).gradescope()
@@ -236,7 +239,10 @@ def gradescope_json(book: gb.Gradebook, unit: str, folder: Path, files: dict[str
         if sub.status != gb.GRADED:  # its output (Gradebook.report) says why
             data.setdefault("extra_data", {})["status"] = sub.status
         data["score"] = grade.final if book.gradable(sub) else 0.0
-        data.setdefault("extra_data", {}).update(
+        if not book.gradable(sub):
+            data["output"] = (f"No grade: this submission was not graded ({sub.status}: {reason(sub)}); the score "
+                              "0 is there only because Gradescope needs a number.\n" + data.get("output", ""))
+        data.setdefault("extra_data", {}).update(gradable=book.gradable(sub),
             raw_score=grade.raw, score_after_overrides=grade.score, late_penalty=grade.penalty,
             late_reason=grade.late_reason, overrides=[o.__dict__ for o in grade.overrides])
         path = folder / files[sub.student_id] / "results.json"

@@ -88,6 +88,10 @@ def test_every_format(book_path, tmp_path):
     assert {"name", "number", "score", "max_score", "status", "output", "visibility"} <= set(data["tests"][0])
     broken = json.loads((out / UNIT / "gradescope" / "carol" / "results.json").read_text())
     assert broken["score"] == 0 and "not gradable (invalid): carol.zip is not a readable zip" in broken["output"]
+    # Gradescope needs a number: the 0 says it is none
+    assert broken["output"].startswith("No grade: this submission was not graded (invalid: carol.zip is not a")
+    assert "only because Gradescope needs a number" in broken["output"] and broken["extra_data"]["gradable"] is False
+    assert data["extra_data"]["gradable"] is True
 
     summary = read(out / UNIT / "check_summary.csv")
     assert summary[0] == exports.SUMMARY_COLUMNS
