@@ -47,6 +47,7 @@ import hashlib
 import io
 import json
 import re
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -66,9 +67,11 @@ PER_UNIT = ("gradescope", "otter", "html", "summary")
 
 
 def export(gradebook: Path, out: Path, formats: list[str] | None = None, unit: str | None = None,
-           roster: Path | None = None, duedate: str = "", console=None, workers: int | None = None) -> list[Path]:
+           roster: Path | None = None, duedate: str = "", console=None, workers: int | None = None,
+           warn=None) -> list[Path]:
     """Write the chosen formats (default: all) under ``out``; returns the files written. ``workers``:
-    processes drawing the HTML pages' plots (default: one per CPU; 1 draws them here)."""
+    processes drawing the HTML pages' plots (default: one per CPU; 1 draws them here). ``warn``
+    (default: print to stderr) gets a line for each roster problem (:func:`roster_notices`)."""
     formats = formats or list(FORMATS)
     unknown = set(formats) - set(FORMATS)
     if unknown:
@@ -79,9 +82,12 @@ def export(gradebook: Path, out: Path, formats: list[str] | None = None, unit: s
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with gb.Gradebook(gradebook) as book, report_pages.Pages(workers) as pages:
-        if roster:
-            book.set_roster(read_roster(roster))
         units = [unit] if unit else book.units()
+        if roster:
+            rows = read_roster(roster)
+            book.set_roster(rows)
+            for line in roster_notices(book, units, roster, rows):
+                (warn or (lambda text: print(text, file=sys.stderr)))(line)
         broken = [(u, sub) for u in units for sub in book.current(u) if sub.status != gb.GRADED]
         if broken:
             written.append(_write_csv(out / "not_gradable.csv", [NOT_GRADABLE_COLUMNS] + [
@@ -148,6 +154,27 @@ def adjustment_text(book: gb.Gradebook, sub: gb.Submission) -> str:
     return "; ".join(parts)
 
 
+def roster_notices(book: gb.Gradebook, units: list[str], path: Path, rows: list[dict]) -> list[str]:
+    """The students with a submission who are not on the roster (Canvas gets their student id as
+    SIS User ID), and per unit those on the roster with no submission (in no file of that unit)."""
+    listed = {row["id"] for row in rows}
+    submitted = {u: {s.student_id for s in book.current(u)} for u in units}
+
+    def some(ids: set[str]) -> str:
+        ids = sorted(ids)
+        return ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+
+    strangers = set().union(*submitted.values()) - listed
+    lines = [f"{path}: {len(strangers)} student(s) with a submission are not on the roster ({some(strangers)}): "
+             "no names, and their student id as Canvas's SIS User ID"] if strangers else []
+    for u in units:
+        absent = listed - submitted[u]
+        if absent:
+            lines.append(f"{u}: {len(absent)} student(s) on the roster have no submission ({some(absent)}): in no "
+                         "file of this unit")
+    return lines
+
+
 def read_roster(path: Path) -> list[dict]:
     raw = Path(path).read_bytes()
     try:
@@ -157,7 +184,11 @@ def read_roster(path: Path) -> list[dict]:
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     if rows and "student_id" not in rows[0] and "id" not in rows[0]:
         raise ValueError(f"{path}: a roster needs a student_id column")
-    return [{**row, "id": row.get("student_id") or row.get("id")} for row in rows]
+    rows = [{**row, "id": (row.get("student_id") or row.get("id") or "").strip()} for row in rows]
+    blank = [n for n, row in enumerate(rows, start=2) if not row["id"]]
+    if blank:
+        raise ValueError(f"{path}: line(s) {', '.join(map(str, blank[:10]))} have no student id")
+    return rows
 
 
 def file_names(student_ids: list[str]) -> dict[str, str]:

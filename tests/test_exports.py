@@ -191,3 +191,18 @@ def test_exporting_again_removes_only_the_files_an_export_wrote_that_are_gone(bo
     assert not (out / UNIT / "gradescope" / "carol").exists() and not (out / UNIT / "html" / "carol.html").exists()
     assert not (out / "not_gradable.csv").exists()  # carol was the one not gradable
     assert (out / UNIT / "gradescope" / "bob" / "results.json").is_file() and mine.is_file()
+
+
+def test_roster_problems_are_reported(book_path, tmp_path, capsys):
+    """bob (a submission, not on the roster) got "bob" as SIS User ID, and dave (on the roster, no
+    submission) was in no file: neither was said."""
+    path, roster = book_path
+    roster.write_text(roster.read_text(encoding="utf-8") + "dave,Dave,Doe,dave@x.org,104\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["export", str(path), str(tmp_path / "out"), "--roster", str(roster), "--format", "canvas"]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{roster}: 1 student(s) with a submission are not on the roster (bob)" in err
+    assert f"{UNIT}: 1 student(s) on the roster have no submission (dave)" in err
+    roster.write_text("student_id,first_name\nann,Ann\n,Nobody\n", encoding="utf-8")
+    assert main(["export", str(path), str(tmp_path / "out"), "--roster", str(roster)]) == 2
+    assert "line(s) 3 have no student id" in capsys.readouterr().err
