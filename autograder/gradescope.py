@@ -63,7 +63,7 @@ SETUP_SH = """#!/usr/bin/env bash
 #   - Python 3.11 and its venv module from Ubuntu's archive where the image's python3 is older
 #     (22.04 ships 3.10);
 #   - a virtual environment in $ROOT/venv with requirements.txt (numpy, scipy, sympy, hypothesis,
-#     CPU-only torch from PyTorch's wheel index), readable by every user;
+#     CPU-only torch from PyTorch's wheel index for the units whose grading uses it), readable by every user;
 #   - the user deepgrade-student (system user: no home, no login shell, no supplementary groups)
 #     that runs student code where bubblewrap cannot;
 #   - $ROOT/source (the engine, the instructor-only answer keys, the unit's reference, the unit
@@ -118,11 +118,16 @@ Upload this zip as the assignment's autograder on Gradescope (Ubuntu 22.04 base 
 
 
 # ---------------------------------------------------------------- building the bundle
-def requirements(root: Path = REPO) -> str:
-    """The bundle's requirements.txt: the project's dependencies plus what the suites import."""
+def requirements(unit: str, root: Path = REPO) -> str:
+    """The bundle's requirements.txt for ``unit``: the project's dependencies plus what the suites
+    import, without torch for a unit whose grading never imports it (a 200 MB wheel less in the image)."""
     import tomllib
 
+    from . import units
+    from .release import is_torch
+
     deps = list(tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"])
+    deps = [d for d in deps if unit in units.GRADER_TORCH or not is_torch(d)]
     names = {re.split(r"[<>=!~ \[]", d, maxsplit=1)[0].lower() for d in deps}
     deps += [d for d in EXTRA_REQUIREMENTS if re.split(r"[<>=!~ ]", d, maxsplit=1)[0] not in names]
     return "\n".join(deps) + "\n"
@@ -137,7 +142,7 @@ def bundle(unit: str, out: Path, root: Path = REPO, time_limit: float = DEFAULT_
     files: dict[str, bytes] = {
         "setup.sh": (SETUP_SH % {"pip_args": PIP_ARGS}).encode(),
         "run_autograder": RUN_AUTOGRADER.format(unit=unit, time_limit=time_limit).encode(),
-        "requirements.txt": requirements(root).encode(),
+        "requirements.txt": requirements(unit, root).encode(),
         "README.md": README.format(unit=unit).encode(),
         KEY_FILE.as_posix(): (seeds.unit_key(seeds.course_salt(), unit) + "\n").encode(),
         "reference/__init__.py": (root / "reference" / "__init__.py").read_bytes(),

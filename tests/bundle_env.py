@@ -2,8 +2,9 @@
 
 A fresh virtual environment on the system's Python 3.11 (what setup.sh installs on Ubuntu 22.04),
 ``pip install -r requirements.txt`` from the bundle and nothing from the project's venv (pip's
-own configuration here resolves torch==2.13.0 to a local CPU wheel); then each unit's bundle, on
-a simulated Gradescope root, grades the unit's reference: it must get full marks. Used by
+own configuration here resolves torch==2.13.0 to a local CPU wheel), one per distinct requirements
+(with and without torch); then each unit's bundle, on a simulated Gradescope root, grades the
+unit's reference in its own: it must get full marks. Used by
 ``tests/test_bundle_env.py`` (marked ``bundle_env``) and ``python -m tests.bench bundle_env``.
 """
 from __future__ import annotations
@@ -36,27 +37,30 @@ def build_venv(folder: Path, requirements: Path) -> tuple[str, float]:
 
 
 def grade_every_unit(units: list[str], log=print) -> dict:
-    """Build the environment once, then grade each unit's reference in it; timings and scores."""
+    """Build one environment per distinct requirements.txt among the units' bundles (torch is left
+    out where a unit's grading never imports it), then grade each unit's reference in its own."""
+    import zipfile
+
     from autograder.suite import load_suite
 
     from .support import ROOT
 
     folder = public_tmp("deepgrade-bundle-env-")
-    timings: dict = {"units": {}}
+    timings: dict = {"units": {}, "install": 0.0}
+    pythons: dict[bytes, str] = {}
     try:
-        first = build_bundle(folder / f"{units[0]}.zip", units[0], SALT)
-        import zipfile
-
-        requirements = folder / "requirements.txt"
-        requirements.write_bytes(zipfile.ZipFile(first).read("requirements.txt"))
-        python, seconds = build_venv(folder, requirements)
-        timings["install"] = seconds
-        log(f"pip install -r requirements.txt: {seconds:.0f} s")
         for unit in units:
             bundle = build_bundle(folder / f"{unit}.zip", unit, SALT)
+            wanted = zipfile.ZipFile(bundle).read("requirements.txt")
+            if wanted not in pythons:
+                requirements = folder / f"requirements-{len(pythons)}.txt"
+                requirements.write_bytes(wanted)
+                pythons[wanted], seconds = build_venv(folder / f"env-{len(pythons)}", requirements)
+                timings["install"] += seconds
+                log(f"pip install -r requirements.txt ({b' '.join(wanted.split()).decode()}): {seconds:.0f} s")
             root = layout(folder / unit, bundle, ROOT / "reference" / unit, unit)
             began = time.monotonic()
-            results, output = run_autograder(root, python=python, timeout=1200, PATH="/usr/bin:/bin")
+            results, output = run_autograder(root, python=pythons[wanted], timeout=1200, PATH="/usr/bin:/bin")
             elapsed = time.monotonic() - began
             best = load_suite(unit).max_score
             lost = [f"{t['name']}: {t['output'][:300]}" for t in results["tests"] if t["score"] < t["max_score"]]

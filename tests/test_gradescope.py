@@ -1,14 +1,17 @@
 """The Gradescope bundle, run against a temporary root laid out the way Gradescope lays it out."""
 import hashlib
 import hmac
+import json
 import os
 import shutil
+import subprocess
 import sys
 import zipfile
 
 import pytest
 
 from autograder import gradescope
+from autograder.gradescope import requirements
 from autograder.suite import load_suite
 
 from .gradescope_support import NO_BWRAP_PATH, build_bundle, layout, run_autograder
@@ -47,7 +50,8 @@ def test_bundle_layout(bundle):
     assert ".deepgrade/salt" not in names
     assert not [n for n in names if SALT.encode() in zf.read(n)], "the course salt is in the bundle"
     requirements = zf.read("requirements.txt").decode().split()
-    assert "torch==2.13.0" in requirements and any(r.startswith("scipy") for r in requirements)
+    assert any(r.startswith("scipy") for r in requirements) and any(r.startswith("numpy") for r in requirements)
+    assert not any(r.startswith("torch") for r in requirements), "unit 1's grading never imports torch"
     setup = zf.read("setup.sh").decode()
     assert "useradd" in setup and "chmod 700" in setup and "Ubuntu 22.04" in setup
 
@@ -112,3 +116,24 @@ def test_without_bubblewrap_or_student_user_nothing_is_graded(bundle, tmp_path, 
     assert why in results["output"] and why in results["extra_data"]["misconfigured"]
     assert "MISCONFIGURED, nothing graded" in log
     assert not marker.exists(), "student code ran"
+
+
+@pytest.mark.parametrize("unit", ["unit03_training", "unit05_cnn", "unit10_transfer"])
+def test_a_unit_whose_grading_uses_torch_requires_it(unit):
+    assert "torch==2.13.0" in requirements(unit).split()
+
+
+def test_a_unit_whose_bundle_has_no_torch_grades_in_full_without_it(tmp_path):
+    """A torch that cannot be imported, first on the grader's path (unit 1's worker preloads numpy
+    only): unit 1's reference still gets full marks. Every such unit, in the environment its bundle
+    installs: tests/test_bundle_env.py (DEEPGRADE_BUNDLE_ENV=1)."""
+    assert "torch" not in requirements(UNIT)
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "torch.py").write_text('raise ImportError("no torch in this image")\n')
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", f"reference/{UNIT}", "--format", "json",
+                           "--no-sandbox"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "DEEPGRADE_SALT": SALT, "PYTHONPATH": f"{shim}:{ROOT}"})
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    assert results["score"] == sum(t["max_score"] for t in results["tests"]) > 0, done.stderr[-2000:]

@@ -5,6 +5,7 @@ so the self-check starts its worker (which imports torch first) while the grader
 """
 TORCH = ("unit05_cnn", "unit07_gan", "unit08_autoencoders", "unit10_transfer")
 META = ("unit05_cnn",)  # torch units whose checks build networks on the meta device
+GRADER_TORCH = (*TORCH, "unit03_training")  # units whose grading needs torch (unit 3's keys compare with torch.optim)
 
 
 def preload(unit: str) -> str:
