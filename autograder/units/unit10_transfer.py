@@ -49,6 +49,7 @@ HEAD = ["head.weight", "head.bias"]
 PREPARED_LR = {"backbone": 0.05, "head": 0.5}  # the driver's optimizer in prepared()
 PLAIN_SGD = {"momentum": 0, "dampening": 0, "weight_decay": 0, "nesterov": False, "maximize": False}
 STEPS, LR, PER_CLASS, REPEATS, MARGIN, FLOOR = 40, 0.1, 4, 2, 0.02, 0.70
+TRANSFER_SEED = 20261201  # the images and seeds of transfer_beats_scratch, the same in every grading
 
 
 def drive(ctx, fn, *args):
@@ -250,13 +251,20 @@ def transfer_beats_scratch(ctx):
     """Twice, 12 labelled target images and 40 full-batch steps per recipe; on 300 held-out
     images the mean accuracy of each transfer recipe must reach FLOOR and beat training from
     scratch by MARGIN (the reference: about 89% against 45-70%). Feature extraction must leave the
-    backbone bit-identical, fine-tuning the batch-norm statistics."""
-    x_test, y_test = target_images(ctx, 100)
+    backbone bit-identical, fine-tuning the batch-norm statistics.
+
+    The images and seeds are fixed (TRANSFER_SEED), not drawn per submission: drawn per submission,
+    setup_transfer with one learning rate for fine-tuning kept the 5 points under 5 of 6 ids, one
+    starting scratch from the pretrained weights under 3 of 6 (3.75 under the others); both now keep
+    them under every id (setup_recipes charges them). On these images the reference reaches scratch
+    56%, feature extraction 86%, fine-tuning 84% (the comment above: measured on fresh ones)."""
+    rng = np.random.default_rng(TRANSFER_SEED)
+    x_test, y_test = shapes.images(shapes.TARGET, 100, rng)
     modes = ("scratch", "feature_extraction", "fine_tuning")
     accuracy, models = dict.fromkeys(modes, 0.0), {}
     for _ in range(REPEATS):
-        x, y = target_images(ctx, PER_CLASS)
-        seed = int(ctx.rng.integers(2**31))
+        x, y = shapes.images(shapes.TARGET, PER_CLASS, rng)
+        seed = int(rng.integers(2**31))
         for mode in modes:
             models[mode], predictions = trained(ctx, x, y, x_test, mode, seed)
             accuracy[mode] += float(np.mean(predictions == y_test)) / REPEATS

@@ -5,8 +5,9 @@ import torch
 from autograder.pretrained import shapes
 from reference.unit10_transfer.backbone import ShapeNet
 
-from ..support import grade, make_submission, reference_def
+from ..support import grade, make_submission, reference_def, scores_under_ids
 from .unit_contract import *  # noqa: F401,F403
+from .unit_contract import SUBMISSION_IDS
 
 UNIT = "unit10_transfer"
 
@@ -800,6 +801,15 @@ def test_majority_predictor_fails_the_outcome_bar(tmp_path):
     assert report.score == 0
     output = report.results[0].output
     assert "ROC AUC 0.500" in output and "balanced accuracy 0.500" in output and "accuracy, 95.0%" in output, output
+
+
+def test_transfer_outcome_same_score_under_6_ids(tmp_path):
+    """Scratch started from the pretrained weights beats training from scratch by less on some
+    images: drawn per submission it got 5, 5, 3.75, 5, 3.75 and 3.75 points under these 6 ids; on
+    the fixed images and seeds (TRANSFER_SEED) one score under every id."""
+    path = make_submission(tmp_path, UNIT, dict([MUTANTS["scratch starts from the pretrained weights"]]))
+    scores = scores_under_ids(path, UNIT, ["transfer_beats_scratch"], SUBMISSION_IDS[:6])
+    assert len(set(scores.values())) == 1, f"the score depends on the submission id: {scores}"
 
 FORWARD_ONLY = {  # a loss's bug costs points only in its own checks and those of what composes it
     "mf_loss averages": ("recommend.mf_loss", reference_def(UNIT, "recommend", "mf_loss", {
