@@ -38,6 +38,20 @@ def test_batched_property_examples_grade_as_one_call_per_example(tmp_path, monke
             assert batched.score == 0 and "Smallest failing input found" in batched.results[0].output
 
 
+def test_a_failing_example_ends_the_fetching_of_the_rest(tmp_path, monkeypatch):
+    """With a 1 s call limit the examples' calls take 20 requests (one an example); an early example
+    fails, so hypothesis takes over from there: the same grade, and a request or two more than without
+    batching, not 20."""
+    path = make_submission(tmp_path, UNIT, SIGN_ERROR)
+    limits = Limits(call_timeout=1.0)
+    batched = grade(path, UNIT, only=["sigmoid_symmetry"], limits=limits)
+    with monkeypatch.context() as m:
+        m.setattr(properties, "batched", lambda *args: None)
+        one_by_one = grade(path, UNIT, only=["sigmoid_symmetry"], limits=limits)
+    assert outcome(batched) == outcome(one_by_one) and batched.score == 0
+    assert batched.round_trips <= one_by_one.round_trips + 3, (batched.round_trips, one_by_one.round_trips)
+
+
 def test_a_batch_of_examples_that_hangs_is_waited_for_once(tmp_path):
     path = make_submission(tmp_path, UNIT, {"activations.tanh": "def tanh(z):\n    while z.size > 2:\n        pass\n"
                                                                 "    return np.tanh(z)\n"})

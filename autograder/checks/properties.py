@@ -142,6 +142,9 @@ def batched(ctx, test, given_) -> bool | StudentError | None:
     """Run ``test`` on the examples hypothesis draws for ``ctx.seed`` (all of them, as when every
     example passes), the worker calls of all examples sent in a few batches (:class:`Replay`).
 
+    When the calls take several requests (slow calls, a short time limit), the examples run between
+    them, and the first that fails ends the fetching.
+
     True: every example passed. Otherwise the check's state is as before, and the caller runs
     hypothesis itself: None (an example failed, or ``test`` cannot be replayed: it calls a driver or a
     method, or draws from ``ctx.rng``), or the StudentError that stopped a batch (a time-out, a crash, a
@@ -162,6 +165,19 @@ def batched(ctx, test, given_) -> bool | StudentError | None:
         ctx.trivial.update(marks[3])
         ctx.rng.bit_generator.state = marks[4]
 
+    def failed() -> bool:
+        """Whether an example whose calls are all answered already fails (the others stop at a call)."""
+        for kwargs in drawn:
+            try:
+                test(**copy.deepcopy(kwargs))
+            except Deferred:
+                pass
+            except (CheckFailure, StudentError):
+                return True
+            finally:
+                restore()
+        return False
+
     with ctx.student.replaying() as replay:
         try:
             for _ in range(MAX_ROUNDS):
@@ -175,7 +191,8 @@ def batched(ctx, test, given_) -> bool | StudentError | None:
                     restore()
                 if not replay.missing:
                     break
-                replay.fetch()
+                if replay.fetch(stop=failed):  # a failing example needs no more answers: hypothesis takes over
+                    raise Deferred
             else:
                 raise Deferred
             for kwargs in drawn:  # every answer is here: the run that counts

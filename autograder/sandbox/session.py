@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import time
 
 import numpy as np
@@ -339,37 +340,52 @@ class Replay:
         self.missing.setdefault(key, (op, value, what))
         raise Deferred
 
-    def fetch(self):
+    def fetch(self, stop=None) -> bool:
         """Fetch the answers asked for since the last fetch: one ``batch`` request per function, split so
         that no request holds more calls than the check's remaining time allows one call (StudentError
-        when a request fails as a whole: a time-out, a crash, an answer out of protocol)."""
+        when a request fails as a whole: a time-out, a crash, an answer out of protocol).
+
+        ``stop()``, if given, is asked between requests, the answers so far in place: True leaves the
+        rest unfetched and returns True (the caller has seen enough: an example already failed)."""
         session, pending = self.session, list(self.missing.items())
         self.missing = {}
         by_what: dict[str, list] = {}
         for key, (op, value, what) in pending:
             by_what.setdefault(what, []).append((key, op, [value] if op == "call" else list(value)))
+        requests = []  # (what, the calls of one request, the items whose last call it holds)
+        for what, items in by_what.items():
+            calls = [call for _, _, group in items for call in group]
+            left = session.limits.call_timeout if session.deadline is None else session.deadline - time.monotonic()
+            size = max(1, int(session.limits.call_timeout * len(calls) / max(left, 1e-3)))
+            ends = list(itertools.accumulate(len(group) for _, _, group in items))
+            for start in range(0, len(calls), size):
+                requests.append((what, calls[start:start + size],
+                                 [item for item, end in zip(items, ends) if start < end <= start + size]))
+        answers: dict[str, list] = {}  # what -> answers not yet handed to their item
         session.replay = None
         try:
-            for what, items in by_what.items():
-                calls = [call for _, _, group in items for call in group]
-                left = session.limits.call_timeout if session.deadline is None else session.deadline - time.monotonic()
-                size = max(1, int(session.limits.call_timeout * len(calls) / max(left, 1e-3)))
-                answers = []
-                for start in range(0, len(calls), size):
-                    part = calls[start:start + size]
-                    header, values = session.request("batch", part, what)
-                    if not header.get("ok"):
-                        raise StudentError(_error_text(header.get("error") or {}, what))
-                    if type(values) is not list or len(values) != len(part):
-                        raise StudentError(f"{what}: the worker answered a batch of {len(part)} calls wrongly",
-                                           "protocol")
-                    answers += values
-                for key, op, group in items:
-                    mine, answers = answers[:len(group)], answers[len(group):]
+            for number, (what, part, completed) in enumerate(requests):
+                header, values = session.request("batch", part, what)
+                if not header.get("ok"):
+                    raise StudentError(_error_text(header.get("error") or {}, what))
+                if type(values) is not list or len(values) != len(part):
+                    raise StudentError(f"{what}: the worker answered a batch of {len(part)} calls wrongly",
+                                       "protocol")
+                got = answers.setdefault(what, [])
+                got += values
+                for key, op, group in completed:
+                    mine = got[:len(group)]
+                    del got[:len(group)]
                     self.answers[key] = ((mine[0], mine[0].get("value") if type(mine[0]) is dict else None)
                                          if op == "call" else ({"ok": True}, mine))
+                if stop is not None and number < len(requests) - 1:
+                    session.replay = self
+                    if stop():
+                        return True
+                    session.replay, self.missing = None, {}  # what stop() found missing is asked again
         finally:
             session.replay = self
+        return False
 
 
 def _fingerprint(value) -> bytes | None:
