@@ -354,13 +354,15 @@ def routes(tmp_path_factory) -> dict[str, Path]:
 
 
 def test_every_route_shows_the_same_plots_and_printed_output(routes):
+    from autograder import gradebook as gb
+
     drawn = page_images(routes["grade"])
     assert drawn, "the partial submission's failing check has no plot"
     for route in ("export", "show"):
         assert page_images(routes[route]) == drawn, f"{route}: not the images grade --html shows"
         assert page_printed(routes[route]) == page_printed(routes["grade"]) != []
     with sqlite3.connect(routes["book"]) as db:  # the batch stored each plot's data and drew none
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == gb.SCHEMA_VERSION
         assert db.execute("SELECT COUNT(data), COUNT(png) FROM figures").fetchone() == (len(drawn), 0)
 
 
