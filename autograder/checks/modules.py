@@ -70,7 +70,12 @@ def vjp(ctx, target: str, args: tuple, upstream: np.ndarray, shape=(), dtype="fl
 
 def linear_stack(ctx, module, shapes, name: str) -> list[tuple[np.ndarray, np.ndarray]]:
     """The module's Linear layers ``[(W, b)]``; their number and shapes must be ``shapes``."""
-    layers = ctx.student.driver(PROBE, "linear_layers")(module)
+    return checked_layers(ctx.student.driver(PROBE, "linear_layers")(module), shapes, name)
+
+
+def checked_layers(layers, shapes, name: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``layers`` (``[(W, b)]`` from the worker, as ``torch_probe.linear_layers`` gives them) as
+    float64 arrays, their number and weight shapes ``shapes``, every bias present; else a CheckFailure."""
     found = [(tuple(w.shape), None if b is None else tuple(b.shape)) for w, b in layers]
     want = [(tuple(w), (w[0],)) for w in shapes]
     if found != want:

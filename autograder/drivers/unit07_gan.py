@@ -1,5 +1,11 @@
 """Driver for unit 7: a generator and discriminator built by trusted code, and a seeded GAN
-training run over the student's training steps."""
+training run over the student's training steps.
+
+The loop, :class:`GanRun`, takes the steps it trains with: the grader also runs it in its own
+process, with the reference's discriminator step and the student's generator step called in the
+worker once per iteration (:func:`synced_generator_step`), to judge a generator step whose own
+discriminator step fails (``units/unit07_gan.py``).
+"""
 import torch
 from torch import nn
 
@@ -36,17 +42,25 @@ def column(net):
     return Column(net)
 
 
-class GanRun:
-    """Adam on G and D; each iteration is two discriminator steps, one generator step."""
+def adam(module, lr=1e-3):
+    """The optimizer of either network in :class:`GanRun`."""
+    return torch.optim.Adam(module.parameters(), lr=float(lr), betas=(0.5, 0.999))
 
-    def __init__(self, G, D, data, latent_dim, seed, lr=1e-3, batch=128):
+
+class GanRun:
+    """Adam on G and D; each iteration is two discriminator steps, one generator step.
+
+    ``steps`` is (discriminator_step, generator_step), called as the exercises are; the
+    submission's by default."""
+
+    def __init__(self, G, D, data, latent_dim, seed, lr=1e-3, batch=128, steps=None):
         self.G, self.D, self.latent_dim, self.batch = G, D, int(latent_dim), int(batch)
         self.data = torch.as_tensor(data, dtype=torch.float32)
         self.gen = torch.Generator().manual_seed(int(seed))
-        self.opt_G = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
-        self.opt_D = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
-        self.d_step = student("training.discriminator_step")  # noqa: F821 (injected by the worker)
-        self.g_step = student("training.generator_step")  # noqa: F821
+        self.opt_G, self.opt_D = adam(G, lr), adam(D, lr)
+        if steps is None:  # ``student`` is injected by the worker
+            steps = student("training.discriminator_step"), student("training.generator_step")  # noqa: F821
+        self.d_step, self.g_step = steps
 
     def _z(self, n):
         return torch.randn(n, self.latent_dim, generator=self.gen)
@@ -65,3 +79,14 @@ class GanRun:
     def sample(self, n):
         with torch.no_grad():
             return self.G(self._z(int(n))).double().numpy().copy()
+
+
+def synced_generator_step(G, D, opt_G, d_layers, z):
+    """The submission's generator_step on ``z`` after loading D's Linear layers ``d_layers`` (the
+    grader trains D in its own process) and clearing D's gradients. Returns (the loss as returned,
+    G's and D's Linear layers after the step)."""
+    layers = student("driver:torch_probe.linear_layers")  # noqa: F821
+    student("driver:torch_probe.set_linear_layers")(D, d_layers)  # noqa: F821
+    D.zero_grad(set_to_none=True)
+    loss = student("training.generator_step")(G, D, opt_G, z)  # noqa: F821
+    return float(loss), layers(G), layers(D)

@@ -9,12 +9,14 @@ the penalty and power-iteration iterates) are instructor-only: ``autograder/keys
 from __future__ import annotations
 
 import functools
+from typing import Callable, NamedTuple
 
 import numpy as np
 import sympy as sp
 
 from .. import drivers
-from ..checks import compare, gradients, modules, training_outcomes
+from ..checks import compare, gradients, modules, tolerances, training_outcomes
+from ..checks import upstream as upstream_of
 from ..checks.symbolic import Key, symbols
 from ..context import CheckFailure
 from ..suite import Suite
@@ -232,6 +234,76 @@ def discriminator_layers(ctx):
 # ---------------------------------------------------------------- training
 MODES, RADIUS, SPREAD = 8, 0.8, 0.05
 CHUNK, FIRST_LOOK, MAX_ITERATIONS, MIN_SHARE = 100, 200, 1100, 0.01
+LATENT, DATA, HIDDEN = 2, 2, 64  # the networks trained (the driver's trusted_pair)
+G_SHAPES, D_SHAPES = shapes([LATENT, HIDDEN, HIDDEN, DATA]), shapes([DATA, HIDDEN, HIDDEN, 1])
+
+
+class Training(NamedTuple):
+    """One GAN training: ``train()`` runs CHUNK iterations and returns their (D, G) losses,
+    ``sample(n)`` draws n points from the generator. ``trained_with`` says whose steps train,
+    ``theirs`` which loss columns the student's steps returned, and ``returners`` names those steps."""
+    train: Callable[[], object]
+    sample: Callable[[int], object]
+    trained_with: str
+    theirs: slice
+    returners: str
+
+
+def own_training(ctx, data, seeds) -> Training:
+    """The submission's discriminator_step and generator_step, trained in the worker (the driver's GanRun)."""
+    G, D = ctx.student.driver("unit07_gan", "trusted_pair")(LATENT, DATA, HIDDEN, seeds[0])
+    run = ctx.student.driver("unit07_gan", "GanRun")(G, D, data, LATENT, seeds[1])
+    return Training(lambda: modules.in_worker(lambda: ctx.student.method(run, "run")(CHUNK),
+                                              "discriminator_step/generator_step", "training"),
+                    ctx.student.method(run, "sample"), "your discriminator_step and generator_step", slice(None),
+                    "discriminator_step and generator_step must return their loss")
+
+
+def grader_side():
+    """torch and the drivers the grader runs in its own process, imported on first use: only official
+    grading needs them (the reference imports torch anyway), the student's self-check does not."""
+    import torch
+
+    from ..drivers import torch_probe
+    from ..drivers import unit07_gan as loop
+    return torch, torch_probe, loop
+
+
+def twins(ctx, seed):
+    """G and D built in the worker (the driver's trusted_pair), copies of them built here with the
+    worker's weights, and those weights: ((G, D), (G copy, D copy), (G's layers, D's layers))."""
+    torch, torch_probe, loop = grader_side()
+    G, D = ctx.student.driver("unit07_gan", "trusted_pair")(LATENT, DATA, HIDDEN, seed)
+    layers = [modules.checked_layers(found, want, name) for found, want, name in zip(
+        ctx.student.driver("torch_probe", "linear_layers").map([(G,), (D,)]), (G_SHAPES, D_SHAPES), "GD")]
+    with torch.random.fork_rng(devices=[]):  # the grader's global generator is left as it was
+        copies = loop.trusted_pair(LATENT, DATA, HIDDEN, seed)
+    for module, weights in zip(copies, layers):
+        torch_probe.set_linear_layers(module, weights)
+    return (G, D), copies, layers
+
+
+def training_with_reference_discriminator(ctx, data, seeds) -> Training:
+    """The same training (data, initial weights, batches and latent codes) with the reference's
+    discriminator_step: the loop and D run in the grader, the student's generator_step in the worker
+    once per iteration, on a copy of G and D whose weights are synced both ways around each call."""
+    _, torch_probe, loop = grader_side()
+    (G, D), (G_here, D_here), _ = twins(ctx, seeds[0])
+    opt_G = ctx.student.driver("unit07_gan", "adam")(G)
+    synced = ctx.student.driver("unit07_gan", "synced_generator_step")
+
+    def generator_step(G_here, D_here, _opt_G, z):
+        loss, *layers = synced(G, D, opt_G, torch_probe.linear_layers(D_here), T(z.numpy()))
+        for module, found, want, name in zip((G_here, D_here), layers, (G_SHAPES, D_SHAPES), ("G", "D")):
+            checked = modules.checked_layers(found, want, f"{name} after your generator_step")
+            torch_probe.set_linear_layers(module, checked)
+        return loss
+
+    run = loop.GanRun(G_here, D_here, data, LATENT, seeds[1], steps=(ctx.ref.training.discriminator_step,
+                                                                     generator_step))
+    return Training(lambda: modules.in_worker(lambda: run.run(CHUNK), "generator_step", "training"), run.sample,
+                    "a correct discriminator_step (the grader's) and your generator_step", slice(1, None),
+                    "generator_step must return its loss")
 
 
 # Measured on the reference (260 gradings, two salts): all 8 modes were covered at the first look
@@ -244,23 +316,31 @@ CHUNK, FIRST_LOOK, MAX_ITERATIONS, MIN_SHARE = 100, 200, 1100, 0.01
                                "each further 100 iterations leaves the modes uncovered at most 1 time in 4")
 def gan_covers_all_modes(ctx):
     """Adam, two D steps per G step, batch 128, on G and D built by the grader: all 8 modes covered
-    within 1100 iterations, and every returned loss is a positive BCE value."""
+    within 1100 iterations, and every returned loss is a positive BCE value. In official grading
+    where that fails and your discriminator_step does not do what the reference's does, the same
+    training with the reference's discriminator_step and your generator_step passing is enough
+    (:func:`upstream.trained`): a discriminator_step's bugs cost only its own checks."""
     angles = 2 * np.pi * np.arange(MODES) / MODES
     centers = RADIUS * np.stack([np.cos(angles), np.sin(angles)], axis=1)
     data = centers[ctx.rng.integers(MODES, size=4096)] + SPREAD * ctx.rng.standard_normal((4096, 2))
-    G, D = ctx.student.driver("unit07_gan", "trusted_pair")(2, 2, 64, int(ctx.rng.integers(2**31)))
-    run = ctx.student.driver("unit07_gan", "GanRun")(G, D, data.astype(np.float32), 2, int(ctx.rng.integers(2**31)))
+    data = data.astype(np.float32)
+    seeds = int(ctx.rng.integers(2**31)), int(ctx.rng.integers(2**31))  # initial weights, batches and codes
+    upstream_of.trained(ctx, lambda: covers(ctx, centers, own_training(ctx, data, seeds)),
+                        lambda: covers(ctx, centers, training_with_reference_discriminator(ctx, data, seeds)),
+                        "discriminator_step", lambda: discriminator_step_agrees(ctx))
+
+
+def covers(ctx, centers, training: Training) -> None:
+    """Pass once the generator covers every mode (looks every CHUNK iterations from FIRST_LOOK on)."""
     covered = share = 0
     for done in range(CHUNK, MAX_ITERATIONS + 1, CHUNK):
-        losses = modules.in_worker(lambda: ctx.student.method(run, "run")(CHUNK), "discriminator_step/generator_step",
-                                   "training")
-        losses = compare.array(np.asarray(losses, dtype=np.float64), "the losses your steps returned", (CHUNK, 2))
+        losses = compare.array(np.asarray(training.train(), dtype=np.float64), "the losses returned in training",
+                               (CHUNK, 2))[:, training.theirs]
         if np.any(losses <= 0):
-            ctx.fail("discriminator_step and generator_step must return their loss, a binary cross-entropy (> 0); "
-                     f"they returned {losses.min():.4g}")
+            ctx.fail(f"{training.returners}, a binary cross-entropy (> 0); the least returned was {losses.min():.4g}")
         if done < FIRST_LOOK:
             continue
-        samples = compare.array(ctx.student.method(run, "sample")(1000), "generator samples", (1000, 2))
+        samples = compare.array(training.sample(1000), "generator samples", (1000, 2))
         covered, share = training_outcomes.mode_coverage(samples, centers, 3 * SPREAD, MIN_SHARE)
         if covered == MODES:
             ctx.note(f"All {MODES} modes covered after {done} iterations ({100 * share:.0f}% of samples "
@@ -269,10 +349,43 @@ def gan_covers_all_modes(ctx):
     if covered or share:  # the last samples against the modes, for the HTML report
         ctx.figure("samples", title="your generator's samples (dots) and the 8 modes (crosses)", points=samples,
                    centers=centers)
-    ctx.fail(f"After {MAX_ITERATIONS} iterations of training with your discriminator_step and generator_step "
+    ctx.fail(f"After {MAX_ITERATIONS} iterations of training with {training.trained_with} "
              f"the generator covered {covered} of {MODES} modes (a mode is covered when at least "
              f"{100 * MIN_SHARE:g}% of samples lie within 3 standard deviations of it); "
              f"{100 * share:.0f}% of samples were near any mode.")
+
+
+PROBE_LR = 0.1  # plain SGD: an update proportional to the gradient (Adam's first step is about its sign)
+
+
+def discriminator_step_agrees(ctx) -> bool:
+    """Whether one call of the student's discriminator_step does what the reference's does: from the
+    same networks (stale gradients in both), batch and latent codes, with plain SGD, the same loss
+    (FLOAT32) and update of D (as the instructor's check of discriminator_step compares it), and
+    G's parameters and gradients untouched."""
+    torch, torch_probe, _ = grader_side()
+    seeds = [int(ctx.rng.integers(2**31)) for _ in range(3)]
+    real = ctx.rng.uniform(-1, 1, (64, DATA)).astype(np.float32)
+    z = ctx.rng.standard_normal((64, LATENT)).astype(np.float32)
+    probe = functools.partial(ctx.student.driver, "torch_probe")
+
+    def compared():
+        (G, D), (G_ref, D_ref), (g_before, d_before) = twins(ctx, seeds[0])
+        probe("fill_grads").map([(G, seeds[1]), (D, seeds[2])])
+        g_grads = probe("linear_grads")(G)
+        loss = compare.scalar(ctx.student.training.discriminator_step(G, D, probe("sgd")(D, PROBE_LR), T(real), T(z)),
+                              "the loss discriminator_step returned")
+        (g_after, d_after), g_grads_after = probe("linear_layers").map([(G,), (D,)]), probe("linear_grads")(G)
+        want = ctx.ref.training.discriminator_step(G_ref, D_ref, torch.optim.SGD(D_ref.parameters(), lr=PROBE_LR),
+                                                   torch.as_tensor(real), torch.as_tensor(z))
+        compare.close_scalar(loss, want, "the loss", tolerances.FLOAT32)
+        modules.sgd_update(d_before, modules.checked_layers(d_after, D_SHAPES, "D"), torch_probe.linear_grads(D_ref),
+                           PROBE_LR, "discriminator_step", "D's parameters")
+        modules.unchanged(g_before, modules.checked_layers(g_after, G_SHAPES, "G"), "discriminator_step",
+                          "G's parameters")
+        modules.unchanged(g_grads, g_grads_after, "discriminator_step", "G's gradients")
+
+    return upstream_of.attempt(compared) is None
 
 
 # ---------------------------------------------------------------- stability

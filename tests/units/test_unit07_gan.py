@@ -1,4 +1,7 @@
 """Unit 7 graded both ways: the contract tests plus unit-specific wrong and right answers."""
+import pytest
+
+from ..support import grade, make_submission
 from .unit_contract import *  # noqa: F401,F403
 
 UNIT = "unit07_gan"
@@ -455,3 +458,57 @@ NARROWING = {**globals().get("NARROWING", {}), **{
     "SRGAN loss broadcasts sr and hr of different shapes": (
         "conditional.srgan_generator_loss", _srgan(check="False and")),
 }}
+
+
+# ---------------------------------------------------------------- the training outcome judges generator_step
+STUB_DISCRIMINATOR_STEP = """
+    def discriminator_step(G, D, opt_D, real, z, real_label=1.0):
+        raise NotImplementedError
+"""
+GENERATOR_STEP_ASCENDS = """
+    def generator_step(G, D, opt_G, z):
+        loss = -generator_loss_nonsaturating(D(G(z)))
+        opt_G.zero_grad()
+        loss.backward()
+        opt_G.step()
+        return float(-loss.item())
+"""
+GENERATOR_STEP_MOVES_D = """
+    def generator_step(G, D, opt_G, z):
+        import torch
+
+        loss = generator_loss_nonsaturating(D(G(z)))
+        opt_G.zero_grad()
+        D.zero_grad()
+        loss.backward()
+        opt_G.step()
+        with torch.no_grad():
+            for p in D.parameters():
+                p -= 0.05 * p.grad
+        return float(loss.item())
+"""
+TRAINED = {  # the submission's changes, the check's score, whether a failure comes from the second training
+    "stub discriminator_step, correct generator_step": (
+        {"training.discriminator_step": STUB_DISCRIMINATOR_STEP}, 4.0, None),
+    "discriminator_step keeping stale gradients, correct generator_step": (
+        {"training.discriminator_step": MUTANTS["discriminator step keeps stale gradients"][1]}, 4.0, None),
+    "correct discriminator_step, generator_step ascending its loss": (
+        {"training.generator_step": GENERATOR_STEP_ASCENDS}, 0.0, False),
+    "stub discriminator_step, generator_step that also moves D": (
+        {"training.discriminator_step": STUB_DISCRIMINATOR_STEP, "training.generator_step": GENERATOR_STEP_MOVES_D},
+        0.0, True),
+}
+
+
+@pytest.mark.parametrize("changes, score, retrained", list(TRAINED.values()), ids=list(TRAINED))
+def test_gan_training_judges_the_generator_step(tmp_path, changes, score, retrained):
+    """The same score under two ids: a discriminator_step's bug costs gan_covers_all_modes nothing
+    (official grading trains the reference's with the student's generator_step), a generator_step's
+    bug its 4 points, with a message naming generator_step; a discriminator_step that does what the
+    reference's does is not trained with again."""
+    path = make_submission(tmp_path, UNIT, changes)
+    reports = [grade(path, UNIT, only=["gan_covers_all_modes"], submission_id=f"student-{i:02d}") for i in range(2)]
+    outputs = [r.output for report in reports for r in report.results]
+    assert [r.score for r in reports] == [score] * 2, outputs
+    if retrained is not None:
+        assert all("generator_step" in o and ("(the grader's)" in o) == retrained for o in outputs), outputs
