@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import report_html
+from autograder import gradebook as gb, report_html
 
 from .support import ROOT, grade, make_submission
 from .units.test_unit09_evaluation import MUTANTS as MUTANTS_09
