@@ -27,12 +27,23 @@ OUTCOME_WHY = ("measured over 400 generated data sets and torch seeds with the r
                "attempts are independent fresh runs (new clips and torch seed each): at most (7.5e-3)^3 = 4.2e-7")
 
 
+PATCH_ELEMENTS = 1 << 20  # of the 3 x 3 patches conv3x3 builds at once (4-8 MB: cache-sized)
+
+
 def conv3x3(x, weight, bias):
-    """nn.Conv2d(kernel 3, padding 1) on channels-last (M, H, W, C), in x's dtype."""
+    """nn.Conv2d(kernel 3, padding 1) on channels-last (M, H, W, C), in x's dtype: the 3 x 3 patches of a
+    few images at a time side by side, times the kernel in one product (nine products of C columns,
+    each over a copied shifted view, took 1.8x the time)."""
     m, h, w, c = x.shape
     padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
-    out = sum(padded[:, i:i + h, j:j + w].reshape(-1, c) @ weight[:, :, i, j].T for i in range(3) for j in range(3))
-    return (out + bias).reshape(m, h, w, len(bias))
+    kernel = weight.transpose(2, 3, 1, 0).reshape(9 * c, len(bias))  # rows in the patches' (i, j, channel) order
+    out = np.empty((m, h, w, len(bias)), x.dtype)
+    step = max(1, PATCH_ELEMENTS // (h * w * 9 * c))
+    for start in range(0, m, step):
+        part = padded[start:start + step]
+        patches = np.concatenate([part[:, i:i + h, j:j + w] for i in range(3) for j in range(3)], axis=-1)
+        np.matmul(patches.reshape(-1, 9 * c), kernel, out=out[start:start + step].reshape(-1, len(bias)))
+    return out + bias
 
 
 def batch_norm_relu(x, layer):
