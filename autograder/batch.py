@@ -120,23 +120,25 @@ def one_student(folder: Path, unit: str):
 
 
 def several_students(folder: Path, unit: str):
-    """Refuse, for ``grade``, a folder of several submissions (a class folder): two of its entries
-    not named after a unit (folders, archives, notebooks) each hold all of ``unit``'s modules (or
-    its notebook). Graded as one, it would grade whichever the intake preferred."""
+    """Refuse, for ``grade``, a folder of several submissions (a class folder, or one student's
+    ``draft/`` and ``final/``): two of its entries not named after a unit (folders, archives,
+    notebooks) each hold all of ``unit``'s modules (or its notebook) with work in them. Graded as
+    one, it would grade whichever the intake preferred; batch refuses such a student's entry alike
+    (:func:`submission.several_submissions`)."""
     units = {u.lower() for u in unit_names()}
     held = []
     for entry in (e for e in entries(folder) if upload(e) and student_id(e).lower() not in units):
         try:
-            whole = not submission.intake(entry, unit).missing
+            found = submission.intake(entry, unit)
         except SubmissionError:
-            whole = False
-        if not whole:
+            continue
+        if found.missing or submission.untouched(found, unit):
             continue
         held.append(entry.name + ("/" if entry.is_dir() else ""))
         if len(held) == 2:
-            raise SubmissionError(f"{folder.name} holds more than one submission ({', '.join(held)}, ...): grade one "
-                                  f"of them (`autograder grade {folder / held[0].rstrip('/')}`), or the class with "
-                                  f"`autograder batch {folder} --unit {unit}`")
+            raise submission.several_submissions(folder.name, held, more=True, advice=(
+                f"grade one of them (`autograder grade {folder / held[0].rstrip('/')}`), or the class with "
+                f"`autograder batch {folder} --unit {unit}`"))
 
 
 def list_entries(folder: Path, unit: str | None = None) -> list[tuple[str, Path]]:

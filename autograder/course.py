@@ -8,8 +8,11 @@ through this module, which imports none of them.
 """
 from __future__ import annotations
 
+import ast
 import hashlib
+import io
 import json
+import tokenize
 from pathlib import Path
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -63,8 +66,40 @@ def code_lines(source: str) -> list[str]:
 
 
 def code_digest(source: str) -> str:
-    """sha256 (hex) of :func:`code_lines` of ``source``: equal for sources that are the same code."""
-    return hashlib.sha256("\n".join(code_lines(source)).encode("utf-8")).hexdigest()
+    """sha256 (hex) of :func:`code_only` of ``source``: equal for sources that are the same code, so a
+    stub with a comment added, a docstring reworded (a fix after the release) or lines re-spaced is
+    still the stub, and one changed statement anywhere is work."""
+    return hashlib.sha256(code_only(source).encode("utf-8")).hexdigest()
+
+
+def code_only(source: str) -> str:
+    """``source`` without comments, string statements (docstrings), blank lines and trailing spaces.
+
+    Spans come from :mod:`tokenize` (comments) and :mod:`ast` (string statements), and the text left
+    is the source's own, so the result does not depend on the Python version (``ast.dump`` and
+    ``ast.unparse`` do). A source that does not parse is compared as written (:func:`code_lines`).
+    """
+    text = source.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        tree = ast.parse(text)
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (SyntaxError, ValueError, tokenize.TokenError):
+        return "\n".join(code_lines(source))
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+
+    def offset(row: int, byte_col: int) -> int:  # ast columns count UTF-8 bytes
+        return starts[row - 1] + len(lines[row - 1].encode("utf-8")[:byte_col].decode("utf-8", "ignore"))
+
+    spans = [(starts[t.start[0] - 1] + t.start[1], starts[t.end[0] - 1] + t.end[1])
+             for t in tokens if t.type == tokenize.COMMENT]
+    spans += [(offset(n.lineno, n.col_offset), offset(n.end_lineno, n.end_col_offset)) for n in ast.walk(tree)
+              if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)]
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + text[end:]
+    return "\n".join(code_lines(text))
 
 
 def stub_digests(unit: str) -> dict[str, str]:

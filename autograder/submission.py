@@ -7,13 +7,16 @@ module file, and
 1. lists the files, ignoring operating-system debris (``__MACOSX/``, ``._*``, ``.DS_Store``,
    ``Thumbs.db``, ``desktop.ini``) and hidden or cache folders (``.ipynb_checkpoints``,
    ``__pycache__``, ``.git``); a zip entry may use ``\\`` as its separator, and is checked for
-   absolute paths and ``..`` after that;
-2. finds the unit's modules at any depth: the folder holding the most of them (a tie goes to a
-   folder named after the unit; otherwise it is ambiguous and refused). A module found only under
+   absolute paths and ``..`` after that; an archive inside an archive is not opened, and named;
+2. finds the unit's modules at any depth: a copy holding only unchanged stubs is set aside (with a
+   note) when another holds work; of the rest, the folder holding the most of them (a tie goes to a
+   folder named after the unit, then to one holding the others, its backups; otherwise it is two
+   submissions and refused, as ``grade`` refuses a folder of two). A module found only under
    another case (``Activations.py``) is taken, with a note; near misses (``perceptron (1).py``)
    are named in the feedback, not graded;
-3. where there are no modules, or they are the unchanged stubs (by the digests recorded with the
-   release, :data:`autograder.course.STUB_DIGESTS`), finds the unit's notebook at any
+3. where there are no modules, or they are the unchanged stubs (no code changed: comments and
+   docstrings are not work; by the digests recorded with the release,
+   :data:`autograder.course.STUB_DIGESTS`), finds the unit's notebook at any
    depth (by name, else by its exercise cells) and takes its exercise cells
    (:func:`autograder.notebooks.exercise_sources`);
 4. reads only what is graded, with limits on that (a notebook's outputs are dropped as it is read),
@@ -227,12 +230,15 @@ def list_archive(path: Path, prefix: str) -> list[File]:
 
 def member_parts(label: str, raw: str) -> list[str] | None:
     """An archive member's path as parts, ``\\`` read as a separator; None for debris and folders
-    that never hold work; unsafe names (absolute, drive letters, ``..``) refuse the archive."""
+    that never hold work; unsafe names (absolute, drive letters, ``..``) refuse the archive. An
+    archive inside is listed, never opened: :func:`intake` names it."""
     name = raw.replace("\\", "/")
     parts = [p for p in name.split("/") if p not in ("", ".")]
     if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in parts:
         raise SubmissionError(f"{label}: unsafe path {raw!r}")
-    if not parts or name.endswith("/") or any(ignored_folder(p) for p in parts[:-1]) or not wanted(parts[-1]):
+    if not parts or name.endswith("/") or any(ignored_folder(p) for p in parts[:-1]):
+        return None
+    if not (wanted(parts[-1]) or archive_kind(parts[-1])):  # an archive is kept to be named (intake)
         return None
     return parts
 
@@ -358,10 +364,8 @@ def same_code(a: str, b: str) -> bool:
 
 
 def untouched(intake: Intake, unit: str) -> bool:
-    """Whether every module of ``intake`` is a stub as released (by the digests ``autograder stubs``
-    recorded, never by the grader's own ``assignments/``, which an instructor may have edited)."""
-    stubs = stub_digests(unit)
-    return all(stubs.get(name) == code_digest(src) for name, src in intake.files.items() if name != "__init__.py")
+    """Whether every module of ``intake`` is a stub as released (:func:`holds_work`)."""
+    return not holds_work(intake.files, unit)
 
 
 def intake(path: Path, unit: str) -> Intake:
@@ -371,7 +375,10 @@ def intake(path: Path, unit: str) -> Intake:
     modules = load_suite(unit).modules
     problems: list[str] = []
     files = list_files(Path(path), problems)
-    found = find_modules(files, modules, unit)
+    problems += [f"{f.rel} is an archive inside an archive, which the grader does not open; upload it on its own, "
+                 "or unzip it and upload its files" for f in files if archive_kind(f.name)]
+    files = [f for f in files if not archive_kind(f.name)]
+    found = find_modules(files, modules, unit, fs_text(Path(path).name))
 
     notebook = None
     if found is None:
@@ -401,8 +408,13 @@ def intake(path: Path, unit: str) -> Intake:
     return found
 
 
-def find_modules(files: list[File], modules: list[str], unit: str) -> Intake | None:
-    """The folder holding the most of the unit's modules, read; None if no folder holds one."""
+def find_modules(files: list[File], modules: list[str], unit: str, label: str = "the submission") -> Intake | None:
+    """The copy of the unit to grade, read; None if no folder holds one of its modules.
+
+    Copies holding only unchanged stubs are set aside when another holds work; of the rest, the
+    folder holding the most modules, a tie going to one named after the unit, then to one holding
+    the others (backups inside it); two copies left are refused (:func:`several_submissions`).
+    """
     py = [f for f in files if f.name.lower().endswith(".py")]
     folders: dict[str, dict[str, list[File]]] = {}
     for f in py:
@@ -412,18 +424,21 @@ def find_modules(files: list[File], modules: list[str], unit: str) -> Intake | N
     if not folders:
         return None
 
-    stubs = stub_digests(unit)
-
-    def worked(folder: str) -> int:
-        """How many of its modules differ from the stubs (read only for folders still tied)."""
-        count = 0
+    def worked(folder: str) -> bool:
+        """Whether any of its modules differs from the released stub (:func:`holds_work`)."""
+        texts = {}
         for module, fs in folders[folder].items():
             try:
-                text = decode_source(fs[0].read(MAX_FILE_BYTES), fs[0].rel)[0]
+                texts[f"{module}.py"] = decode_source(fs[0].read(MAX_FILE_BYTES), fs[0].rel)[0]
             except SubmissionError:
-                text = ""
-            count += stubs.get(f"{module}.py") != code_digest(text)
-        return count
+                texts[f"{module}.py"] = ""
+        return holds_work(texts, unit)
+
+    stubs_only = sorted(d for d in folders if not worked(d))
+    if len(stubs_only) < len(folders):  # a copy with work beats any number of unchanged stubs
+        folders = {d: held for d, held in folders.items() if d not in stubs_only}
+    else:
+        stubs_only = []
 
     def rank(folder: str) -> tuple:
         parts = PurePosixPath(folder).parts
@@ -431,16 +446,15 @@ def find_modules(files: list[File], modules: list[str], unit: str) -> Intake | N
 
     best = max(rank(d) for d in folders)
     tied = sorted(d for d in folders if rank(d) == best)
-    if len(tied) > 1:  # more than one copy of the unit: the worked one, else the shallowest
-        most = max(worked(d) for d in tied)
-        tied = [d for d in tied if worked(d) == most]
-        depth = min(len(PurePosixPath(d).parts) for d in tied)
-        tied = [d for d in tied if len(PurePosixPath(d).parts) == depth]
+    tied = [d for d in tied if not any(inside(d, other) for other in tied)]  # a backup inside the copy
     if len(tied) > 1:
-        raise SubmissionError(f"the unit's modules are in more than one folder ({', '.join(shown(d) for d in tied)}); "
-                              "submit one copy of the unit")
+        raise several_submissions(label, [shown(d) for d in tied])
     folder = tied[0]
     result = Intake({}, source=shown(folder))
+    if stubs_only:
+        result.notes.append(f"{', '.join(shown(d) for d in stubs_only)} "
+                            f"{'holds' if len(stubs_only) == 1 else 'hold'} the unchanged stubs, so {shown(folder)} "
+                            "was graded")
     for module in modules:
         candidates = folders[folder].get(module, [])
         exact = [f for f in candidates if f.name == f"{module}.py"]
@@ -470,6 +484,30 @@ def find_modules(files: list[File], modules: list[str], unit: str) -> Intake | N
 
 def shown(folder: str) -> str:
     return "the submission's top folder" if folder in ("", ".") else f"{folder}/"
+
+
+def inside(folder: str, other: str) -> bool:
+    """Whether ``folder`` lies below ``other`` (both relative to the submission, ``.`` its top)."""
+    if folder == other:
+        return False
+    return other in ("", ".") or PurePosixPath(folder).parts[:len(PurePosixPath(other).parts)] == PurePosixPath(other).parts
+
+
+def holds_work(files: dict[str, str], unit: str) -> bool:
+    """Whether any module of ``files`` ({name: source}) differs from the stub as released, in code:
+    comments, docstrings and spacing are not work (:func:`autograder.course.code_digest`); the
+    digests are the ones ``autograder stubs`` recorded, never the grader's own ``assignments/``,
+    which an instructor may have edited."""
+    stubs = stub_digests(unit)
+    return any(stubs.get(name) != code_digest(src) for name, src in files.items() if name != "__init__.py")
+
+
+def several_submissions(label: str, copies: list[str], more: bool = False,
+                        advice: str = "submit one of them") -> SubmissionError:
+    """The refusal of an upload holding two submissions that no rule tells apart: ``grade`` and
+    ``batch`` alike (:func:`find_modules`, :func:`autograder.batch.several_students`)."""
+    listed = ", ".join(copies) + (", ..." if more else "")
+    return SubmissionError(f"{label} holds more than one submission ({listed}): {advice}")
 
 
 def near_misses(module: str, files: list[File], folder: str | None = None) -> list[File]:

@@ -387,16 +387,112 @@ def test_tar_archives_utf8_names_without_the_flag_and_unopenable_archives(tmp_pa
     assert any("skipped: old.rar is an archive" in n for n in submission.intake(folder, UNIT).notes)
 
 
-def test_two_copies_of_the_unit_the_worked_one_then_the_shallowest(tmp_path):
+def test_two_copies_of_the_unit_the_worked_one_then_the_one_holding_its_backup(tmp_path):
+    from autograder.batch import several_students
     upload = tmp_path / "upload"
     shutil.copytree(ROOT / "assignments" / UNIT, upload / "course" / "assignments" / UNIT)  # the release's stubs
     shutil.copytree(ROOT / "reference" / UNIT, upload / "mine" / UNIT)                      # the work
     assert submission.intake(upload, UNIT).source == f"mine/{UNIT}/"
+    several_students(upload, UNIT)  # grade agrees: a copy of the stubs is not a second submission
     shutil.copytree(ROOT / "reference" / UNIT, upload / "mine" / UNIT / "backup" / UNIT)   # a backup below it
     assert submission.intake(upload, UNIT).source == f"mine/{UNIT}/"
     shutil.copytree(ROOT / "reference" / UNIT, upload / "also" / UNIT)
-    with pytest.raises(SubmissionError, match=r"in more than one folder \(also/unit01_foundations/, mine/"):
+    with pytest.raises(SubmissionError, match=r"upload holds more than one submission \(also/unit01_foundations/, mine/"):
         submission.intake(upload, UNIT)
+
+
+def stub_copy(folder, work: dict[str, str]):
+    """The released stubs in ``folder``, with ``work`` ({module file: source}) written over them."""
+    shutil.copytree(ROOT / "assignments" / UNIT, folder, ignore=shutil.ignore_patterns("__pycache__", "test_*"))
+    for name, text in work.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_a_stub_copy_named_after_the_unit_never_beats_the_work(tmp_path):
+    """The solutions at the top and the release's folder inside scored 0/56: "Graded: unit01_foundations/."."""
+    upload = tmp_path / "upload"
+    for p in (ROOT / "reference" / UNIT).glob("*.py"):
+        (upload / p.name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(p, upload / p.name)
+    stub_copy(upload / UNIT, {})
+    score, output = grade(upload)
+    assert score == ACTIVATIONS and "Graded: the submission's top folder." in output
+    assert f"Note: {UNIT}/ holds the unchanged stubs, so the submission's top folder was graded" in output
+    found = submission.intake(zip_tree(tmp_path / "x.zip", {"activations.py": (upload / "activations.py").read_text(),
+                                                             **stub_files(UNIT)}), UNIT)
+    assert found.source == "the submission's top folder" and set(found.missing) == {"tensors", "perceptron", "network"}
+    done = (ROOT / "reference" / UNIT / "activations.py").read_text(encoding="utf-8")
+    (upload / UNIT / "activations.py").write_text(done, encoding="utf-8")  # both hold work: the tie rule, its name wins
+    assert submission.intake(upload, UNIT).source == f"{UNIT}/"
+
+
+def stub_files(prefix: str) -> dict[str, str]:
+    return {f"{prefix}/{p.name}": p.read_text(encoding="utf-8") for p in (ROOT / "assignments" / UNIT).glob("*.py")}
+
+
+def reworded(source: str) -> str:
+    """``source`` with the first word of its first function's docstring changed (a fix after the release)."""
+    import ast
+    doc = next(n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef)).body[0].value.value
+    line = doc.strip().splitlines()[0]
+    return source.replace(line, "Now " + line, 1)
+
+
+@pytest.mark.parametrize("edit", ["name", "todo", "docstring"])
+def test_comments_and_docstrings_in_the_stubs_hide_no_finished_notebook(edit, tmp_path):
+    """A name line, TODO comments or a docstring fixed after the release made the stubs "work":
+    they were graded (0) and the completed notebook beside them was not."""
+    stub = (ROOT / "assignments" / UNIT / "activations.py").read_text(encoding="utf-8")
+    text = {"name": "# Name: Jane Doe\n# ID: 1234\n" + stub,
+            "todo": stub.replace("raise NotImplementedError", "# TODO: vectorise\n    raise NotImplementedError  # todo"),
+            "docstring": reworded(stub)}[edit]
+    assert text != stub
+    upload = stub_copy(tmp_path / "upload", {"activations.py": text})
+    shutil.copy(ROOT / "reference" / UNIT / f"{UNIT}.ipynb", upload / f"{UNIT}.ipynb")
+    score, output = grade(upload)
+    assert score == ACTIVATIONS and f"Graded: {UNIT}.ipynb." in output
+    assert "the modules in the submission's top folder are the unchanged stubs" in output
+
+
+def test_one_function_changed_is_work_and_is_graded(tmp_path):
+    """The converse: one statement of one function changed (the rest comments) is the student's work."""
+    stub = (ROOT / "assignments" / UNIT / "activations.py").read_text(encoding="utf-8")
+    started = stub.replace("    raise NotImplementedError", "    # started\n    return z", 1)
+    upload = stub_copy(tmp_path / "upload", {"activations.py": started})
+    shutil.copy(ROOT / "reference" / UNIT / f"{UNIT}.ipynb", upload / f"{UNIT}.ipynb")
+    found = submission.intake(upload, UNIT)
+    assert found.source == "the submission's top folder" and found.files["activations.py"] == started
+    assert any(f"the notebook {UNIT}.ipynb also holds work and was not graded" in n for n in found.notes)
+
+
+def test_grade_and_batch_refuse_a_draft_and_a_final_copy_alike(tmp_path):
+    """grade refused a student folder with draft/ and final/; batch graded one of them silently."""
+    from autograder import gradebook
+    from autograder.batch import several_students
+    erin = tmp_path / "erin"
+    shutil.copytree(ROOT / "reference" / UNIT, erin / "final", ignore=shutil.ignore_patterns("__pycache__"))
+    stub_copy(erin / "draft", {"activations.py": (erin / "final" / "activations.py").read_text(encoding="utf-8")})
+    refusal = "erin holds more than one submission (draft/, final/"
+    with pytest.raises(SubmissionError, match=refusal.replace("(", r"\(")):
+        several_students(erin, UNIT)  # what `autograder grade erin` checks first
+    status, why = submission.grade_entry(erin, UNIT, submission_id="erin", salt="s")  # what batch records
+    assert status == gradebook.INVALID and why == f"{refusal}): submit one of them"
+
+
+def test_an_archive_inside_an_archive_is_named(tmp_path):
+    """A zip inside the uploaded zip: "holds none of the unit's modules", the inner zip never named."""
+    inner = zip_tree(tmp_path / "inner.zip", reference_files(UNIT))
+    outer = tmp_path / "outer.zip"
+    with zipfile.ZipFile(outer, "w") as zf:
+        zf.write(inner, "work/inner.zip")
+    told = "work/inner.zip is an archive inside an archive, which the grader does not open; upload it on its own"
+    with pytest.raises(SubmissionError, match=told):
+        submission.intake(outer, UNIT)
+    with zipfile.ZipFile(outer, "a") as zf:  # beside the release's stubs: they are graded, and it is named
+        for name, text in stub_files(UNIT).items():
+            zf.writestr(name, text)
+    assert f"skipped: {told}, or unzip it and upload its files" in submission.intake(outer, UNIT).notes
 
 
 def test_untouched_stubs_are_judged_by_the_released_digests_not_the_graders_assignments(tmp_path, monkeypatch):
