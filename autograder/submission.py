@@ -378,7 +378,7 @@ def intake(path: Path, unit: str) -> Intake:
     problems += [f"{f.rel} is an archive inside an archive, which the grader does not open; upload it on its own, "
                  "or unzip it and upload its files" for f in files if archive_kind(f.name)]
     files = [f for f in files if not archive_kind(f.name)]
-    found = find_modules(files, modules, unit, fs_text(Path(path).name))
+    found = find_modules(files, modules, unit, fs_text(Path(path).resolve().name) or "the submission")
 
     notebook = None
     if found is None:
@@ -452,7 +452,7 @@ def find_modules(files: list[File], modules: list[str], unit: str, label: str = 
     folder = tied[0]
     result = Intake({}, source=shown(folder))
     if stubs_only:
-        result.notes.append(f"{', '.join(shown(d) for d in stubs_only)} "
+        result.notes.append(f"{', '.join(shown(d) for d in stubs_only[:3])}{', ...' if len(stubs_only) > 3 else ''} "
                             f"{'holds' if len(stubs_only) == 1 else 'hold'} the unchanged stubs, so {shown(folder)} "
                             "was graded")
     for module in modules:
