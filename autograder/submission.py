@@ -7,7 +7,8 @@ module file, and
 1. lists the files, ignoring operating-system debris (``__MACOSX/``, ``._*``, ``.DS_Store``,
    ``Thumbs.db``, ``desktop.ini``) and hidden or cache folders (``.ipynb_checkpoints``,
    ``__pycache__``, ``.git``); a zip entry may use ``\\`` as its separator, and is checked for
-   absolute paths and ``..`` after that; an archive inside an archive is not opened, and named;
+   absolute paths and ``..`` after that; an archive inside an archive is not opened, and named
+   where no work was found;
 2. finds the unit's modules at any depth: a copy holding only unchanged stubs is set aside (with a
    note) when another holds work; of the rest, the folder holding the most of them (a tie goes to a
    folder named after the unit, then to one holding the others, its backups; otherwise it is two
@@ -375,9 +376,13 @@ def intake(path: Path, unit: str) -> Intake:
     modules = load_suite(unit).modules
     problems: list[str] = []
     files = list_files(Path(path), problems)
-    problems += [f"{f.rel} is an archive inside an archive, which the grader does not open; upload it on its own, "
-                 "or unzip it and upload its files" for f in files if archive_kind(f.name)]
+    inner = [f"{f.rel} is an archive inside an archive, which the grader does not open; upload it on its own, "
+             "or unzip it and upload its files" for f in files if archive_kind(f.name)]
     files = [f for f in files if not archive_kind(f.name)]
+
+    def skipped(graded: Intake) -> list[str]:  # an inner archive matters where no work was found
+        return [f"skipped: {problem}" for problem in (problems + inner * untouched(graded, unit))[:3]]
+
     found = find_modules(files, modules, unit, fs_text(Path(path).resolve().name) or "the submission")
 
     notebook = None
@@ -392,11 +397,11 @@ def intake(path: Path, unit: str) -> Intake:
         if found is not None:  # the release's folder zipped whole: stub modules beside the worked notebook
             notebook.notes.insert(0, f"the modules in {found.source} are the unchanged stubs, so the notebook "
                                      f"{notebook.source} was graded")
-        notebook.notes += [f"skipped: {problem}" for problem in problems[:3]]
+        notebook.notes += skipped(notebook)
         return notebook
     if found is None:
-        raise SubmissionError("; ".join([*problems[:2], nothing_found(files, modules, unit)]))
-    found.notes += [f"skipped: {problem}" for problem in problems[:3]]
+        raise SubmissionError("; ".join([*(problems + inner)[:2], nothing_found(files, modules, unit)]))
+    found.notes += skipped(found)
     if not untouched(found, unit) and any(f.name.lower().endswith(".ipynb") for f in files):
         try:
             other = find_notebook(files, unit)

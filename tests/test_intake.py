@@ -493,6 +493,8 @@ def test_an_archive_inside_an_archive_is_named(tmp_path):
         for name, text in stub_files(UNIT).items():
             zf.writestr(name, text)
     assert f"skipped: {told}, or unzip it and upload its files" in submission.intake(outer, UNIT).notes
+    beside_work = zip_tree(tmp_path / "course.zip", {"data/inner.zip": inner.read_bytes(), **reference_files(UNIT)})
+    assert not submission.intake(beside_work, UNIT).notes  # a course folder's data sets, say: no note
 
 
 def test_untouched_stubs_are_judged_by_the_released_digests_not_the_graders_assignments(tmp_path, monkeypatch):
