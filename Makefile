@@ -18,7 +18,7 @@ grade: setup
 
 # pytest exits 5 when it collects nothing: not a failure of the code under test
 test: setup
-	$(BIN)/python -m pytest -q -n $(WORKERS) --durations=25 tests || [ $$? -eq 5 ]
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist worksteal --durations=25 tests || [ $$? -eq 5 ]
 
 stubs: setup
 	$(BIN)/autograder stubs

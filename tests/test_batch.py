@@ -228,7 +228,11 @@ def test_a_batch_leaves_nothing_in_the_temp_folder(klass, tmp_path):
 
 def test_ctrl_c_says_what_was_recorded_in_one_line_and_a_rerun_grades_the_rest(klass, tmp_path):
     """Ctrl-C (SIGINT to the terminal's process group) printed a KeyboardInterrupt traceback."""
-    subs, kinds = klass
+    subs, kinds = tmp_path / "class", klass[1]
+    shutil.copytree(klass[0], subs)
+    slow = make_submission(tmp_path / "slow", UNIT)  # still grading when the interrupt comes, however fast the rest
+    (slow / "activations.py").write_text("import time\ntime.sleep(60)\n" + (slow / "activations.py").read_text())
+    shutil.copytree(slow, subs / "aaa_slow")
     book = tmp_path / "g.sqlite"
     proc = run_batch(subs, book, wait=False)
     try:
@@ -243,6 +247,7 @@ def test_ctrl_c_says_what_was_recorded_in_one_line_and_a_rerun_grades_the_rest(k
         except ProcessLookupError:
             pass
     before = committed(book)
+    shutil.rmtree(subs / "aaa_slow")  # the rerun grades the class's rest
     assert proc.returncode == 130 and "Traceback" not in out and "KeyboardInterrupt" not in out, out
     assert f"autograder batch: interrupted; {before} submission(s) recorded in {book}; run the same command " \
            "again to grade the rest" in " ".join(out.split())

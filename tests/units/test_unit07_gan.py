@@ -502,13 +502,13 @@ TRAINED = {  # the submission's changes, the check's score, whether a failure co
 
 @pytest.mark.parametrize("changes, score, retrained", list(TRAINED.values()), ids=list(TRAINED))
 def test_gan_training_judges_the_generator_step(tmp_path, changes, score, retrained):
-    """The same score under two ids: a discriminator_step's bug costs gan_covers_all_modes nothing
-    (official grading trains the reference's with the student's generator_step), a generator_step's
-    bug its 4 points, with a message naming generator_step; a discriminator_step that does what the
-    reference's does is not trained with again."""
+    """A discriminator_step's bug costs gan_covers_all_modes nothing (official grading trains the
+    reference's with the student's generator_step), a generator_step's bug its 4 points, with a
+    message naming generator_step; a discriminator_step that does what the reference's does is not
+    trained with again. (One id: a training takes seconds; each variant kept one score under 2 ids.)"""
     path = make_submission(tmp_path, UNIT, changes)
-    reports = [grade(path, UNIT, only=["gan_covers_all_modes"], submission_id=f"student-{i:02d}") for i in range(2)]
+    reports = [grade(path, UNIT, only=["gan_covers_all_modes"], submission_id="student-00")]
     outputs = [r.output for report in reports for r in report.results]
-    assert [r.score for r in reports] == [score] * 2, outputs
+    assert [r.score for r in reports] == [score], outputs
     if retrained is not None:
         assert all("generator_step" in o and ("(the grader's)" in o) == retrained for o in outputs), outputs
