@@ -26,9 +26,10 @@ def run_batch(subs, book, *extra, env=None, wait=True, main="autograder.cli"):
     argv = [sys.executable, "-m", main, *(["batch"] if main == "autograder.cli" else []), str(subs), "--unit", UNIT,
             "--workers", "2", "--gradebook", str(book), "--no-progress", *NO_SANDBOX, *extra]
     env = {**os.environ, "DEEPGRADE_SALT": "batch-test-salt", **(env or {})}
-    if not wait:
+    if not wait:  # Ctrl-C as in a terminal: an xdist worker ignores SIGINT, and its children would inherit that
         return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                start_new_session=True, cwd=ROOT)
+                                start_new_session=True, cwd=ROOT,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=240, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stderr + done.stdout
