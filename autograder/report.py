@@ -6,6 +6,7 @@ The JSON follows Gradescope's ``results.json`` specification: top-level ``score`
 """
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,8 +38,15 @@ def feedback(result: CheckResult) -> str:
     the runner keeps it empty for the others)."""
     if not result.printed:
         return result.output
-    printed = "\n".join("    " + line for line in result.printed.rstrip("\n").splitlines())
+    printed = "\n".join("    " + line for line in collapsed(result.printed).splitlines())
     return f"{result.output}\nYour code printed:\n{printed}"
+
+
+def collapsed(printed: str) -> str:
+    """``printed`` with a line repeated in a row shown once, with its count (a print in a loop)."""
+    return "\n".join(line + (f"   [{count} times]" if count > 1 else "")
+                      for line, count in ((line, len(list(run)))
+                                          for line, run in itertools.groupby(printed.rstrip("\n").splitlines())))
 
 
 @dataclass

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .report import CheckResult, Report
+from .report import CheckResult, Report, collapsed
 
 TEMPLATE = "report.html.j2"
 FIGURE_BYTES = 1 << 20  # plots kept per submission: their data in a gradebook, their PNG bytes on a page
@@ -67,7 +67,7 @@ def write(report: Report, path: Path, student: str = "") -> Path:
 def check_view(r: CheckResult) -> dict:
     status = "skipped" if r.skipped else r.status
     return {"number": r.number, "name": r.name, "exercise": r.exercise, "status": status,
-            "score": r.score, "max_score": r.max_score, "output": r.output, "printed": r.printed,
+            "score": r.score, "max_score": r.max_score, "output": r.output, "printed": collapsed(r.printed),
             "visibility": r.visibility, "images": images(r.figures)}
 
 

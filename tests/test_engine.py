@@ -144,6 +144,13 @@ def test_a_call_that_floods_its_output_is_stopped_at_the_limit_and_given_up_on()
         session.close()
 
 
+def test_a_line_printed_many_times_in_a_row_is_shown_once_with_its_count():
+    from autograder.report import CheckResult, feedback
+
+    result = CheckResult("c", "1", "m.f", 0.0, 1.0, "failed", "visible", [], printed="loss 0.5\n" * 40 + "done\nloss 0.5\n")
+    assert feedback(result) == "failed\nYour code printed:\n    loss 0.5   [40 times]\n    done\n    loss 0.5"
+
+
 def test_every_failed_case_is_reported_under_its_label_and_identical_errors_collapse(tmp_path):
     path = make_submission(tmp_path, UNIT, {"tensors.rank": """
         def rank(A, tol=None):

@@ -28,10 +28,10 @@ def transpose_values(ctx):
 @suite.check("tensors.dot", points=1)
 def dot_values(ctx):
     dot = ctx.student.tensors.dot
-    for n in (5, 1):
-        with ctx.case(f"vectors of {n} entries"):
+    for n, entries in ((5, "5 entries"), (1, "1 entry")):
+        with ctx.case(f"vectors of {entries}"):
             u, v = ctx.rng.standard_normal(n), ctx.rng.standard_normal(n)
-            compare.close_scalar(dot(u, v), float(u @ v), f"dot(u, v) with {n} entries", hidden=ctx.hidden)
+            compare.close_scalar(dot(u, v), float(u @ v), f"dot(u, v) with {entries}", hidden=ctx.hidden)
     u = ctx.rng.standard_normal(5)
     raises_value_error(ctx, dot, "dot", {"shapes (5,) and (4,)": (u, u[:4]), "shapes (5, 1) and (5, 1)": (u[:, None], u[:, None])})
 
