@@ -44,9 +44,11 @@ def feedback(result: CheckResult) -> str:
 
 def collapsed(printed: str) -> str:
     """``printed`` with a line repeated in a row shown once, with its count (a print in a loop)."""
-    return "\n".join(line + (f"   [{count} times]" if count > 1 else "")
-                      for line, count in ((line, len(list(run)))
-                                          for line, run in itertools.groupby(printed.rstrip("\n").splitlines())))
+    lines = []
+    for line, run in itertools.groupby(printed.rstrip("\n").splitlines()):
+        count = sum(1 for _ in run)
+        lines.append(line + (f"   [{count} times]" if count > 1 else ""))
+    return "\n".join(lines)
 
 
 @dataclass
