@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import dataclasses
 import difflib
 import errno
 import json
@@ -519,7 +520,7 @@ def cmd_late(args) -> int:
         if old is None and not args.due:
             raise ValueError(f"{args.unit} has no late policy yet: give --due (and --grace, --per-day, --zero-after, "
                              "--extensions as needed)")
-        policy = late.Policy(**{**(old or late.Policy("")).__dict__})
+        policy = dataclasses.replace(old) if old else late.Policy("")
         if args.due:
             try:
                 policy.due = late.iso(late.parse_time(args.due))
