@@ -3,12 +3,15 @@ changes, grade them, and assert grades in both directions."""
 from __future__ import annotations
 
 import ast
+import atexit
 import shutil
 import textwrap
 from pathlib import Path
 
 from autograder import runner
 from autograder.report import Report
+from autograder.sandbox.plain import Launcher
+from autograder.sandbox.pool import Pool
 from autograder.suite import load_suite
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +76,24 @@ def every_function(unit: str, body: str) -> dict[str, str]:
     return files
 
 
+def shared_pool() -> Pool:
+    """This test process's pool of plain workers, forked from a zygote per preload as in batch grading:
+    each grading gets a fresh worker that never ran other code, without paying python and torch's
+    start (about 2 s of CPU for a torch unit). Its zygotes end with this process."""
+    global _POOL
+    if _POOL is None:
+        _POOL = Pool(Launcher(), preloads=())
+        atexit.register(_POOL.close)
+    return _POOL
+
+
+_POOL: Pool | None = None
+
+
 def grade(path: Path, unit: str, only: list[str] | None = None, submission_id: str = "test", **kw) -> Report:
+    """Grade with the test salt; in :func:`shared_pool` unless a launcher, limits or pool is given."""
+    if not {"launcher", "limits", "pool"} & set(kw):
+        kw["pool"] = shared_pool()
     return runner.grade(path, unit, only=only, submission_id=submission_id, salt="test-salt", **kw)
 
 
@@ -152,7 +172,7 @@ def scores_under_ids(path: Path, unit: str, only: list[str], ids: list[str], sal
     suite = load_suite(unit)
     checks = suite.select(only)
     reference = runner.load_reference(suite)
-    session = runner.open_session(path, suite)
+    session = runner.open_session(path, suite, pool=shared_pool())
     try:
         return {sid: round(sum(runner.run_check(c, "", session, reference,
                                                 seeds.derive_seed(salt, unit, c.name, sid)).score
