@@ -22,7 +22,7 @@ from . import wire
 from .plain import Launcher
 
 HERE = Path(__file__).parent
-RUNTIME = ("worker.py", "wire.py", "watch.py", "forker.py")  # copied into a worker's sandbox
+RUNTIME = ("worker.py", "wire.py", "watch.py", "forker.py", "meta_device.py")  # copied into a worker's sandbox
 STDERR_KEEP = 16 << 10
 PRINTED_LIMIT = 2048  # characters of what one request printed (as the worker keeps them)
 PRINTED_MARK = "\x1edeepgrade printed %s\x1e"  # as worker.PRINTED_MARK (the worker imports nothing of ours)
