@@ -2,6 +2,8 @@
 what they must and accept what they must (no worker involved)."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import numpy as np
@@ -88,6 +90,23 @@ def test_symbolic_key_is_derived_and_stable_in_the_tails():
     d = Key(1 / (1 + sp.exp(-z)), [z]).diff(z)
     values = d(np.array([-1000.0, 0.0, 40.0]))
     assert values[1] == 0.25 and values[0] == 0.0 and 4.2e-18 < values[2] < 4.3e-18
+
+
+def test_formula_key_evaluates_as_its_sympy_key_and_imports_sympy_only_for_its_expression():
+    """A ``Key.formula`` is the sympy key of the same formula: same values, same derivative; the
+    unit-5 suite, whose keys are formulas, imports without sympy."""
+    formula = Key.formula(lambda m, p, q: m.log(p**2 / q, 10) + m.floor(p / q), "p q", positive=True)
+    p, q = symbols("p q", positive=True)
+    symbolic = Key(sp.log(p**2 / q, 10) + sp.floor(p / q), [p, q])
+    points = (np.array([1.0, 255.0, 3.5]), np.array([0.25, 7.0, 3.5]))
+    np.testing.assert_array_equal(formula(*points), symbolic(*points))
+    assert formula.expr == symbolic.expr and formula.symbols == [p, q]
+    decibels = Key.formula(lambda m, p, q: 10 * m.log(p**2 / q, 10), "p q", positive=True)
+    np.testing.assert_array_equal(decibels.diff(decibels.symbols[1])(*points),
+                                  Key(10 * sp.log(p**2 / q, 10), [p, q]).diff(q)(*points))
+    code = "import sys, autograder.units.unit05_cnn; print('sympy' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
 
 
 def test_fast_formula_keys_give_sympys_derivative():

@@ -1,25 +1,23 @@
 """Checks of ``superres`` and ``subpixel``: the documented errors of the pixel shuffles, PSNR by
-its sympy key, and the sub-pixel network's counts, training outcome and match with the reference
+its key, and the sub-pixel network's counts, training outcome and match with the reference
 (the shuffle values are keyed in ``autograder/keys/unit05_cnn.py``)."""
 from __future__ import annotations
 
 import numpy as np
-import sympy as sp
 
 from ...checks import architectures as arch
 from ...checks import compare, training
 from ...checks import super_resolution as sr
-from ...checks.symbolic import Key, symbols
+from ...checks.symbolic import Key
 from .architectures import build_cases
 from .common import conv_count, suite
 
-mse, peak = symbols("mse peak", positive=True)
-PSNR = Key(10 * sp.log(peak**2 / mse, 10), [peak, mse])
+PSNR = Key.formula(lambda m, peak, mse: 10 * m.log(peak**2 / mse, 10), "peak mse", positive=True)
 
 
 @suite.check("superres.psnr", points=2)
 def psnr_key(ctx):
-    """Against the sympy key 10 log10(max^2 / MSE); identical images give inf."""
+    """Against the key 10 log10(max^2 / MSE); identical images give inf."""
     fn = ctx.student.superres.psnr
     for peak_value in (1.0, 255.0):
         with ctx.case(f"max_value = {peak_value:g}"):
