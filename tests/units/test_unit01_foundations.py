@@ -405,11 +405,11 @@ def test_a_forward_that_raises_costs_the_backward_nothing(tmp_path):
 
 
 def test_the_shipped_example_with_a_dict_cache_keeps_full_backward_marks():
-    """tests/examples' alice_correct caches a dict and reads it in her backward (make grade gave her
+    """tests/examples' alice_happy_path caches a dict and reads it in her backward (make grade gave her
     0 of 8 backward points when official grading handed her backward the reference's tuple)."""
     from ..support import ROOT, grade
 
-    report = grade(ROOT / "tests" / "examples" / UNIT / "alice_correct", UNIT, only=BACKWARD_CHECKS)
+    report = grade(ROOT / "tests" / "examples" / UNIT / "alice_happy_path", UNIT, only=BACKWARD_CHECKS)
     lost = [f"{r.name}: {r.output}" for r in report.results if r.score < r.max_score]
     assert not lost and report.score == report.max_score > 0, lost
 
