@@ -52,6 +52,8 @@ def main():
         if "meta" in preload:  # the meta device's first use costs 0.3 s, paid before "ready"
             meta_device.skip_dynamo_import()
             torch.empty(1, device="meta").relu()
+        if "dynamo" in preload:  # torch.optim's first step imports it (1.1 s)
+            import torch._dynamo  # noqa: F401
     if zygote:
         forker.serve(fds[0], work, zygote == "sandbox", lambda req, resp: serve(work, np, wire, watch, req, resp))
     serve(work, np, wire, watch, *fds)
