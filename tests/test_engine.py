@@ -335,6 +335,34 @@ def test_the_self_checks_head_start_worker_is_the_one_it_uses(fork):
     assert spawned == ["numpy"] * (1 if fork else 2)
 
 
+@pytest.mark.parametrize("refill", [False, True], ids=["one grading", "many"])
+def test_only_a_pool_serving_many_gradings_preloads_what_pays_across_workers(refill):
+    """torch.optim's first step imports TorchDynamo (1.1 s): a zygote forking many workers imports it
+    once for all; a one-shot pool (a self-check, whose public checks step no optimizer) leaves it out.
+    Either way the worker is taken under the unit's preload name."""
+    from autograder import units
+    from autograder.sandbox.plain import Launcher
+    from autograder.sandbox.pool import Pool
+
+    spawned = []
+
+    class Counting(Launcher):
+        def spawn(self, *args, **kwargs):
+            spawned.append(args[1])
+            return super().spawn(*args, **kwargs)
+
+    preload = units.preload("unit08_autoencoders")
+    assert "dynamo" in preload.split(",")
+    pool = Pool(Counting(), preloads=(preload,), refill=refill)
+    try:
+        worker = pool.take(preload)
+        assert worker.alive
+        worker.kill()
+    finally:
+        pool.close()
+    assert spawned == [preload if refill else "numpy,torch"]
+
+
 def test_autograder_check_counts_its_round_trips_and_workers():
     """The footer of ``autograder check`` says what the self-check cost, as ``grade``'s does."""
     from rich.console import Console
