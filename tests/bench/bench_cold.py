@@ -7,7 +7,8 @@ start (python, numpy, torch and its meta-device kernels), the reference and the 
 exit. The two trees run alternately (BENCH_COLD_RUNS each, default 3) so load affects both alike;
 the baseline is checked out into a temporary git worktree and graded with this tree's venv.
 Printed per run: the process's wall time, its CPU (all processes it waited for), and the grading
-time its Gradescope JSON reports.
+time its Gradescope JSON reports. Then the timeline of one more cold run of this tree (seconds from
+the process's start, :data:`TIMELINE`): where the wall time goes, and so what limits the next factor.
 """
 from __future__ import annotations
 
@@ -42,6 +43,54 @@ def cold(tree: Path) -> dict:
             "grading": results["execution_time"], "score": results["score"]}
 
 
+TIMELINE = """
+import sys, threading, time
+began = time.monotonic()
+marks = []
+def mark(what):
+    marks.append((time.monotonic() - began, what))
+from autograder import cli, runner
+from autograder.sandbox import zygote
+mark("CLI imported")
+def wrapped(owner, name, before, after):
+    inner = getattr(owner, name)
+    def call(*args, **kwargs):
+        before and mark(before)
+        out = inner(*args, **kwargs)
+        after and mark(after)
+        return out
+    setattr(owner, name, call)
+wrapped(zygote.Zygote, "__init__", "", "worker's zygote launched (python, numpy, torch, meta kernels)")
+wrapped(zygote.Zygote, "wait_ready", "", "zygote ready")
+wrapped(runner, "load_reference", "reference import begins (torch, in the grader)", "reference imported")
+checks = []
+run_check = runner.run_check
+def timed_check(check, *args, **kwargs):
+    start = time.monotonic()
+    result = run_check(check, *args, **kwargs)
+    checks.append((time.monotonic() - start, check.name))
+    if len(checks) == 1:
+        mark(f"first check done ({check.name}: it waited for the worker)")
+    return result
+runner.run_check = timed_check
+cli.main(sys.argv[1:])
+slowest = sorted(checks[1:], reverse=True)[:4]
+mark(f"checks done: {len(checks)}, the slowest after the first " + ", ".join(f"{n} {t:.2f}" for t, n in slowest))
+for at, what in sorted(marks):
+    print(f"  {at:5.2f} s  {what}")
+"""
+
+
+def timeline(tree: Path):
+    """Print the phases of one cold grading of the reference in ``tree`` (this tree's CLI, wrapped)."""
+    with tempfile.TemporaryDirectory(prefix="deepgrade-cold-") as tmp:
+        done = subprocess.run([sys.executable, "-c", TIMELINE, "grade", f"reference/{UNIT}", "--submission-id",
+                               "bench", "--json", str(Path(tmp) / "results.json")], cwd=tree,
+                              env={**env(), "PYTHONPATH": str(tree)}, capture_output=True, text=True, check=True)
+    print("  timeline of one more cold run of this tree (the grader's view):")
+    print("\n".join(line for line in done.stdout.splitlines() if line.startswith("  ") and " s  " in line))
+
+
 def series(rows: list[dict], key: str) -> str:
     return " ".join(f"{r[key]:.2f}" for r in rows)
 
@@ -73,4 +122,5 @@ def main():
     print(f"  ratio this tree / baseline: wall {mean['this tree']['wall'] / mean['baseline']['wall']:.2f}, "
           f"CPU {mean['this tree']['cpu'] / mean['baseline']['cpu']:.2f}, "
           f"grading {mean['this tree']['grading'] / mean['baseline']['grading']:.2f} (target: wall 0.5)")
+    timeline(ROOT)
     print(f"  load after {os.getloadavg()[0]:.2f}")
