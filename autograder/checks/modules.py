@@ -20,9 +20,10 @@ def as_tensor(array, grad: bool = False) -> Tensor:
     return Tensor(np.asarray(array), requires_grad=grad)
 
 
-def seed_torch(ctx) -> None:
-    """Seed torch's global generator in the worker from the check's seed (module initialization)."""
-    ctx.student.driver("torch_tools", "seed")(int(ctx.rng.integers(2**31)))
+def seed_torch(ctx, rng=None) -> None:
+    """Seed torch's global generator in the worker (module initialization) from ``rng``, by default
+    the check's ``ctx.rng``."""
+    ctx.student.driver("torch_tools", "seed")(int((ctx.rng if rng is None else rng).integers(2**31)))
 
 
 def parameter_count(weight_shapes) -> int:

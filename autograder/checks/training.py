@@ -45,8 +45,24 @@ def stationary(gradients: dict[str, np.ndarray], name: str, tol: float) -> None:
                            f"returned has norm {norm:.3g} ({parts}); at most {tol:g} expected")
 
 
+TRAINING_SEED = 20261201  # seeds the data and initializations of every training outcome
+
+
+def fixed_rng() -> np.random.Generator:
+    """A new generator seeded by TRAINING_SEED: where a training-outcome check draws its data, initial
+    weights and torch seeds, the same in every grading (``ctx.rng`` changes with the submission id).
+
+    A training outcome judges by whether a model learns: drawn per submission, a borderline code (a
+    learning rate off by a factor, an update that is wrong but still learns on easy data) kept its
+    points under some ids and lost them under others. On fixed trainings a code gets one score under
+    every id. A check's calibration on fresh draws (how often a correct code misses the bar) then
+    bounds the chance that a correct code other than the reference misses on these fixed ones, taking
+    its trainings as such draws. Exact checks keep drawing from ``ctx.rng``."""
+    return np.random.default_rng(TRAINING_SEED)
+
+
 def in_one_of(attempts: int, train_and_check):
-    """``train_and_check()`` up to ``attempts`` times, each on fresh data drawn inside it; its result
+    """``train_and_check()`` up to ``attempts`` times, each on other data drawn inside it; its result
     from the first attempt that raises no CheckFailure, else the last failure. For training outcomes:
     a correct solution misses one training now and then (a measured rate), a wrong one misses all."""
     for attempt in range(attempts):

@@ -316,21 +316,20 @@ def accuracy(result, labels, minimum, name):
 
 
 ATTEMPTS = 4  # trainings on different data and initializations; the check needs one to succeed
-RECALL_SEED = 20261201  # the data and initializations of those trainings, the same in every grading
 
 
 def learns(ctx, cell, length, minimum, model):
     """Pass when one of ATTEMPTS trainings of ``model`` (its name) reaches ``minimum`` held-out
     accuracy: a correct backward fails one training now and then (measured below), a wrong one fails
-    them all. The trainings' data and initializations are drawn from RECALL_SEED, not per
-    submission, so a code gets one score under every id. In official grading where the student's
+    them all. The trainings' data and initializations are fixed (:func:`training.fixed_rng`), not drawn
+    per submission, so a code gets one score under every id. In official grading where the student's
     own forward and backward fail, the same trainings of the reference forward with the student's
     backward passing is enough (:func:`upstream.trained`): the forward's bugs are charged to its own
     checks."""
     forward, backward = f"{cell}_forward", f"{cell}_backward"
 
     def trainings(reference, name):
-        rng = np.random.default_rng(RECALL_SEED)  # the same trainings with either forward
+        rng = training.fixed_rng()  # the same trainings with either forward
         return training.in_one_of(ATTEMPTS, lambda: accuracy(*train(ctx, rng, cell, length, forward=reference),
                                                              minimum, f"{model} built from {name} ({length} steps)"))
 
@@ -358,7 +357,7 @@ def rnn_learns_short_dependency(ctx):
     in one of 4 trainings, the same 4 in every grading (in instructor grading, where your rnn_forward
     is wrong, one on a correct rnn_forward and your rnn_backward).
 
-    The trainings' data and initializations are fixed (RECALL_SEED): drawn per submission, BPTT
+    The trainings' data and initializations are fixed (training.fixed_rng): drawn per submission, BPTT
     dropping the gradient that flows back from later steps kept the 3 points under 4 of 12 ids (it
     now keeps them under all; rnn_backward_gradients charges it).
 
@@ -377,7 +376,7 @@ def lstm_learns_long_dependency(ctx):
     out, in one of 4 trainings, the same 4 in every grading (in instructor grading, where your
     lstm_forward is wrong, one on a correct lstm_forward and your lstm_backward).
 
-    The trainings' data and initializations are fixed (RECALL_SEED): drawn per submission, a step
+    The trainings' data and initializations are fixed (training.fixed_rng): drawn per submission, a step
     backward with the g and o blocks of da swapped kept the 4 points under 8 of 12 ids, a BPTT not
     carrying the cell gradient back under 5 of 12 (1 of 12 with stub forwards); both now lose them
     under every id.

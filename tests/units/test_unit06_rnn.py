@@ -646,7 +646,7 @@ ID_DEPENDENT = [  # wrong backwards that train on some data: (description, chang
 @pytest.mark.parametrize("changes, check, loses", [v[1:] for v in ID_DEPENDENT], ids=[v[0] for v in ID_DEPENDENT])
 def test_training_outcomes_same_score_under_10_ids(tmp_path, changes, check, loses):
     """With the trainings' data and initializations drawn per submission, these kept the points under
-    8, 5 and 4 of 12 ids; drawn from RECALL_SEED, each gets one score under every id."""
+    8, 5 and 4 of 12 ids; drawn from training.fixed_rng, each gets one score under every id."""
     scores = scores_under_ids(make_submission(tmp_path, UNIT, changes), UNIT, [check], SUBMISSION_IDS[:10])
     assert len(set(scores.values())) == 1, f"the score depends on the submission id: {scores}"
     assert not loses or set(scores.values()) == {0.0}, scores
