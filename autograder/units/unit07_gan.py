@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from .. import drivers
-from ..checks import compare, gradients, modules, tolerances, training_outcomes
+from ..checks import compare, gradients, modules, tolerances, training, training_outcomes
 from ..checks import upstream as upstream_of
 from ..checks.symbolic import Key, symbols
 from ..context import CheckFailure
@@ -319,12 +319,18 @@ def gan_covers_all_modes(ctx):
     within 1100 iterations, and every returned loss is a positive BCE value. In official grading
     where that fails and your discriminator_step does not do what the reference's does, the same
     training with the reference's discriminator_step and your generator_step passing is enough
-    (:func:`upstream.trained`): a discriminator_step's bugs cost only its own checks."""
+    (:func:`upstream.trained`): a discriminator_step's bugs cost only its own checks.
+
+    The data, initial weights, batches and codes are fixed (training.fixed_rng): drawn per submission,
+    a generator_step taking two Adam steps per call kept the 4 points under 9 of 10 ids (it now loses
+    them under every id). On them the reference covers all 8 modes at the first look (200 iterations),
+    as in 241 of the 260 measured gradings."""
     angles = 2 * np.pi * np.arange(MODES) / MODES
     centers = RADIUS * np.stack([np.cos(angles), np.sin(angles)], axis=1)
-    data = centers[ctx.rng.integers(MODES, size=4096)] + SPREAD * ctx.rng.standard_normal((4096, 2))
+    rng = training.fixed_rng()
+    data = centers[rng.integers(MODES, size=4096)] + SPREAD * rng.standard_normal((4096, 2))
     data = data.astype(np.float32)
-    seeds = int(ctx.rng.integers(2**31)), int(ctx.rng.integers(2**31))  # initial weights, batches and codes
+    seeds = int(rng.integers(2**31)), int(rng.integers(2**31))  # initial weights, batches and codes
     upstream_of.trained(ctx, lambda: covers(ctx, centers, own_training(ctx, data, seeds)),
                         lambda: covers(ctx, centers, training_with_reference_discriminator(ctx, data, seeds)),
                         "discriminator_step", lambda: discriminator_step_agrees(ctx))
