@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from ..checks import compare, modules, training_outcomes
+from ..checks import compare, modules, training, training_outcomes
 from ..checks.symbolic import Key, symbols
 from ..units.unit08_autoencoders import (AUTOENCODERS, STRICT, VAES, T, a, ae_shapes, b, lv, low_rank_data, m,
                                          manifold_data, method, slope, suite, vae_shapes)
@@ -43,8 +43,8 @@ def keys_driver(ctx, fn, *args):
     return ctx.student.driver("unit08_keys", fn)(*args)
 
 
-def seed(ctx) -> int:
-    return int(ctx.rng.integers(2**31))
+def seed(rng) -> int:
+    return int(rng.integers(2**31))
 
 
 def auc(positive_scores: np.ndarray, negative_scores: np.ndarray) -> float:
@@ -85,9 +85,10 @@ def linear_autoencoder_architecture(ctx):
 LINEAR = [(2, 6), (6, 2)]
 
 
-def _train_linear(ctx, X32, args, n_steps, label):
-    """A linear autoencoder built by the grader, trained by the student: layers before and after, losses."""
-    model = keys_driver(ctx, "linear_autoencoder", 6, 2, seed(ctx))
+def _train_linear(ctx, X32, args, n_steps, label, rng):
+    """A linear autoencoder built by the grader (initial weights from ``rng``), trained by the student:
+    layers before and after, losses."""
+    model = keys_driver(ctx, "linear_autoencoder", 6, 2, seed(rng))
     before = modules.linear_stack(ctx, model, LINEAR, "the linear autoencoder")
     losses = modules.in_worker(lambda: ctx.student.autoencoder.train_autoencoder(model, T(X32), *args),
                                "train_autoencoder", label)
@@ -116,7 +117,7 @@ def train_autoencoder_first_steps(ctx):
     for label, args, lr, n_steps in (("train_autoencoder(model, X, 200, 0.05)", (200, 0.05), 0.05, 200),
                                      ("train_autoencoder(model, X) (defaults n_steps=500, lr=0.01)", (), 1e-2, 500)):
         with ctx.case(label):
-            before, _, losses = _train_linear(ctx, X32, args, n_steps, label)
+            before, _, losses = _train_linear(ctx, X32, args, n_steps, label, ctx.rng)
             for i, want in enumerate(_first_two_losses(before, X32, lr)):
                 compare.close_scalar(float(losses[i]), want, f"loss #{i + 1} returned by {label}", rtol=1e-4)
 
@@ -132,11 +133,16 @@ PCA_STEPS, PCA_LR, PCA_BAR, PCA_ANGLE = 1000, 0.02, 0.01, 3.0
 def linear_autoencoder_finds_pca(ctx):
     """Trained on grader data (1000 steps, lr 0.02), a linear autoencoder reaches the PCA optimum (the
     sum of the discarded eigenvalues, within 1%: the trained model and the last returned loss) and
-    its decoder spans the top principal subspace (within 3 degrees)."""
-    X, _, values, vectors = low_rank_data(ctx.rng)
+    its decoder spans the top principal subspace (within 3 degrees).
+
+    The data and initial weights are fixed (training.fixed_rng): drawn per submission, Adam at a
+    quarter of the learning rate kept the 3 points under 8 of 10 ids (it now loses them under every
+    id; train_autoencoder_first_steps charges it too)."""
+    rng = training.fixed_rng()
+    X, _, values, vectors = low_rank_data(rng)
     X32 = X.astype(np.float32)
     label = f"train_autoencoder(model, X, {PCA_STEPS}, {PCA_LR})"
-    _, after, losses = _train_linear(ctx, X32, (PCA_STEPS, PCA_LR), PCA_STEPS, label)
+    _, after, losses = _train_linear(ctx, X32, (PCA_STEPS, PCA_LR), PCA_STEPS, label, rng)
     optimum = float(values[2:].sum())
     compare.close_scalar(_loss(after, X32), optimum, f"the reconstruction loss of the model after {label} "
                          "(vs the sum of the discarded eigenvalues)", rtol=PCA_BAR)
@@ -263,17 +269,19 @@ ELBO_RATIO = 0.65
 def vae_training_beats_baseline(ctx):
     """300 Adam steps of a VAE built by the grader on 512 grader points with your elbo_loss; the
     grader's held-out negative ELBO must be at most 65% of that of the best model ignoring the
-    latent (0.5 E||x - mean||^2, constants dropped)."""
-    mixing = ctx.rng.standard_normal((2, 8))
-    train, test = manifold_data(ctx.rng, 512, mixing), manifold_data(ctx.rng, 512, mixing)
-    model = keys_driver(ctx, "trusted_vae", 8, 2, 32, seed(ctx))
+    latent (0.5 E||x - mean||^2, constants dropped). The data, weights and draws are fixed
+    (training.fixed_rng): the reference's ratio on them is 0.41."""
+    rng = training.fixed_rng()
+    mixing = rng.standard_normal((2, 8))
+    train, test = manifold_data(rng, 512, mixing), manifold_data(rng, 512, mixing)
+    model = keys_driver(ctx, "trusted_vae", 8, 2, 32, seed(rng))
     losses = modules.in_worker(lambda: ctx.student.driver("unit08_autoencoders", "train_vae")(
-        model, train.astype(np.float32), 2, 300, 1e-2, seed(ctx)), "elbo_loss", "training a VAE")
+        model, train.astype(np.float32), 2, 300, 1e-2, seed(rng)), "elbo_loss", "training a VAE")
     losses = compare.array(np.asarray(losses, dtype=np.float64), "the losses elbo_loss returned in training", (300,))
     layers = modules.linear_stack(ctx, model, vae_shapes(8, 2, 32), "VAE(8, 2, 32)")
     x = test.astype(np.float32)
     mu, logvar = vae_encode(layers, x)
-    x_hat = vae_decode(layers, reparameterized(mu, logvar, ctx.rng.standard_normal(mu.shape)))
+    x_hat = vae_decode(layers, reparameterized(mu, logvar, rng.standard_normal(mu.shape)))
     neg_elbo = float(np.mean(HALF_SQUARED(x, x_hat).sum(axis=1) + kl_rows(mu, logvar)))
     baseline = float(np.mean(0.5 * np.sum((x - train.mean(axis=0)) ** 2, axis=1)))
     vae_pictures(ctx, layers, x, mu)
@@ -298,7 +306,7 @@ def vae_pictures(ctx, layers, x, mu, n=8):
 def sample_decodes_prior_draws(ctx):
     """sample(model, n, seed) == decode(z) for the seeded prior draw its docstring defines."""
     model, layers = _vae(ctx, (6, 2, 12), 6, 2, 12)
-    value = seed(ctx)
+    value = seed(ctx.rng)
     out = ctx.student.vae.sample(model, 9, value)
     got = modules.tensor(out, "sample(model, 9, seed)", (9, 6), "float32")
     if out.requires_grad:
@@ -311,7 +319,7 @@ def sample_decodes_prior_draws(ctx):
 @suite.check("anomaly.reconstruction_scores", points=2)
 def reconstruction_scores_values(ctx):
     """Squared errors per row of an autoencoder built by the grader, recomputed in numpy."""
-    model = keys_driver(ctx, "mlp_autoencoder", 6, 2, 12, seed(ctx))
+    model = keys_driver(ctx, "mlp_autoencoder", 6, 2, 12, seed(ctx.rng))
     layers = modules.linear_stack(ctx, model, ae_shapes(6, 2, 12), "the autoencoder")
     x = ctx.rng.standard_normal((9, 6)).astype(np.float32)
     out = ctx.student.anomaly.reconstruction_scores(model, T(x))
@@ -354,11 +362,13 @@ AUC_MIN, QUANTILE, MIN_RECALL, MAX_FALSE_ALARMS = 0.95, 0.95, 0.8, 0.15
 def anomaly_detection_auc(ctx):
     """An autoencoder (8, 2, 32) built and trained on normal data by the grader; the AUC of your
     scores >= 0.95, and a threshold at the 0.95 quantile of your training scores flags >= 80% of
-    anomalies and <= 15% of held-out normal examples."""
-    mixing = ctx.rng.standard_normal((2, 8))
-    normal, held_out = manifold_data(ctx.rng, 512, mixing), manifold_data(ctx.rng, 300, mixing)
-    anomalies = ctx.rng.standard_normal((100, 8)) * normal.std(axis=0) + normal.mean(axis=0)
-    model = keys_driver(ctx, "mlp_autoencoder", 8, 2, 32, seed(ctx))
+    anomalies and <= 15% of held-out normal examples. The data and the training are fixed
+    (training.fixed_rng), the same in every grading."""
+    rng = training.fixed_rng()
+    mixing = rng.standard_normal((2, 8))
+    normal, held_out = manifold_data(rng, 512, mixing), manifold_data(rng, 300, mixing)
+    anomalies = rng.standard_normal((100, 8)) * normal.std(axis=0) + normal.mean(axis=0)
+    model = keys_driver(ctx, "mlp_autoencoder", 8, 2, 32, seed(rng))
     keys_driver(ctx, "train_reconstruction", model, normal.astype(np.float32), 200, 1e-2)
     score = ctx.student.anomaly.reconstruction_scores
     sets = (normal, held_out, anomalies)
