@@ -669,7 +669,7 @@ def test_a_forward_that_raises_costs_the_backward_nothing(tmp_path):
 def test_the_two_moons_outcome_is_the_same_under_every_id(tmp_path):
     """Adam dividing by v_hat instead of its square root trains the two moons well on some data and
     seeds only: with both drawn per submission it kept the 4 points under 7 of 10 ids and lost them
-    under 3; on the fixed data and seeds (MOONS_SEED) it gets one score under every id."""
+    under 3; on the fixed data and seeds (training.fixed_rng) it gets one score under every id."""
     from ..support import make_submission, scores_under_ids
     from .unit_contract import SUBMISSION_IDS
 
