@@ -1,5 +1,5 @@
 """Unit 3 checks that ship to students: properties, gradient checks against the student's own
-forward passes, contracts, statistics of random draws, sympy keys of the docstrings' formulas.
+forward passes, contracts, statistics of random draws, keys of the docstrings' formulas (50-digit mpmath).
 
 The checks that compare with an answer computed here (the batch-norm formulas, the MLP forward,
 the optimizers against torch.optim, early stopping, the training outcome) are registered from
@@ -11,13 +11,12 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-import sympy as sp
 from hypothesis import strategies as st
 
 from .. import drivers
 from ..checks import compare, generated, gradients, properties, statistics
 from ..checks import upstream as upstream_of
-from ..checks.symbolic import Key, symbols
+from ..checks.symbolic import Key
 from ..context import CheckFailure
 from ..sandbox.worker_process import StudentError
 from ..suite import Suite
@@ -690,21 +689,25 @@ def gradient_sequence(ctx, steps=5, shape=(3, 4)):
 
 
 def adam_key(steps: int) -> list[Key]:
-    """The parameter after each of the first ``steps`` Adam steps, derived symbolically."""
-    w, lr, b1, b2, eps = symbols("w lr beta1 beta2 eps")
-    gs = symbols(" ".join(f"g{t}" for t in range(1, steps + 1)))
-    m = v = 0
-    keys = []
-    for t, g in enumerate(gs, 1):
-        m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g**2
-        w = w - lr * (m / (1 - b1**t)) / (sp.sqrt(v / (1 - b2**t)) + eps)
-        keys.append(Key(w, [symbols("w"), *gs, lr, b1, b2, eps]))
-    return keys
+    """The parameter after each of the first ``steps`` Adam steps: the docstring's update unrolled,
+    as a formula of ``w, g1 ... g<steps>, lr, beta1, beta2, eps`` (Kingma and Ba 2015, Algorithm 1)."""
+    names = " ".join(["w", *(f"g{t}" for t in range(1, steps + 1)), "lr beta1 beta2 eps"])
+
+    def after(t: int):
+        def unrolled(math, w, *args):
+            gs, (lr, b1, b2, eps) = args[:steps], args[steps:]
+            m = v = 0
+            for step, g in enumerate(gs[:t], 1):
+                m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g**2
+                w = w - lr * (m / (1 - b1**step)) / (math.sqrt(v / (1 - b2**step)) + eps)
+            return w
+        return Key.formula(unrolled, names)
+    return [after(t) for t in range(1, steps + 1)]
 
 
 @suite.check("optimizers.adam", points=2, name="adam_bias_correction_key")
 def adam_bias_correction(ctx):
-    """The first three steps against the sympy-unrolled update of the docstring, bias correction included."""
+    """The first three steps against the docstring's update unrolled in 50-digit mpmath, bias correction included."""
     w0, grads = ctx.rng.standard_normal((2, 3)), gradient_sequence(ctx, 3, (2, 3))
     hyper = {"lr": 0.1, "beta1": 0.8, "beta2": 0.95, "eps": 1e-3}
     got = student_trajectory(ctx, "adam", w0, grads, hyper)
