@@ -49,6 +49,7 @@ def main():
         import torch
 
         torch.set_num_threads(1)
+        torch.set_warn_always(True)  # else a warn-once warning fails only the first call that meets it
         if "meta" in preload:  # the meta device's first use costs 0.3 s, paid before "ready"
             meta_device.skip_dynamo_import()
             torch.empty(1, device="meta").relu()

@@ -821,10 +821,18 @@ def test_rare_disease_outcome_same_score_under_10_ids(tmp_path):
     """Unit class weights (the plain cross-entropy) still find the rare disease on some patches: drawn
     per submission this kept the 4 points of classifier_finds_the_rare_disease under 8 of 10 ids; on
     the fixed patches and seeds (training.fixed_rng) one score under every id (train_classifier's
-    exact check charges it). (The table's plain cross-entropy mutant warns on float(loss), which fails
-    only the first grading in a worker.)"""
+    exact check charges it)."""
     unweighted = reference_def(UNIT, "leaf_disease", "train_classifier",
                                {"weights = balanced_weights(y, 2)": "weights = torch.ones(2)"})
     path = make_submission(tmp_path, UNIT, {"leaf_disease.train_classifier": unweighted})
     scores = scores_under_ids(path, UNIT, ["classifier_finds_the_rare_disease"], SUBMISSION_IDS[:10])
     assert len(set(scores.values())) == 1, f"the score depends on the submission id: {scores}"
+
+
+def test_a_torch_warning_shown_once_per_process_costs_every_grading_that_meets_it(tmp_path):
+    """float(loss) of a tensor that requires grad: torch warns once per process (TORCH_WARN_ONCE), and
+    a warning fails the call, so in one worker the first grading got 0 points and the next ones 4;
+    the worker now sets torch.set_warn_always(True): the same score under every id."""
+    path = make_submission(tmp_path, UNIT, dict([MUTANTS["train_classifier with the plain (unweighted) cross-entropy"]]))
+    scores = scores_under_ids(path, UNIT, ["classifier_finds_the_rare_disease"], SUBMISSION_IDS[:3])
+    assert len(set(scores.values())) == 1, f"the score depends on which grading met the warning first: {scores}"
