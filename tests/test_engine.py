@@ -474,6 +474,35 @@ def test_a_driver_entering_a_function_that_exits_is_stopped_after_one_crash():
         session.close()
 
 
+def test_an_object_lost_with_a_worker_that_exited_is_refused_not_mistaken_for_a_new_one():
+    """Handle ids restart in each worker: an object from the worker an os._exit ended must not be
+    read as the new worker's object of the same id (generator_step_update's step 2 read
+    "call raised KeyError: 'no object #1 in the worker'")."""
+    from autograder.sandbox.session import Session, Student
+    from autograder.sandbox.worker_process import StudentError
+
+    files = {"__init__.py": "", "objs.py": "import os\n\nclass Box:\n    def __init__(self, v):\n"
+             "        self.v = v\n\n    def get(self):\n        return self.v\n\n\ndef make(v):\n"
+             "    return Box(v)\n\n\ndef read(box):\n    return box.get()\n\n\ndef die():\n    os._exit(0)\n"}
+    session = Session("lost_objects", files)
+    student = Student(session)
+    try:
+        session.begin_check(30)
+        old = student.objs.make(1)
+        with pytest.raises(StudentError):
+            student.objs.die()
+        new = student.objs.make(2)
+        assert new.id == old.id  # the fresh worker reuses the id
+        for call in (lambda: student.objs.read(old), lambda: student.method(old, "get")()):
+            with pytest.raises(StudentError) as failure:
+                call()
+            assert str(failure.value) == ("not run: the Box it uses was lost when the worker ended (objs.die exited "
+                                          "the worker: exit status 0, as os._exit does)")
+        assert student.objs.read(new) == 2 and student.method(new, "get")() == 2
+    finally:
+        session.close()
+
+
 # ---------------------------------------------------------------- salt and where grading runs
 def salt_env(tmp_path, **extra):
     env = {k: v for k, v in os.environ.items() if k not in ("DEEPGRADE_SALT", "DEEPGRADE_SALT_FILE")}

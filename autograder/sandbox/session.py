@@ -60,6 +60,8 @@ class Session:
         self.violations: dict[str, str] = {}  # exercise -> why it used a forbidden API (scores 0)
         self.given_up: list[str] = []  # modules given up on because their functions were
         self.handle_modules: dict[int, str] = {}  # handle id -> the module whose call returned it
+        self.issued: list[wire.Handle] = []  # the handles the current worker returned
+        self.lost: dict[int, tuple[wire.Handle, str]] = {}  # id(handle) -> (a handle of a worker that ended, why)
         self.replay: Replay | None = None  # while set, calls are answered from batches fetched ahead
         self.answered: set[str] = set()  # modules and functions that answered a call
         self.own_pool = False  # a pool this session started after a worker died (closed with it)
@@ -89,6 +91,7 @@ class Session:
             if self.worker is None or not self.worker.alive:
                 if self.worker is not None:
                     self.worker.kill()
+                    self._lose_handles("it stopped answering")
                     if self.pool is None or not self.pool.refill:  # a worker died: the next one starts ahead
                         launcher = self.pool.launcher if self.pool is not None else self.launcher
                         self.pool, self.own_pool = Pool(launcher, self.limits, size=0, preloads=(self.preload,)), True
@@ -202,6 +205,8 @@ class Session:
             if worker.entered:  # a driver's call: charged to the student function it entered last
                 function = worker.entered[-1]
                 module = function.split(".")[0]
+            if exc.kind in ("crash", "timeout", "flood") or not worker.alive:
+                self._lose_handles(f"{function or what} {_happened(exc)}")
             if exc.kind == "timeout" and self.deadline is not None and time.monotonic() >= self.deadline:
                 exc = StudentError(f"{function or what} was stopped when this check's time limit "
                                    f"({seconds(self.check_timeout)}) ran out", "timeout", printed=exc.printed)
@@ -213,8 +218,9 @@ class Session:
         self.answered.update({function, module, *worker.entered, *(f.split(".")[0] for f in worker.entered)} - {None})
         self._note(header)
         origin = worker.entered[-1].split(".")[0] if worker.entered else module
-        if origin is not None:
-            for handle in _handles(answer):
+        for handle in _handles(answer):
+            self.issued.append(handle)
+            if origin is not None:
                 self.handle_modules[handle.id] = origin
         return header, answer
 
@@ -226,8 +232,7 @@ class Session:
         """
         if function is None or function in self.dead:
             return
-        happened = {"crash": f"exited the worker: {exc.reason}", "timeout": f"did not finish within {exc.reason}"}.get(
-            exc.kind, exc.reason)
+        happened = _happened(exc)
         self.dead[function] = (module, happened)
         if exc.kind == "timeout":
             self.hung.add(function)
@@ -267,6 +272,7 @@ class Session:
         return text
 
     def call(self, target: str, args: tuple, kwargs: dict, handle: wire.Handle | None = None):
+        self._refuse_lost([handle, args, kwargs])
         request = {"target": target, "args": list(args), "kwargs": dict(kwargs)}
         what = f"{handle.type}.{target}" if handle else target
         if handle is not None:
@@ -277,6 +283,7 @@ class Session:
 
     def batch(self, target: str, arg_lists: list, kwargs: dict | None = None) -> list:
         """Call ``target`` once per argument tuple, in one round trip; the first failure raises."""
+        self._refuse_lost([arg_lists, kwargs])
         calls = [self._tell_broken({"target": target, "args": list(a), "kwargs": dict(kwargs or {})})
                  for a in arg_lists]
         header, values = self.request("batch", calls, target)
@@ -286,6 +293,20 @@ class Session:
             raise StudentError(f"{target}: the worker answered a batch of {len(calls)} calls wrongly", "protocol")
         return [self._unwrap(answer, answer.get("value") if type(answer) is dict else None, target)
                 for answer in values]
+
+    def _lose_handles(self, why: str):
+        """The current worker ended (``why``): the handles it returned name nothing any more."""
+        self.lost.update((id(h), (h, why)) for h in self.issued)
+        self.issued = []
+
+    def _refuse_lost(self, values):
+        """Fail a call at once if it passes an object of a worker that ended: handle ids restart in
+        each worker, so the new worker would read it as another object, or find none."""
+        for handle in _handles(values):
+            handle_, why = self.lost.get(id(handle), (None, ""))
+            if handle_ is handle:
+                raise StudentError(f"not run: the {handle.type} it uses was lost when the worker ended ({why})",
+                                   "refused")
 
     def _tell_broken(self, request: dict) -> dict:
         """A driver's call is told the modules and functions given up on, so it fails at once there
@@ -448,6 +469,12 @@ def _handles(value, depth=0):
     elif type(value) is dict and depth < 3:
         for item in list(value.values())[:100]:
             yield from _handles(item, depth + 1)
+
+
+def _happened(exc: StudentError) -> str:
+    """What a call that crashed, hung or flooded did, in the student's terms."""
+    return {"crash": f"exited the worker: {exc.reason}", "timeout": f"did not finish within {exc.reason}"}.get(
+        exc.kind, exc.reason)
 
 
 def _error_text(error: dict, what: str) -> str:
