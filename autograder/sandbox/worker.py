@@ -27,7 +27,10 @@ import os
 import sys
 import traceback
 
+WARN_ALWAYS = None  # torch.set_warn_always, once torch is preloaded (set back on before each call)
+
 def main():
+    global WARN_ALWAYS
     fds = [int(fd) for fd in os.environ.pop("DEEPGRADE_FDS").split(",")]
     zygote = os.environ.pop("DEEPGRADE_ZYGOTE", "")  # "sandbox" or "plain": fork workers (forker.py)
     code, work, site = sys.argv[1], sys.argv[2], sys.argv[3:]
@@ -49,7 +52,8 @@ def main():
         import torch
 
         torch.set_num_threads(1)
-        torch.set_warn_always(True)  # else a warn-once warning fails only the first call that meets it
+        WARN_ALWAYS = torch.set_warn_always
+        WARN_ALWAYS(True)  # else a warn-once warning fails only the first call that meets it
         if "meta" in preload:  # the meta device's first use costs 0.3 s, paid before "ready"
             meta_device.skip_dynamo_import()
             torch.empty(1, device="meta").relu()
@@ -208,6 +212,8 @@ class Server:
             else:
                 fn = self.resolve(target)
             before = self.rules.loaded()
+            if WARN_ALWAYS is not None:  # the student's code may have turned it off
+                WARN_ALWAYS(True)
             try:
                 with self.watch.capture_warnings(self.np, self.root or "\0") as warned:
                     value = fn(*args, **kwargs)

@@ -836,3 +836,13 @@ def test_a_torch_warning_shown_once_per_process_costs_every_grading_that_meets_i
     path = make_submission(tmp_path, UNIT, dict([MUTANTS["train_classifier with the plain (unweighted) cross-entropy"]]))
     scores = scores_under_ids(path, UNIT, ["classifier_finds_the_rare_disease"], SUBMISSION_IDS[:3])
     assert len(set(scores.values())) == 1, f"the score depends on which grading met the warning first: {scores}"
+
+
+def test_a_submission_turning_warn_always_off_still_meets_the_warning_in_every_grading(tmp_path):
+    """The same float(loss) in a module that calls torch.set_warn_always(False) at import: the worker
+    turns it back on before each call, else only the first grading in a worker lost the points."""
+    path = make_submission(tmp_path, UNIT, dict([MUTANTS["train_classifier with the plain (unweighted) cross-entropy"]]))
+    module = path / "leaf_disease.py"
+    module.write_text(module.read_text().replace("import torch\n", "import torch\ntorch.set_warn_always(False)\n", 1))
+    scores = scores_under_ids(path, UNIT, ["classifier_finds_the_rare_disease"], SUBMISSION_IDS[:3])
+    assert set(scores.values()) == {0}, f"the score depends on which grading met the warning first: {scores}"
