@@ -29,6 +29,7 @@ import traceback
 
 WARN_ALWAYS = None  # torch.set_warn_always, once torch is preloaded (set back on before each call)
 
+
 def main():
     global WARN_ALWAYS
     fds = [int(fd) for fd in os.environ.pop("DEEPGRADE_FDS").split(",")]
