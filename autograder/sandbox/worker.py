@@ -28,6 +28,8 @@ import sys
 import traceback
 
 WARN_ALWAYS = None  # torch.set_warn_always, once torch is preloaded (set back on before each call)
+WARNINGS_OFF = ("it turned torch's repeated warnings off (torch.set_warn_always(False)); a warning fails the call "
+                "that raises it, and with them off only the first call to meet one would: leave them on")
 
 
 def main():
@@ -218,6 +220,8 @@ class Server:
             try:
                 with self.watch.capture_warnings(self.np, self.root or "\0") as warned:
                     value = fn(*args, **kwargs)
+                if WARN_ALWAYS is not None and not sys.modules["torch"].is_warn_always_enabled():
+                    raise RuntimeError(WARNINGS_OFF)
             finally:
                 if "handle" not in request and not self.driving:
                     self.rules.arrived_unseen(before, target, target.split(".")[0] + ".py")

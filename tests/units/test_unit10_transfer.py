@@ -846,3 +846,18 @@ def test_a_submission_turning_warn_always_off_still_meets_the_warning_in_every_g
     module.write_text(module.read_text().replace("import torch\n", "import torch\ntorch.set_warn_always(False)\n", 1))
     scores = scores_under_ids(path, UNIT, ["classifier_finds_the_rare_disease"], SUBMISSION_IDS[:3])
     assert set(scores.values()) == {0}, f"the score depends on which grading met the warning first: {scores}"
+
+
+def test_a_function_turning_warn_always_off_fails_every_call_the_same(tmp_path):
+    """float(loss) after torch.set_warn_always(False) inside the graded function: the worker cannot turn
+    it back on before the warning, so the call that leaves it off fails, in every grading and whichever
+    check runs it first, and the feedback says why."""
+    target, source = MUTANTS["train_classifier with the plain (unweighted) cross-entropy"]
+    indent = source.split("losses = []")[0].rsplit("\n", 1)[1]
+    quiet = source.replace(f"{indent}losses = []", f"{indent}torch.set_warn_always(False)\n{indent}losses = []", 1)
+    assert quiet != source
+    path = make_submission(tmp_path, UNIT, {target: quiet})
+    scores = scores_under_ids(path, UNIT, ["classifier_finds_the_rare_disease"], SUBMISSION_IDS[:3])
+    assert set(scores.values()) == {0}, f"the score depends on which grading met the warning first: {scores}"
+    report = grade(path, UNIT, only=["classifier_finds_the_rare_disease"])
+    assert "torch.set_warn_always(False)" in report.results[0].output, report.results[0].output
