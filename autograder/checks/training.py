@@ -61,6 +61,13 @@ def fixed_rng() -> np.random.Generator:
     return np.random.default_rng(TRAINING_SEED)
 
 
+def fixed_draws(n: int, what: str = "trainings") -> str:
+    """The clause a false-failure argument (``false_failure_why``) gives for ``n`` attempts drawn from
+    :func:`fixed_rng`: why their calibration on fresh draws still bounds a correct code."""
+    return (f"from training.fixed_rng, the same in every grading: a correct code's {n} {what} taken as {n} "
+            "such draws")
+
+
 def in_one_of(attempts: int, train_and_check):
     """``train_and_check()`` up to ``attempts`` times, each on other data drawn inside it; its result
     from the first attempt that raises no CheckFailure, else the last failure. For training outcomes:

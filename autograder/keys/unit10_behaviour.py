@@ -18,16 +18,16 @@ suite.drivers["behaviour_keys"] = (Path(__file__).parent / "drivers" / "behaviou
 # the training outcome: NextEventGRU(EVENTS, EMBED, HIDDEN) trained by the driver (full-batch Adam)
 N_TRAIN, N_TEST, EMBED, HIDDEN, STEPS, LR = 200, 200, 8, 32, 60, 0.02
 MARGIN, ATTEMPTS = 0.20, 3
-OUTCOME_WHY = ("measured over 400 generated processes, session sets and torch seeds with the reference (this check's "
-               "data, hyperparameters and the driver's training loop, in process): held-out accuracy mean 0.702, sd "
-               "0.012, min 0.663 (the process allows 0.792); the first-order Markov chain mean 0.166, sd 0.010, max "
-               "0.193; accuracy minus Markov mean 0.535, sd 0.015, min 0.489, the bar 0.20 22 sd below the mean. No "
-               "failure in 400, so one training fails with probability p <= 7.5e-3 (95% upper bound by counting, "
-               "whatever the tail's shape; the Gaussian estimate is not used). The check fails only when all 3 "
-               "trainings fail, each on another process, other sessions and another seed drawn independently (from "
-               "training.fixed_rng, the same in every grading: a correct code's 3 trainings taken as 3 such draws): "
-               "p^3 <= 4.2e-7 (1e-6 declared). A GRU run on each step alone (no memory) scores the Markov chain: "
-               "margin mean 0.000, sd 0.003, max 0.010 over 30 trainings")
+OUTCOME_WHY = ("measured over 400 generated processes, session sets and torch seeds with the reference (this "
+               "check's data, hyperparameters and the driver's training loop, in process): held-out accuracy "
+               "mean 0.702, sd 0.012, min 0.663 (the process allows 0.792); the first-order Markov chain mean "
+               "0.166, sd 0.010, max 0.193; accuracy minus Markov mean 0.535, sd 0.015, min 0.489, the bar "
+               "0.20 22 sd below the mean. No failure in 400, so one training fails with probability p <= "
+               "7.5e-3 (95% upper bound by counting, whatever the tail's shape; the Gaussian estimate is not "
+               "used). The check fails only when all 3 trainings fail, each on another process, other sessions"
+               " and another seed drawn independently ("
+               + training.fixed_draws(3) + "): p^3 <= 4.2e-7 (1e-6 declared). A GRU run on each step alone (no memory) scores the Markov "
+               "chain: margin mean 0.000, sd 0.003, max 0.010 over 30 trainings")
 
 
 def key_pad(batch, pad_value=0):

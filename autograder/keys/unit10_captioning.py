@@ -20,12 +20,12 @@ suite.drivers["captioning_keys"] = (Path(__file__).parent / "drivers" / "caption
 N_TRAIN, N_TEST, STEPS, CHUNK, LR, MAX_LEN, ATTEMPTS = 600, 120, 150, 50, 0.02, clips.LENGTH + 2, 3
 EXACT_BAR, BLEU_BAR = 0.60, 0.90
 OUTCOME_WHY = ("measured over 400 generated data sets and torch seeds with the reference (this check's data, "
-               "hyperparameters and training, in process, one thread): exact match mean 0.918, sd 0.031, min 0.792 "
-               "(bar 0.60, 10.3 sd below the mean); BLEU-1 mean 0.983, sd 0.006, min 0.957 (bar 0.90, 12.9 sd "
-               "below); no run missed a bar, so one run misses with probability at most 1 - 0.05^(1/400) = 7.5e-3 "
-               "(95%, counting; the minima lie 4.1 sd below the means, so no Gaussian tail is claimed); the 3 "
-               "attempts are independent runs (other clips and torch seed each, drawn from training.fixed_rng, the "
-               "same in every grading: a correct code's 3 runs taken as 3 such draws): at most (7.5e-3)^3 = 4.2e-7")
+               "hyperparameters and training, in process, one thread): exact match mean 0.918, sd 0.031, min "
+               "0.792 (bar 0.60, 10.3 sd below the mean); BLEU-1 mean 0.983, sd 0.006, min 0.957 (bar 0.90, "
+               "12.9 sd below); no run missed a bar, so one run misses with probability at most 1 - "
+               "0.05^(1/400) = 7.5e-3 (95%, counting; the minima lie 4.1 sd below the means, so no Gaussian "
+               "tail is claimed); the 3 attempts are independent runs (other clips and torch seed each, drawn "
+               + training.fixed_draws(3, "runs") + "): at most (7.5e-3)^3 = 4.2e-7")
 
 
 PATCH_ELEMENTS = 1 << 20  # of the 3 x 3 patches conv3x3 builds at once (4-8 MB: cache-sized)
