@@ -11,15 +11,13 @@ import os
 import sys
 from pathlib import Path
 
-from rich.console import Console
-
-from . import runner, seeds, stubs
+from . import seeds
 from .sandbox import launchers
-from .exports import FORMATS as EXPORT_FORMATS
 from .submission import SubmissionError
 from .suite import load_suite, require_unit, unit_names
 
-EXAMPLES = stubs.ROOT / "tests" / "examples"
+# Heavier modules (the runner, numpy, rich, the exports) are imported by the commands that use them,
+# so `grade` starts its worker before paying for them (0.1 s of a cold grading).
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,6 +70,8 @@ def _number(kind=float, least: float = 0, most: float | None = None, above: bool
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .exports import FORMATS as EXPORT_FORMATS
+
     parser = _Parser(prog="autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -247,26 +247,40 @@ def _gradebook_unit(unit: str | None, gradebook: Path):
 
 
 def cmd_grade(args) -> int:
-    import shlex
-
-    from . import submission, units
-    from .batch import several_students, student_id
+    from . import units
     from .sandbox.pool import Pool
 
     unit = _unit_for(args.path, args.unit)
-    if args.path.is_dir():
-        several_students(args.path, unit)
-    # inputs derive from the id: by default the one batch gives this entry, so a grading reproduces
-    sid = args.submission_id or student_id(args.path.resolve())
     launcher = launchers.choose(args.no_sandbox)
-    pool = Pool(launcher, preloads=(units.preload(unit),), refill=False)  # starts while the grader imports
+    pool = Pool(launcher, preloads=(units.preload(unit),), refill=False)  # first: it starts while the grader imports
     try:
-        report = submission.grade(args.path, unit, only=args.only, submission_id=sid, launcher=launcher, pool=pool)
+        report = _grade_one(args, unit, launcher, pool)
     except KeyboardInterrupt:
         print("autograder grade: interrupted; nothing was written", file=sys.stderr)
         return 130
     finally:
         pool.close()
+    _show_report(report, args)
+    return 0
+
+
+def _grade_one(args, unit: str, launcher, pool):
+    from . import submission
+    from .batch import several_students, student_id
+
+    if args.path.is_dir():
+        several_students(args.path, unit)
+    # inputs derive from the id: by default the one batch gives this entry, so a grading reproduces
+    sid = args.submission_id or student_id(args.path.resolve())
+    return submission.grade(args.path, unit, only=args.only, submission_id=sid, launcher=launcher, pool=pool)
+
+
+def _show_report(report, args) -> None:
+    """``grade``'s outputs: the JSON and HTML files asked for, then the table (or the JSON) on stdout."""
+    import shlex
+
+    from rich.console import Console
+
     if args.json:
         report.write_json(args.json)
     if args.html:
@@ -284,10 +298,11 @@ def cmd_grade(args) -> int:
         console.print(f"submission id: {report.submission_id}{origin}; inputs derive from it: "
                       f"`--submission-id {shlex.quote(report.submission_id)}` regrades any copy identically",
                       markup=False, highlight=False)
-    return 0
 
 
 def cmd_check(args) -> int:
+    from rich.console import Console
+
     from . import selfcheck, units
 
     if "torch" in units.preload(args.unit).split(","):
@@ -305,6 +320,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_list(args) -> int:
+    from rich.console import Console
     from rich.table import Table
 
     units = [args.unit] if args.unit else unit_names()
@@ -328,6 +344,7 @@ def cmd_list(args) -> int:
 def _list_checks(units: list[str]) -> int:
     """One row per check: what it grades, its points, who sees it, what it needs, and how often a
     correct solution fails it (statistical checks declare it)."""
+    from rich.console import Console
     from rich.table import Table
 
     table = Table(title="deepgrade checks")
@@ -365,7 +382,7 @@ def cmd_salt(args) -> int:
 
 
 def cmd_stubs(args) -> int:
-    from . import notebooks
+    from . import notebooks, stubs
 
     if args.check:
         problems = notebooks.stale() + stubs.stale()
@@ -397,14 +414,17 @@ def cmd_nbgrader_export(args) -> int:
 
 def cmd_grade_examples(args) -> int:
     """Grade each shipped example and the unstarted stub of its unit, then summarise."""
+    from rich.console import Console
     from rich.table import Table
+
+    from . import runner, stubs
 
     console, launcher = Console(), launchers.self_check_launcher()
     salt = seeds.course_salt(fallback=seeds.PUBLIC_SALT)  # a demonstration: any salt will do
     summary = Table(title="example submissions")
     for col in ("unit", "submission", "score", "isolation", "seconds"):
         summary.add_column(col)
-    for unit_dir in sorted(EXAMPLES.glob("unit*")):
+    for unit_dir in sorted((stubs.ROOT / "tests" / "examples").glob("unit*")):
         unit = unit_dir.name
         examples = sorted(p for p in unit_dir.iterdir() if p.is_dir())
         for name, path in [(p.name, p) for p in examples] + [("not_started (the stub)", stubs.ROOT / "assignments" / unit)]:
@@ -418,6 +438,8 @@ def cmd_grade_examples(args) -> int:
 
 
 def cmd_batch(args) -> int:
+    from rich.console import Console
+
     from . import batch, exports
 
     console = Console()  # the results; progress and per-submission notices go to stderr
@@ -446,6 +468,8 @@ def cmd_batch(args) -> int:
 
 
 def cmd_show(args) -> int:
+    from rich.console import Console
+
     from . import views
 
     _gradebook_unit(args.unit, args.gradebook)
@@ -546,6 +570,8 @@ def cmd_late(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from rich.console import Console
+
     from . import exports
 
     _gradebook_unit(args.unit, args.gradebook)
@@ -572,9 +598,10 @@ def cmd_remove(args) -> int:
 
 
 def cmd_release(args) -> int:
-    from . import release
-
+    from rich.console import Console
     from rich.table import Table
+
+    from . import release
 
     release.write(args.out)
     table = Table(title="what ships, per unit")

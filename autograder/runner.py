@@ -77,6 +77,9 @@ def grade(path: Path, unit: str, *, only: list[str] | None = None, submission_id
             salt = seeds.PUBLIC_SALT if public_only else seeds.unit_salt(unit)
         if any(check.exercise not in session.violations for check in suite.select(only)):
             session.prestart()  # the worker starts while the reference is imported
+        properties = sys.modules.get(f"{__package__}.checks.properties")
+        if properties is not None:  # the suite has property tests: hypothesis's set-up, before torch makes it dearer
+            properties.prime()
         reference = load_reference(suite) if use_reference else None
         submission_id = submission_id or seeds.fresh_submission_id()
         report = Report(unit, submission_id, session.isolation)

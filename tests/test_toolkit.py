@@ -276,6 +276,37 @@ def test_property_draws_do_not_depend_on_what_else_the_process_imported(tmp_path
     assert draws() == before
 
 
+def test_priming_hypothesis_spares_a_threads_first_property_test_its_collection_and_changes_no_draw(monkeypatch):
+    """Hypothesis sets up each thread's PRNG registry with a full garbage collection in its first
+    test (0.09 s once torch is loaded); :func:`properties.prime` pays that before the reference
+    import. Each run is in a new thread, whose first test it is."""
+    import gc
+    import threading
+
+    collections = []
+    real = gc.collect
+    monkeypatch.setattr(gc, "collect", lambda *a: collections.append(1) or real(*a))
+
+    def in_new_thread(primed):
+        out = {}
+
+        def body():
+            if primed:
+                properties.prime()
+            before, seen = len(collections), []
+            properties.run(Context(None, None, seed=5), lambda x: seen.append(x.tolist()), max_examples=20,
+                           x=properties.arrays((3,)))
+            out.update(draws=seen, collections=len(collections) - before)
+        thread = threading.Thread(target=body)
+        thread.start()
+        thread.join()
+        return out
+
+    plain, primed = in_new_thread(False), in_new_thread(True)
+    assert plain["collections"] >= 1 and primed["collections"] == 0
+    assert primed["draws"] == plain["draws"] and len(plain["draws"]) == 20
+
+
 def test_bleu1_clips_repeated_words_and_penalizes_brevity():
     """Papineni et al. 2002's examples: "the" seven times against "the cat is on the mat" scores 2/7; a
     short candidate pays exp(1 - r/c); the corpus pools counts before dividing (not a mean of sentences)."""

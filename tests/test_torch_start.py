@@ -4,6 +4,7 @@ super-resolution driver's functional Adam steps exactly as ``torch.optim.Adam``.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -80,3 +81,29 @@ def test_the_drivers_adam_steps_exactly_as_torch_optim_adam():
     ours, theirs = train(lambda m: driver.adam_stepper(list(m.parameters()))), train(optim_adam)
     assert all(torch.equal(a, b) for a, b in zip(ours, theirs))
     assert not torch.equal(ours[0], train(lambda m: lambda lr: None)[0]), "no step was taken"
+
+
+LAUNCH_SPY = """
+import sys
+from autograder.sandbox import pool
+launch = pool.Pool.__init__
+def spy(self, *args, **kwargs):
+    print("loaded at launch:", sorted(m for m in ("autograder.runner", "rich", "torch") if m in sys.modules))
+    launch(self, *args, **kwargs)
+pool.Pool.__init__ = spy
+from autograder import cli
+print("loaded with the CLI:", sorted(m for m in ("autograder.runner", "rich", "torch") if m in sys.modules))
+cli.run()
+"""
+
+
+def test_grade_starts_its_worker_before_the_grader_imports_the_runner_and_torch(tmp_path):
+    """A cold ``autograder grade``: the worker (python, torch: 1.5 s) starts first, and the grader's
+    own imports and the reference import run while it starts."""
+    done = subprocess.run([sys.executable, "-c", LAUNCH_SPY, "grade", "reference/unit05_cnn", "--only",
+                           "output_size_key", "--submission-id", "spy", "--json", str(tmp_path / "r.json")],
+                          cwd=ROOT, capture_output=True, text=True, env={**os.environ, "DEEPGRADE_SALT": "spy"})
+    assert done.returncode == 0, done.stderr
+    assert "loaded with the CLI: []" in done.stdout and "loaded at launch: []" in done.stdout
+    assert json.loads((tmp_path / "r.json").read_text())["score"] > 0
+

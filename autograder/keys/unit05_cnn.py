@@ -110,10 +110,10 @@ def max_pool_routes_to_argmax(ctx):
 
 # ---------------------------------------------------------------- cnn
 def softmax_key(scores, y):
-    """(loss, dscores) of the mean softmax cross-entropy, from scipy's log_softmax and one-hot labels."""
-    from scipy.special import log_softmax  # noqa: PLC0415 (scipy loads when a key needs it, not with the suite)
-
-    log_p, onehot = log_softmax(scores, axis=1), np.eye(scores.shape[1])[y]
+    """(loss, dscores) of the mean softmax cross-entropy, from the log-softmax shifted by each row's
+    maximum (exact in float64 for any finite scores) and one-hot labels."""
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_p, onehot = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)), np.eye(scores.shape[1])[y]
     return float(-np.sum(onehot * log_p) / len(y)), (np.exp(log_p) - onehot) / len(y)
 
 

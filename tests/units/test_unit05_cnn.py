@@ -534,3 +534,20 @@ NARROWING.update({
     "conv_backward flips the sign of dw": ("layers.conv_backward", reference_def(UNIT, "layers", "conv_backward", {
         "dxp[:, :, pad:pad + H, pad:pad + W].copy(), dw": "dxp[:, :, pad:pad + H, pad:pad + W].copy(), -dw"})),
 })
+
+
+def test_softmax_key_agrees_with_scipys_log_softmax():
+    """The key's shifted log-softmax against scipy's, on moderate scores and on magnitudes where an
+    unshifted exponential overflows."""
+    from scipy.special import log_softmax
+
+    from autograder.keys.unit05_cnn import softmax_key
+
+    rng = np.random.default_rng(0)
+    for scale in (3.0, 1e4, 1e300):
+        scores, y = rng.standard_normal((6, 5)) * scale, rng.integers(0, 5, 6)
+        loss, dscores = softmax_key(scores, y)
+        log_p, onehot = log_softmax(scores, axis=1), np.eye(5)[y]
+        np.testing.assert_allclose(loss, -np.sum(onehot * log_p) / 6, rtol=1e-13)
+        np.testing.assert_allclose(dscores, (np.exp(log_p) - onehot) / 6, rtol=1e-12, atol=1e-300)
+
