@@ -266,12 +266,10 @@ def log_attempts(data: dict):
 
 def run(unit: str, root: Path) -> dict:
     """Grade ``ROOT/submission`` and write ``ROOT/results/results.json``; returns what was written."""
-    from . import runner, student_user
-    from .submission import SubmissionError
-    from .suite import load_suite
+    from . import units
+    from .sandbox.pool import Pool
 
     results = root / "results" / "results.json"
-    limit = float(os.environ.get("DEEPGRADE_TIME_LIMIT", DEFAULT_TIME_LIMIT))
     first = failure(unit, "grading did not finish (the autograder was stopped before it wrote any result); "
                           "please tell your instructor")
     write_results(results, first)
@@ -286,12 +284,38 @@ def run(unit: str, root: Path) -> dict:
         write_results(results, data)
         return data
     log(f"student code runs in: {launcher.isolation}")
+    pool = Pool(launcher, preloads=(units.preload(unit),), refill=False)  # it starts while the grader imports
+    try:
+        data, report = grade(unit, root, launcher, pool, key_file.read_text(encoding="utf-8").strip())
+    finally:
+        pool.close()
+    log_attempts(data)
+    if report is not None:  # a test with plots or printed output is offered as HTML (output_format)
+        from . import report_html
+
+        report_html.gradescope_html(data, report)
+    try:
+        if json.loads(results.read_text(encoding="utf-8")) != first:
+            log("results.json was changed during grading by something other than the grader; overwritten")
+    except (OSError, ValueError):
+        log("results.json was removed or corrupted during grading; written again")
+    write_results(results, data)
+    return data
+
+
+def grade(unit: str, root: Path, launcher, pool, salt: str):
+    """``(the Gradescope results, the Report or None)`` of ``ROOT/submission``, graded within the
+    time limit (partial results left by a watchdog past it), the submission's leftovers cleaned up."""
+    from . import runner, student_user
+    from .submission import SubmissionError
+    from .suite import load_suite
+
+    limit = float(os.environ.get("DEEPGRADE_TIME_LIMIT", DEFAULT_TIME_LIMIT))
     suite = load_suite(unit)
     longest = max((c.timeout for c in suite.checks), default=0.0)
     budget = max(limit - longest - MARGIN, 0.0)
     latest: dict = {}  # the partial results so far, for the watchdog
-    _watchdog(results, unit, limit - MARGIN / 2, latest)
-    salt = key_file.read_text(encoding="utf-8").strip()
+    _watchdog(root / "results" / "results.json", unit, limit - MARGIN / 2, latest)
     student = student_of(root / "submission_metadata.json")
     report = None
     with tempfile.TemporaryDirectory(prefix="deepgrade-") as work:
@@ -299,7 +323,7 @@ def run(unit: str, root: Path) -> dict:
             found = locate(root / "submission", unit)
             only = [name for name in os.environ.get("DEEPGRADE_ONLY", "").split(",") if name] or None
             report = runner.grade(found.write(Path(work) / unit), unit, only=only, submission_id=student, salt=salt,
-                                  budget=budget, launcher=launcher,
+                                  budget=budget, launcher=launcher, pool=pool,
                                   on_result=lambda partial: latest.update(results=partial.gradescope()))
             report.output = found.summary(report)
             data = explain(report.gradescope())
@@ -319,18 +343,7 @@ def run(unit: str, root: Path) -> dict:
                 if left:
                     log(f"removed {len(left)} file(s) the submission left behind: {', '.join(left[:5])}"
                         + (" ..." if len(left) > 5 else ""))
-    log_attempts(data)
-    if report is not None:  # a test with plots or printed output is offered as HTML (output_format)
-        from . import report_html
-
-        report_html.gradescope_html(data, report)
-    try:
-        if json.loads(results.read_text(encoding="utf-8")) != first:
-            log("results.json was changed during grading by something other than the grader; overwritten")
-    except (OSError, ValueError):
-        log("results.json was removed or corrupted during grading; written again")
-    write_results(results, data)
-    return data
+    return data, report
 
 
 def locate(submission: Path, unit: str):

@@ -74,6 +74,33 @@ def test_run_autograder_grades_with_the_bundled_reference_and_unit_key(bundle, t
     assert [t["score"] for t in results["tests"]] == [r.score for r in local.results]  # same seeds, same grade
 
 
+LAUNCH_SPY = """
+import os, runpy, sys
+sys.path.insert(0, os.getcwd())  # as `python -m` would
+from autograder.sandbox import pool
+launch = pool.Pool.__init__
+def spy(self, *args, **kwargs):
+    print("loaded at launch:", sorted(m for m in ("autograder.runner", "hypothesis", "torch") if m in sys.modules),
+          file=sys.stderr)
+    launch(self, *args, **kwargs)
+pool.Pool.__init__ = spy
+sys.argv = sys.argv[2:]  # the interpreter's arguments: -m autograder.gradescope run UNIT --root ROOT
+runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+"""
+
+
+def test_the_worker_starts_before_the_grader_imports_its_checks(bundle, tmp_path):
+    """Gradescope grades each submission in a fresh container: the worker starts first, and the
+    grader imports the runner, the unit's checks and the reference while it starts."""
+    (tmp_path / "spy.py").write_text(LAUNCH_SPY)
+    python = tmp_path / "python"
+    python.write_text(f'#!/bin/bash\nexec {sys.executable} {tmp_path / "spy.py"} "$@"\n')
+    python.chmod(0o755)
+    results, log = run_autograder(gradescope_root(tmp_path, bundle, ROOT / "reference" / UNIT), python=str(python))
+    assert "loaded at launch: []" in log
+    assert results["score"] == load_suite(UNIT).max_score
+
+
 def test_partial_results_when_time_runs_out(bundle, tmp_path):
     root = gradescope_root(tmp_path, bundle, ROOT / "reference" / UNIT)
     longest = max(c.timeout for c in load_suite(UNIT).checks)
