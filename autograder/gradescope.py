@@ -47,7 +47,7 @@ MARGIN = 20.0               # seconds kept back to write results.json
 BUNDLED = ("autograder",)
 SKIP = ("__pycache__", ".pyc", ".ipynb_checkpoints")
 KEY_FILE = Path(".deepgrade") / "unit_key"
-EXTRA_REQUIREMENTS = ("scipy>=1.11",)  # the suites of units 3 and 5 import it
+EXTRA_REQUIREMENTS = ("scipy>=1.11",)  # checks/statistics.py (units 3 and 10) imports it
 PIP_ARGS = "--extra-index-url https://download.pytorch.org/whl/cpu"  # CPU-only torch wheels
 
 SETUP_SH = """#!/usr/bin/env bash
