@@ -1,4 +1,5 @@
-"""One cold ``autograder grade reference/unit05_cnn`` process, this tree against a baseline commit.
+"""One cold grading of the unit-5 reference, this tree against a baseline commit: an ``autograder
+grade reference/unit05_cnn`` process, and Gradescope's ``run_autograder`` in a fresh root.
 
 Issue 15's target: the unit-5 reference graded in half the wall time it took before the issue's
 work (baseline: BENCH_COLD_BASELINE, default ac3f3ff, the last commit before it). Each run is a
@@ -6,7 +7,8 @@ fresh process, as Gradescope runs one per submission: the CLI's imports, the san
 start (python, numpy, torch and its meta-device kernels), the reference and the grading, and the
 exit. The two trees run alternately (BENCH_COLD_RUNS each, default 3) so load affects both alike;
 the baseline is checked out into a temporary git worktree and graded with this tree's venv.
-Printed per run: the process's wall time, its CPU (all processes it waited for), and the grading
+For Gradescope each tree builds its own bundle, which grades that tree's reference modules in a
+root laid out as Gradescope lays it out (:mod:`tests.gradescope_support`). Printed per run: the process's wall time, its CPU (all processes it waited for), and the grading
 time its Gradescope JSON reports. Then the timeline of one more cold run of this tree (seconds from
 the process's start, :data:`TIMELINE`): where the wall time goes, and so what limits the next factor.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,6 +24,7 @@ import time
 from pathlib import Path
 
 from .bench_batch import env
+from ..gradescope_support import layout, run_autograder
 from ..support import ROOT
 
 UNIT = "unit05_cnn"
@@ -43,14 +47,35 @@ def cold(tree: Path) -> dict:
             "grading": results["execution_time"], "score": results["score"]}
 
 
+def gradescope_cold(tree: Path, folder: Path) -> dict:
+    """Wall and CPU seconds of Gradescope's ``run_autograder`` on ``tree``'s reference modules, with
+    the bundle ``tree`` builds (made once, in ``folder``), in a fresh root."""
+    bundle = folder / "autograder.zip"
+    if not bundle.exists():
+        subprocess.run([sys.executable, "-m", "autograder.cli", "gradescope", UNIT, str(bundle)], cwd=tree,
+                       env={**env(), "PYTHONPATH": str(tree)}, check=True, capture_output=True)
+        shutil.copytree(tree / "reference" / UNIT, folder / "submission", ignore=shutil.ignore_patterns(
+            "__pycache__", "*.ipynb"))
+    with tempfile.TemporaryDirectory(prefix="deepgrade-cold-gs-") as tmp:
+        root = layout(Path(tmp), bundle, folder / "submission", UNIT)
+        before = os.times()
+        began = time.monotonic()
+        results, _ = run_autograder(root)
+        wall = time.monotonic() - began
+        after = os.times()
+    return {"wall": wall, "cpu": after.children_user + after.children_system
+            - before.children_user - before.children_system,
+            "grading": results["execution_time"], "score": results["score"]}
+
+
 TIMELINE = """
 import sys, threading, time
 began = time.monotonic()
 marks = []
 def mark(what):
     marks.append((time.monotonic() - began, what))
-from autograder import cli, runner
-from autograder.sandbox import zygote
+from autograder import cli
+from autograder.sandbox import pool, zygote
 mark("CLI imported")
 def wrapped(owner, name, before, after):
     inner = getattr(owner, name)
@@ -62,17 +87,24 @@ def wrapped(owner, name, before, after):
     setattr(owner, name, call)
 wrapped(zygote.Zygote, "__init__", "", "worker's zygote launched (python, numpy, torch, meta kernels)")
 wrapped(zygote.Zygote, "wait_ready", "", "zygote ready")
-wrapped(runner, "load_reference", "reference import begins (torch, in the grader)", "reference imported")
 checks = []
-run_check = runner.run_check
-def timed_check(check, *args, **kwargs):
-    start = time.monotonic()
-    result = run_check(check, *args, **kwargs)
-    checks.append((time.monotonic() - start, check.name))
-    if len(checks) == 1:
-        mark(f"first check done ({check.name}: it waited for the worker)")
-    return result
-runner.run_check = timed_check
+def instrument_runner():  # once the pool is started: `grade` imports the runner only then
+    from autograder import runner
+    wrapped(runner, "load_reference", "reference import begins (torch, in the grader)", "reference imported")
+    run_check = runner.run_check
+    def timed_check(check, *args, **kwargs):
+        start = time.monotonic()
+        result = run_check(check, *args, **kwargs)
+        checks.append((time.monotonic() - start, check.name))
+        if len(checks) == 1:
+            mark(f"first check done ({check.name}: it waited for the worker)")
+        return result
+    runner.run_check = timed_check
+start_pool = pool.Pool.__init__
+def started(self, *args, **kwargs):
+    start_pool(self, *args, **kwargs)
+    instrument_runner()
+pool.Pool.__init__ = started
 cli.main(sys.argv[1:])
 slowest = sorted(checks[1:], reverse=True)[:4]
 mark(f"checks done: {len(checks)}, the slowest after the first " + ", ".join(f"{n} {t:.2f}" for t, n in slowest))
@@ -105,22 +137,31 @@ def main():
         if made.returncode:
             print(f"no baseline: {made.stderr.strip()} (a clone with history, or BENCH_COLD_BASELINE=COMMIT)")
             return
+        trees = {"baseline": old, "this tree": ROOT}
+        folders = {name: Path(tmp) / name.replace(" ", "_") for name in trees}
+        for folder in folders.values():
+            folder.mkdir()
         try:
-            print(f"cold `autograder grade reference/{UNIT}`, {runs} runs each alternated, load before "
+            print(f"cold gradings of the {UNIT} reference, {runs} runs each alternated, load before "
                   f"{os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs; baseline {baseline}")
-            rows = {"baseline": [], "this tree": []}
+            rows = {(way, name): [] for way in ("grade", "gradescope") for name in trees}
             for _ in range(runs):
-                rows["baseline"].append(cold(old))
-                rows["this tree"].append(cold(ROOT))
+                for name, tree in trees.items():
+                    rows["grade", name].append(cold(tree))
+                    rows["gradescope", name].append(gradescope_cold(tree, folders[name]))
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], capture_output=True)
-    for name, got in rows.items():
-        print(f"  {name:10s} wall {series(got, 'wall')} s; CPU {series(got, 'cpu')} s; "
-              f"grading {series(got, 'grading')} s; score {got[0]['score']:g}")
-    mean = {name: {k: sum(r[k] for r in got) / len(got) for k in ("wall", "cpu", "grading")}
-            for name, got in rows.items()}
-    print(f"  ratio this tree / baseline: wall {mean['this tree']['wall'] / mean['baseline']['wall']:.2f}, "
-          f"CPU {mean['this tree']['cpu'] / mean['baseline']['cpu']:.2f}, "
-          f"grading {mean['this tree']['grading'] / mean['baseline']['grading']:.2f} (target: wall 0.5)")
+    for way, title in (("grade", f"`autograder grade reference/{UNIT}`"),
+                       ("gradescope", "Gradescope's run_autograder, each tree's bundle")):
+        print(f"  {title}")
+        for name in trees:
+            got = rows[way, name]
+            print(f"    {name:10s} wall {series(got, 'wall')} s; CPU {series(got, 'cpu')} s; "
+                  f"grading {series(got, 'grading')} s; score {got[0]['score']:g}")
+        mean = {name: {k: sum(r[k] for r in rows[way, name]) / runs for k in ("wall", "cpu", "grading")}
+                for name in trees}
+        print(f"    ratio this tree / baseline: wall {mean['this tree']['wall'] / mean['baseline']['wall']:.2f}, "
+              f"CPU {mean['this tree']['cpu'] / mean['baseline']['cpu']:.2f}, "
+              f"grading {mean['this tree']['grading'] / mean['baseline']['grading']:.2f} (target: wall 0.5)")
     timeline(ROOT)
     print(f"  load after {os.getloadavg()[0]:.2f}")
