@@ -20,10 +20,10 @@ def as_tensor(array, grad: bool = False) -> Tensor:
     return Tensor(np.asarray(array), requires_grad=grad)
 
 
-def seed_torch(ctx, rng=None) -> None:
-    """Seed torch's global generator in the worker (module initialization) from ``rng``, by default
-    the check's ``ctx.rng``."""
-    ctx.student.driver("torch_tools", "seed")(int((ctx.rng if rng is None else rng).integers(2**31)))
+def seed_torch(ctx, seed: int | None = None) -> None:
+    """Seed torch's global generator in the worker (module initialization) with ``seed``, by default
+    one drawn from the check's ``ctx.rng``."""
+    ctx.student.driver("torch_tools", "seed")(int(ctx.rng.integers(2**31)) if seed is None else int(seed))
 
 
 def parameter_count(weight_shapes) -> int:

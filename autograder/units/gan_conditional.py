@@ -3,22 +3,26 @@
 Module shapes, parameter counts and the use of the label (changing only the label changes the
 output); the matching-aware discriminator loss and the SRGAN generator loss against sympy keys of
 the formulas their docstrings state (values at moderate and extreme logits, autograd gradients);
-the SRGAN content term against unit 5's nearest-neighbour super-resolution baseline (PSNR).
-The forward passes recomputed in numpy are instructor-only: ``autograder/keys/gan_conditional.py``.
+the SRGAN content term against unit 5's nearest-neighbour super-resolution baseline (PSNR); a
+short training that judges the generator (where the student's discriminator or loss differs from
+the reference's, official grading trains with the reference's: the loop in the grader, G in the
+worker). The forward passes recomputed in numpy are instructor-only: ``autograder/keys/gan_conditional.py``.
 
 Registered into unit 7's suite by the import at the end of ``autograder/units/unit07_gan.py``.
 """
 from __future__ import annotations
 
 import functools
+from typing import Callable, NamedTuple
 
 import numpy as np
 import sympy as sp
 
 from .. import drivers
-from ..checks import compare, modules, super_resolution, training
+from ..checks import compare, modules, super_resolution, tolerances, training
+from ..checks import upstream as upstream_of
 from ..checks.symbolic import Key, symbols
-from .unit07_gan import suite
+from .unit07_gan import grader_side, suite
 
 suite.drivers.update(drivers.load("gan_conditional"))
 T = modules.as_tensor
@@ -52,8 +56,8 @@ def labels(ctx, n, classes=CLASSES):
     return ctx.rng.permutation(np.arange(n) % classes).astype(np.int64)
 
 
-def build(ctx, cls, args, rng=None):
-    modules.seed_torch(ctx, rng)
+def build(ctx, cls, args, seed=None):
+    modules.seed_torch(ctx, seed)
     return modules.in_worker(lambda: getattr(ctx.student.conditional, cls)(*args), cls, "building the module")
 
 
@@ -234,44 +238,159 @@ def recognise(images):
     return TEMPLATE_CLASS[((flat - TEMPLATES.reshape(1, len(TEMPLATES), -1)) ** 2).sum(-1).argmin(axis=1)]
 
 
+GENERATOR_ARGS, DISCRIMINATOR_ARGS = (RUN_LATENT, len(WORDS), IMAGE, RUN_HIDDEN), (len(WORDS), IMAGE, RUN_HIDDEN)
+HELPERS = "ConditionalDiscriminator and matching_aware_discriminator_loss"
+
+
+class Training(NamedTuple):
+    """One training: ``train()`` runs CHUNK iterations, ``sample(labels)`` draws an image of each
+    label; ``trained_with`` says whose code trains, ``fix_first`` what else a failure may come from."""
+    train: Callable[[], object]
+    sample: Callable[[np.ndarray], object]
+    trained_with: str
+    fix_first: str = ""
+
+
+def own_training(ctx, images, y, seeds) -> Training:
+    """Your ConditionalGenerator, ConditionalDiscriminator and matching_aware_discriminator_loss,
+    trained in the worker (the driver's ConditionalGanRun)."""
+    G = build(ctx, "ConditionalGenerator", GENERATOR_ARGS, seeds[0])
+    D = build(ctx, "ConditionalDiscriminator", DISCRIMINATOR_ARGS, seeds[1])
+    run = ctx.student.driver("gan_conditional", "conditional_gan_run")(G, D, images, y, len(WORDS), RUN_LATENT,
+                                                                        seeds[2])
+    return Training(lambda: modules.in_worker(lambda: ctx.student.method(run, "run")(CHUNK),
+                                              "ConditionalGenerator/ConditionalDiscriminator/"
+                                              "matching_aware_discriminator_loss", "training"),
+                    lambda labels: ctx.student.method(run, "sample")(T(labels)),
+                    "your ConditionalGenerator, ConditionalDiscriminator and matching_aware_discriminator_loss",
+                    "" if ctx.reference is not None else "; if a check of ConditionalDiscriminator or "
+                                                         "matching_aware_discriminator_loss fails, fix that first")
+
+
+class GeneratorInWorker:
+    """Your ConditionalGenerator as the grader's loop sees G and its optimizer: a call draws images
+    in the worker, here a leaf tensor that requires grad while training; ``step()`` keeps the
+    gradient the loop's generator loss left in them, which travels with the next call (the driver's
+    SyncedGenerator takes G's Adam step there first): one round trip per iteration."""
+
+    def __init__(self, ctx, synced):
+        self.forward, self.images, self.grad = ctx.student.method(synced, "forward"), None, None
+
+    def __call__(self, z, labels):
+        torch, _, _ = grader_side()
+        keep = torch.is_grad_enabled()
+        images = modules.tensor(self.forward(self.grad, T(z.numpy()), T(labels.numpy()), keep),
+                                "ConditionalGenerator.forward(z, labels)", (len(z), 1, IMAGE, IMAGE), "float32")
+        self.grad, self.images = None, torch.tensor(images, dtype=torch.float32, requires_grad=keep)
+        return self.images
+
+    def zero_grad(self):
+        """Nothing here: the worker clears G's gradients before each step."""
+
+    def step(self):
+        self.grad = T(self.images.grad.numpy())
+
+
+def training_with_reference_discriminator(ctx, images, y, seeds) -> Training:
+    """The same training (data, initial weights, batches, labels and codes) with the reference's
+    ConditionalDiscriminator and matching_aware_discriminator_loss: the loop and D run in the grader,
+    your ConditionalGenerator in the worker, called once per iteration (:class:`GeneratorInWorker`)."""
+    torch, _, _ = grader_side()
+    from ..drivers import gan_conditional as loop
+
+    G = build(ctx, "ConditionalGenerator", GENERATOR_ARGS, seeds[0])
+    with torch.random.fork_rng(devices=[]):  # D's initial weights as in your training; the grader's generator kept
+        torch.manual_seed(seeds[1])
+        D = ctx.ref.conditional.ConditionalDiscriminator(*DISCRIMINATOR_ARGS)
+    G_here = GeneratorInWorker(ctx, ctx.student.driver("gan_conditional", "synced_generator")(G, seeds[2]))
+    run = loop.ConditionalGanRun(G_here, D, images, y, len(WORDS), RUN_LATENT, seeds[2],
+                                 d_loss=ctx.ref.conditional.matching_aware_discriminator_loss, opt_G=G_here)
+    return Training(lambda: modules.in_worker(lambda: run.run(CHUNK), "ConditionalGenerator", "training"), run.sample,
+                    f"a correct {HELPERS} (the grader's) and your ConditionalGenerator")
+
+
 @suite.check("conditional.ConditionalGenerator", points=4, timeout=120, name="conditional_gan_draws_the_word",
              uses=("conditional.ConditionalDiscriminator", "conditional.matching_aware_discriminator_loss"),
              false_failure=3e-7,
              false_failure_why="extrapolated: 8 of 679 measured single runs of the reference missed the bar "
-                               "(95% upper bound 2.3% a run); taking a correct code's 4 fixed runs as 4 such "
-                               "draws, 0.023^4 = 2.8e-7")
+                               "(95% upper bound 2.3% a run); the 4 runs are drawn " + training.fixed_draws(4, "runs")
+                               + ", 0.023^4 = 2.8e-7. A run with the grader's discriminator and loss is the same "
+                               "run: for the reference, bit-identical samples on the 4 fixed runs and on 100 fresh "
+                               "draws (1 of those 100 missed the bar in both)")
 def conditional_gan_draws_the_word(ctx):
     """Adam (lr 2e-3), batch 64, one D step (matching-aware loss) per G step (non-saturating), latent size 2:
     in one of 4 runs of at most 400 iterations the grader's nearest-stroke classifier recognises the
-    requested word in at least 90% of the samples of every class."""
+    requested word in at least 90% of the samples of every class. In official grading where that
+    fails and your ConditionalDiscriminator or matching_aware_discriminator_loss does not do what the
+    reference's does, the same runs with the reference's two and your ConditionalGenerator passing is
+    enough (:func:`upstream.trained`): their bugs cost only their own checks.
+
+    The runs' data, initial weights, batches, labels and codes are fixed (training.fixed_rng). With
+    the grader's discriminator and loss the loop runs in the grader and G in the worker (the
+    gradient of G's loss in its images crosses once per iteration): for the reference it draws the
+    same samples bit for bit as its own run, so the declared false-failure rate holds for either."""
+    upstream_of.trained(ctx, lambda: draws_the_word(ctx, own_training),
+                        lambda: draws_the_word(ctx, training_with_reference_discriminator), HELPERS,
+                        lambda: discriminator_and_loss_agree(ctx))
+
+
+def draws_the_word(ctx, trainer) -> None:
+    """Pass once, in one of ATTEMPTS runs of ``trainer(ctx, images, labels, seeds)`` (looks every
+    CHUNK iterations from FIRST_LOOK on), every word is recognised in at least BAR of its samples."""
     requested = np.repeat(np.arange(len(WORDS)), PER_CLASS).astype(np.int64)
-    runs, rng = [], training.fixed_rng()
+    runs, rng = [], training.fixed_rng()  # the same runs with either discriminator
 
     def run_and_check():
         runs.append(len(runs) + 1)
         images, y = stroke_images(rng, 2048)
-        G = build(ctx, "ConditionalGenerator", (RUN_LATENT, len(WORDS), IMAGE, RUN_HIDDEN), rng)
-        D = build(ctx, "ConditionalDiscriminator", (len(WORDS), IMAGE, RUN_HIDDEN), rng)
-        run = ctx.student.driver("gan_conditional", "conditional_gan_run")(G, D, images, y, len(WORDS), RUN_LATENT,
-                                                                            int(rng.integers(2**31)))
+        seeds = [int(rng.integers(2**31)) for _ in range(3)]  # G's and D's initial weights, the run's draws
+        run = trainer(ctx, images, y, seeds)
         for done in range(CHUNK, MAX_ITERATIONS + 1, CHUNK):
-            modules.in_worker(lambda: ctx.student.method(run, "run")(CHUNK),
-                              "ConditionalGenerator/ConditionalDiscriminator/matching_aware_discriminator_loss",
-                              "training")
+            run.train()
             if done < FIRST_LOOK:
                 continue
-            samples = compare.array(ctx.student.method(run, "sample")(T(requested)), "generated images",
-                                    (len(requested), 1, IMAGE, IMAGE))
+            samples = compare.array(run.sample(requested), "generated images", (len(requested), 1, IMAGE, IMAGE))
             hits = recognise(samples) == requested
             shares = hits.reshape(len(WORDS), PER_CLASS).mean(axis=1)
             if shares.min() >= BAR:
                 return done, hits.mean(), shares.min()
-        ctx.fail(f"In {len(runs)} training runs of {MAX_ITERATIONS} iterations each the grader's classifier "
-                 "(the nearest clean stroke) recognised the requested word in "
+        ctx.fail(f"In {len(runs)} training runs of {MAX_ITERATIONS} iterations each with {run.trained_with} the "
+                 "grader's classifier (the nearest clean stroke) recognised the requested word in "
                  + ", ".join(f"{100 * sh:.0f}% of '{w}'" for w, sh in zip(WORDS, shares))
                  + f" samples at the end of the last run; it must be at least {100 * BAR:g}% for every word. "
-                 "Check that both networks use the label (one-hot after z or the pixels) and the matching-aware loss.")
+                 f"Check that ConditionalGenerator uses the label (its one-hot after z){run.fix_first}.")
 
     done, hit, worst = training.in_one_of(ATTEMPTS, run_and_check)
     ctx.note(f"After {done} iterations (training run {runs[-1]}) the grader's classifier recognised the "
              f"requested word in {100 * hit:.0f}% of the samples (worst word {100 * worst:.0f}%).")
+
+
+def discriminator_and_loss_agree(ctx) -> bool:
+    """Whether your ConditionalDiscriminator, given the same weights, gives the reference's logits
+    (FLOAT32) on images of every class, and your matching_aware_discriminator_loss the reference's
+    value and gradients on float32 logits, moderate and up to |s| = 1000: then your training judged
+    your ConditionalGenerator already."""
+    torch, torch_probe, _ = grader_side()
+    ref, name = ctx.ref.conditional, "matching_aware_discriminator_loss"
+
+    def compared():
+        D = build(ctx, "ConditionalDiscriminator", DISCRIMINATOR_ARGS)
+        with torch.random.fork_rng(devices=[]):
+            D_ref = ref.ConditionalDiscriminator(*DISCRIMINATOR_ARGS)
+        torch_probe.set_linear_layers(D_ref, modules.linear_stack(ctx, D, d_shapes(*DISCRIMINATOR_ARGS),
+                                                                  "ConditionalDiscriminator"))
+        x, y = ctx.rng.uniform(-1, 1, (16, 1, IMAGE, IMAGE)).astype(np.float32), labels(ctx, 16, len(WORDS))
+        with torch.no_grad():
+            want = D_ref(torch.as_tensor(x), torch.as_tensor(y)).numpy()
+        compare.close(judge(ctx, D, x, y), want, "ConditionalDiscriminator.forward(x, labels)", tolerances.FLOAT32)
+        xs = [np.concatenate([logits(ctx, n), EXTREMES]).astype(np.float32) for n in (6, 5, 4)]
+        got, grads = modules.vjp(ctx, f"conditional.{name}", tuple(T(x, True) for x in xs), np.array(1.0),
+                                 dtype="float32")
+        xs_ref = [torch.tensor(x, requires_grad=True) for x in xs]
+        want = ref.matching_aware_discriminator_loss(*xs_ref)
+        want.backward()
+        compare.close(got, want.detach().numpy(), name, tolerances.FLOAT32)
+        for g, x in zip(grads, xs_ref):
+            compare.close(g, x.grad.numpy(), f"the gradient of {name}", tolerances.FLOAT32)
+
+    return upstream_of.attempt(compared) is None

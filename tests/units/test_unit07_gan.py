@@ -1,7 +1,7 @@
 """Unit 7 graded both ways: the contract tests plus unit-specific wrong and right answers."""
 import pytest
 
-from ..support import grade, make_submission, scores_under_ids
+from ..support import checks_of_exercise, grade, make_submission, scores_under_ids
 from .unit_contract import *  # noqa: F401,F403
 from .unit_contract import SUBMISSION_IDS
 
@@ -533,3 +533,41 @@ def test_gan_training_same_score_under_10_ids(tmp_path):
     path = make_submission(tmp_path, UNIT, {"training.generator_step": GENERATOR_STEP_TWICE})
     scores = scores_under_ids(path, UNIT, ["gan_covers_all_modes"], SUBMISSION_IDS[:10])
     assert len(set(scores.values())) == 1, f"the score depends on the submission id: {scores}"
+
+
+# ---------------------------------------------------------------- the conditional GAN's training judges the generator
+DRAWS = "conditional_gan_draws_the_word"
+D_IGNORES_LABEL = {"conditional.ConditionalDiscriminator": MUTANTS["conditional discriminator ignores the label"][1]}
+G_IGNORES_LABEL = {"conditional.ConditionalGenerator":
+                   MUTANTS["conditional generator ignores the label (zeros for the one-hot)"][1]}
+CONDITIONAL_TRAINED = {  # the submission's changes, the draws check's score, whether its failure names the grader's
+    "reference": ({}, 4.0, None),
+    "discriminator ignores the label": (D_IGNORES_LABEL, 4.0, None),
+    "matching-aware loss swaps the mismatched pairs' target": (
+        {"conditional.matching_aware_discriminator_loss":
+         MUTANTS["matching-aware loss with target 1 for mismatched pairs"][1]}, 4.0, None),
+    "generator ignores the label": (G_IGNORES_LABEL, 0.0, False),
+    "generator and discriminator ignore the label": ({**G_IGNORES_LABEL, **D_IGNORES_LABEL}, 0.0, True),
+}
+
+
+@pytest.mark.parametrize("changes, score, retrained", list(CONDITIONAL_TRAINED.values()), ids=list(CONDITIONAL_TRAINED))
+def test_conditional_gan_training_judges_the_generator(tmp_path, changes, score, retrained):
+    """Under two ids: a ConditionalDiscriminator's or matching-aware loss's bug costs
+    conditional_gan_draws_the_word nothing (official grading trains the reference's with the student's
+    ConditionalGenerator) and points on its own checks, whose messages name it; a generator's bug
+    costs the 4 points, with a message naming ConditionalGenerator (and the grader's discriminator
+    and loss where the student's were wrong too)."""
+    path = make_submission(tmp_path, UNIT, changes)
+    own = [c for target in changes for c in checks_of_exercise(UNIT, target) if c != DRAWS]
+    for sid in ("student-00", "student-01"):
+        results = {r.name: r for r in grade(path, UNIT, only=[DRAWS, *own], submission_id=sid).results}
+        draws = results.pop(DRAWS)
+        assert draws.score == score, draws.output
+        if retrained is not None:
+            assert "ConditionalGenerator" in draws.output and ("(the grader's)" in draws.output) == retrained, (
+                draws.output)
+        for target in changes:
+            name = target.split(".")[1]
+            lost = [r.output for r in results.values() if r.score < r.max_score and name in r.output]
+            assert lost, f"no check of {name} lost points naming it: {[r.output for r in results.values()]}"
