@@ -548,6 +548,10 @@ CONDITIONAL_TRAINED = {  # the submission's changes, the draws check's score, wh
          MUTANTS["matching-aware loss with target 1 for mismatched pairs"][1]}, 4.0, None),
     "generator ignores the label": (G_IGNORES_LABEL, 0.0, False),
     "generator and discriminator ignore the label": ({**G_IGNORES_LABEL, **D_IGNORES_LABEL}, 0.0, True),
+    "generator ignores the label, discriminator and loss written otherwise": (
+        {**G_IGNORES_LABEL, **dict(ALTERNATIVES[name] for name in (
+            "conditional discriminator with reshape and functional leaky_relu", "matching-aware loss by softplus"))},
+        0.0, False),
 }
 
 
@@ -557,7 +561,7 @@ def test_conditional_gan_training_judges_the_generator(tmp_path, changes, score,
     conditional_gan_draws_the_word nothing (official grading trains the reference's with the student's
     ConditionalGenerator) and points on its own checks, whose messages name it; a generator's bug
     costs the 4 points, with a message naming ConditionalGenerator (and the grader's discriminator
-    and loss where the student's were wrong too)."""
+    and loss where the student's were wrong too, not where they are right but written otherwise)."""
     path = make_submission(tmp_path, UNIT, changes)
     own = [c for target in changes for c in checks_of_exercise(UNIT, target) if c != DRAWS]
     for sid in ("student-00", "student-01"):
@@ -567,7 +571,7 @@ def test_conditional_gan_training_judges_the_generator(tmp_path, changes, score,
         if retrained is not None:
             assert "ConditionalGenerator" in draws.output and ("(the grader's)" in draws.output) == retrained, (
                 draws.output)
-        for target in changes:
+        for target in (t for t, source in changes.items() if (t, source) in MUTANTS.values()):
             name = target.split(".")[1]
             lost = [r.output for r in results.values() if r.score < r.max_score and name in r.output]
             assert lost, f"no check of {name} lost points naming it: {[r.output for r in results.values()]}"
