@@ -173,9 +173,11 @@ class Session:
     # ---------------------------------------------------------------- calls
     def _callee(self, op: str, value, what: str) -> tuple[str | None, str | None]:
         """The student module and function a call runs, as far as the grader knows before sending it
-        (a method counts as ``Type.method`` of the module whose call returned the object)."""
+        (a method counts as ``Type.method`` of the module whose call returned the object; of an object
+        a driver made without running the student's code, as a driver's call: neither)."""
         if op == "call" and "handle" in value:
-            return self.handle_modules.get(value["handle"]), what
+            module = self.handle_modules.get(value["handle"])
+            return (module, what) if module is not None else (None, None)
         if op in ("call", "batch") and not what.startswith("driver:"):
             self.calls.add(what)
             return what.split(".")[0], what
@@ -202,8 +204,8 @@ class Session:
             header, answer = worker.request(op, value, self._deadline(function), what, self._deadline)
         except StudentError as exc:
             self._keep_printed(exc.printed)
-            if worker.entered:  # a driver's call: charged to the student function it entered last
-                function = worker.entered[-1]
+            if worker.running:  # a driver's code: charged to the student function it was running
+                function = worker.running
                 module = function.split(".")[0]
             if exc.kind in ("crash", "timeout", "flood") or not worker.alive:
                 self._lose_handles(f"{function or what} {_happened(exc)}")
@@ -309,9 +311,10 @@ class Session:
                                    "refused")
 
     def _tell_broken(self, request: dict) -> dict:
-        """A driver's call is told the modules and functions given up on, so it fails at once there
-        too (and does not kill one fresh worker after another)."""
-        if request["target"].startswith("driver:") and (self.broken_modules or self.dead):
+        """A driver's call, and a method's (its object may be a driver's), is told the modules and
+        functions given up on, so it fails at once there too (and does not kill one fresh worker after
+        another)."""
+        if (request["target"].startswith("driver:") or "handle" in request) and (self.broken_modules or self.dead):
             request["broken"] = sorted({*self.broken_modules, *self.dead})
         return request
 

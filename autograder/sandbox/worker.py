@@ -20,7 +20,10 @@ printed goes to stderr. Requests:
 Every answer is ``{"ok": true, "value": ...}`` or ``{"ok": false, "error": {...}}``; answers to
 ``call`` and ``batch`` also list in ``calls`` the student exercises the request used (its target,
 what drivers resolved through ``student(...)``, the exercise that returned a handle whose method
-was called).
+was called). Before it, the answer may be preceded by notices ``{"running": "module.function"}``
+(or ``null``): the student function a driver's code just called, or the trusted code it returned
+to, whatever the request (a driver's function, or a method of an object a driver made), so a crash
+or hang names the student's function that was running (:class:`Announced`).
 """
 import importlib
 import os
@@ -81,13 +84,12 @@ class Server:
         self.rules = watch.Watch()
         self.root = None  # the folder of the student's modules
         self.request_id = None
-        self.entered = set()  # functions announced to the grader during the current request
+        self.running = None  # the student function the grader was last told runs (None: trusted code)
         self.reader = wire.Reader(REQ_FD)
         self.handles, self.next_handle = {}, 1
         self.package = None
         self.drivers = {}
         self.called = set()  # the student exercises the current request used
-        self.driving = False  # the current call runs a trusted driver
         self.broken = set()  # modules and functions a driver may not enter (the grader gave up on them)
         self.origins = {}  # handle id -> the exercises whose call returned that object
 
@@ -140,7 +142,7 @@ class Server:
 
     def handle(self, header, blobs):
         op = header.get("op")
-        self.called, self.entered = set(), set()
+        self.called, self.running = set(), None
         try:
             args = self.decode(header.get("value"), blobs)
             if op == "load":
@@ -186,27 +188,39 @@ class Server:
         return True
 
     def resolve(self, target):
-        """The submission's ``module.function`` (recorded as called), or a driver's function."""
+        """A driver's function, or the submission's ``module.function`` for a driver (recorded as
+        called): a function comes wrapped in :class:`Announced`; a class counts as running from here
+        on (the driver goes on with its objects)."""
         if target.startswith("driver:"):
             module, _, func = target[len("driver:"):].partition(".")
             return self.drivers[module][func]
         self.called.add(target)
+        self.refuse(target)
         module, _, func = target.rpartition(".")
-        for given_up in (module, target):
+        found = getattr(importlib.import_module(f"{self.package}.{module}"), func)
+        if isinstance(found, type):
+            self.announce(target)
+            return found
+        return Announced(self, target, found)
+
+    def refuse(self, target):
+        """GivenUp where the grader gave up on ``target`` or its module."""
+        for given_up in (target.rpartition(".")[0], target):
             if given_up in self.broken:
                 raise GivenUp(given_up)
-        if self.driving and target not in self.entered:  # so a crash inside names this function
-            self.entered.add(target)
-            self.wire.send(RESP_FD, {"id": self.request_id, "entered": target})
-        mod = importlib.import_module(f"{self.package}.{module}")
-        return getattr(mod, func)
+
+    def announce(self, running):
+        """Tell the grader, when it changed, which student function runs (None: trusted code), so that a
+        crash or hang from here on names it."""
+        if running != self.running:
+            self.running = running
+            self.wire.send(RESP_FD, {"id": self.request_id, "running": running})
 
     def call(self, request):
         """One call; exceptions are the student's and become error answers."""
         target, args, kwargs = request["target"], request.get("args", []), request.get("kwargs", {})
         snapshot = [(path, a, a.copy()) for path, a in _arrays(self.np, args, "argument ")]
-        self.driving = target.startswith("driver:")
-        self.broken = set(request.get("broken", ())) if self.driving else set()
+        self.broken = set(request.get("broken", ()))
         self.rules.refresh()
         try:
             if "handle" in request:  # a method of an object counts as the exercise that made it
@@ -223,7 +237,7 @@ class Server:
                 if WARN_ALWAYS is not None and not sys.modules["torch"].is_warn_always_enabled():
                     raise RuntimeError(WARNINGS_OFF)
             finally:
-                if "handle" not in request and not self.driving:
+                if "handle" not in request and not target.startswith("driver:"):
                     self.rules.arrived_unseen(before, target, target.split(".")[0] + ".py")
         except BaseException as exc:  # SystemExit too: the student's call failed, the worker lives
             return {"ok": False, "error": _describe(exc, target)}
@@ -306,6 +320,26 @@ class GivenUp(Exception):
     """A driver asked for a function (or a module's) whose calls the grader already fails at once."""
 
 
+class Announced:
+    """A student function as a driver gets it from ``student(...)``: each call tells the grader that
+    it runs and, when it returns or raises, what runs again (:meth:`Server.announce`); an error
+    raised through it is the function's (:func:`_describe`)."""
+
+    __slots__ = ("server", "target", "function")
+
+    def __init__(self, server, target, function):
+        self.server, self.target, self.function = server, target, function
+
+    def __call__(self, *args, **kwargs):
+        before = self.server.running
+        self.server.refuse(self.target)
+        self.server.announce(self.target)
+        try:
+            return self.function(*args, **kwargs)
+        finally:
+            self.server.announce(before)
+
+
 def _arrays(np, value, path, depth=0):
     """(path, array) for every array among the arguments, looking into lists and tuples."""
     if type(value) is np.ndarray:
@@ -320,6 +354,11 @@ def _same(np, a, b):
 
 
 def _describe(exc, where):
+    """The error answer for ``exc``, raised in ``where`` (or in the student function of the innermost
+    :class:`Announced` call it went through)."""
+    announced = [frame.f_locals["self"].target for frame, _ in traceback.walk_tb(exc.__traceback__)
+                 if frame.f_code is Announced.__call__.__code__]
+    where = announced[-1] if announced else where
     tb = traceback.extract_tb(exc.__traceback__)
     frames = [f for f in tb if "/pkg/" in (f.filename or "") or f.filename.startswith("<driver")]
     lines = [f"{os.path.basename(f.filename)}, line {f.lineno}, in {f.name}: {f.line or ''}".strip() for f in frames]

@@ -27,7 +27,7 @@ STDERR_KEEP = 16 << 10
 PRINTED_LIMIT = 2048  # characters of what one request printed (as the worker keeps them)
 PRINTED_MARK = "\x1edeepgrade printed %s\x1e"  # as worker.PRINTED_MARK (the worker imports nothing of ours)
 STARTING = "starting"  # the ``what`` of a worker's start (its errors say so in their own words)
-MAX_ENTERED = 256  # "entered function" notices one request may send before its answer
+MAX_ENTERED = 256  # distinct student functions one request may announce as running (its deadline bounds the notices)
 OUTPUT_LIMIT = 16 << 20  # bytes one request may write to the worker's stderr before the worker is stopped
 
 
@@ -204,7 +204,8 @@ class Worker:
         self.resp_r, resp_w = os.pipe()
         err_r, err_w = os.pipe()
         self.preload, self.sequence = preload, 0
-        self.entered: list[str] = []  # student modules a driver entered during the last request
+        self.entered: list[str] = []  # student functions announced as running during the last request
+        self.running: str | None = None  # the one running at the last notice (None: trusted code)
         try:
             self.proc = (zygote.fork((req_r, resp_w, err_w)) if zygote is not None else
                          Exec(launcher, preload, (req_r, resp_w), err_w))
@@ -268,10 +269,11 @@ class Worker:
         """Send one request and read exactly one answer to it; anything else kills the worker.
 
         ``entering(function)``, if given, is the deadline once a driver enters that student function
-        (the earlier of it and ``deadline`` holds); :attr:`entered` lists them, and a failure then
-        names the last."""
+        (the earlier of it and ``deadline`` holds); :attr:`entered` lists them, :attr:`running` is the
+        one running at the last notice, and a failure then names it."""
         self.wait_ready()
         self.sequence += 1
+        self.entered, self.running, request_what = [], None, what
         began = time.monotonic()
         self.stderr.watch()
         try:
@@ -281,15 +283,19 @@ class Worker:
             self.kill()
             raise StudentError(f"{what} exited the worker ({reason}) as its arguments were sent", "crash",
                                reason=reason) from None
-        self.entered = []
         header, blobs = self._read(deadline, what, began)
-        while "entered" in header and header.get("id") == self.sequence and len(self.entered) < MAX_ENTERED:
-            self.entered.append(str(header["entered"])[:200])  # a crash or hang now names this function
-            what = self.entered[-1]
-            if entering is not None:
-                deadline = min(deadline, entering(self.entered[-1]))
+        while "running" in header and header.get("id") == self.sequence:
+            running = header["running"]
+            self.running = running = None if running is None else str(running)[:200]  # a crash or hang names it
+            if running is not None and running not in self.entered:
+                if len(self.entered) == MAX_ENTERED:
+                    break
+                self.entered.append(running)
+                if entering is not None:
+                    deadline = min(deadline, entering(running))
+            what = running or request_what
             header, blobs = self._read(deadline, what, began)
-        if header.get("id") != self.sequence or "entered" in header or select.select([self.resp_r], [], [], 0)[0]:
+        if header.get("id") != self.sequence or "running" in header or select.select([self.resp_r], [], [], 0)[0]:
             self.kill()
             raise StudentError(f"{what} answered out of turn (a forged or extra message)", "protocol")
         try:

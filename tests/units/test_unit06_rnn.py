@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 
+from autograder.sandbox.worker_process import Limits
 from reference.unit06_rnn import gru, lstm, rnn
 
 from ..support import grade, make_submission, reference_def, scores_under_ids
@@ -650,3 +651,34 @@ def test_training_outcomes_same_score_under_10_ids(tmp_path, changes, check, los
     scores = scores_under_ids(make_submission(tmp_path, UNIT, changes), UNIT, [check], SUBMISSION_IDS[:10])
     assert len(set(scores.values())) == 1, f"the score depends on the submission id: {scores}"
     assert not loses or set(scores.values()) == {0.0}, scores
+
+
+# ---------------------------------------------------------------- a failure inside the training loop names its function
+FORWARD_FAILS_SECOND_CALL = reference_def(UNIT, "rnn", "rnn_forward", {"def rnn_forward(": "def _rnn_forward("}) + """
+
+_calls = []
+
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    _calls.append(1)
+    if len(_calls) == 2:
+        FAIL
+    return _rnn_forward(x, h0, Wx, Wh, b)
+"""
+FAILS = {"exits": "import os\n        os._exit(3)", "hangs": "import time\n        time.sleep(10 ** 6)"}
+
+
+@pytest.mark.parametrize("how", list(FAILS))
+def test_a_forward_failing_after_the_backward_returned_in_the_training_loop_is_named_and_given_up_on(tmp_path, how):
+    """The driver's loop resolves rnn_forward and rnn_backward first and calls them in turn: the forward
+    that exits (or hangs) at its second call is named and given up on, not the backward called before
+    it. So where it exits, the training with the reference's forward judges the student's backward and
+    the check keeps its 3 points (where it hangs, the time-out ends the check's calls)."""
+    path = make_submission(tmp_path, UNIT, {"rnn.rnn_forward": FORWARD_FAILS_SECOND_CALL.replace("FAIL", FAILS[how])})
+    result = grade(path, UNIT, only=["rnn_learns_short_dependency"], limits=Limits(call_timeout=2.0)).results[0]
+    if how == "exits":
+        assert result.score == 3, result.output
+    else:
+        assert result.score == 0, result.output
+        assert result.output.startswith("rnn.rnn_forward did not finish within 2 s"), result.output
+    assert "rnn_backward" not in result.output, result.output

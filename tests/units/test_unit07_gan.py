@@ -1,6 +1,8 @@
 """Unit 7 graded both ways: the contract tests plus unit-specific wrong and right answers."""
 import pytest
 
+from autograder.sandbox.worker_process import Limits
+
 from ..support import checks_of_exercise, grade, make_submission, scores_under_ids
 from .unit_contract import *  # noqa: F401,F403
 from .unit_contract import SUBMISSION_IDS
@@ -575,3 +577,39 @@ def test_conditional_gan_training_judges_the_generator(tmp_path, changes, score,
             name = target.split(".")[1]
             lost = [r.output for r in results.values() if r.score < r.max_score and name in r.output]
             assert lost, f"no check of {name} lost points naming it: {[r.output for r in results.values()]}"
+
+
+# ---------------------------------------------------------------- a step failing in the driver's GanRun is named
+STEP_ARGS = {"discriminator_step": "G, D, opt_D, real, z, real_label=1.0", "generator_step": "G, D, opt_G, z"}
+MISBEHAVES = {"hangs": ("import time\n    time.sleep(10 ** 6)", "did not finish within 2 s (an endless loop"),
+              "exits": ("import os\n    os._exit(3)", "exited the worker (exit status 3, as os._exit does)"),
+              "raises": ("raise ValueError('boom')", "raised ValueError: boom")}
+
+
+@pytest.mark.parametrize("step, how", [("generator_step", how) for how in MISBEHAVES]
+                         + [("discriminator_step", "hangs")])
+def test_a_step_failing_in_the_gan_training_loop_is_named_not_the_loop(tmp_path, step, how):
+    """The driver's GanRun resolves both steps when made and calls them when its method run is called
+    (another request): the failure names the student's step, never GanRun.run. (A discriminator_step
+    that exits or raises keeps the check's points: the training with the reference's passes.)"""
+    body, happened = MISBEHAVES[how]
+    path = make_submission(tmp_path, UNIT, {f"training.{step}": f"def {step}({STEP_ARGS[step]}):\n    {body}\n"})
+    result = grade(path, UNIT, only=["gan_covers_all_modes"], limits=Limits(call_timeout=2.0)).results[0]
+    assert result.score == 0 and f"training.{step} {happened}" in result.output, result.output
+    assert "GanRun" not in result.output and " run raised" not in result.output, result.output
+
+
+LOSS = "conditional.matching_aware_discriminator_loss"
+LOSS_OUTCOMES = {"hangs": f"{LOSS} did not finish within 2 s (an endless loop, or far too slow?)",
+                 "exits": f"not run: {LOSS} was given up on earlier (it exited the worker: exit status 3, "
+                          "as os._exit does)"}
+
+
+@pytest.mark.parametrize("how", list(LOSS_OUTCOMES))
+def test_a_loss_failing_in_the_conditional_gan_training_loop_is_named_not_the_loop(tmp_path, how):
+    """The same for the driver's ConditionalGanRun and the matching-aware loss it resolves when made (the
+    last of the check's 4 trainings, where the loss exited in the first, says it was given up on)."""
+    path = make_submission(tmp_path, UNIT, {LOSS: "def matching_aware_discriminator_loss(real_logits, "
+                                                  f"mismatched_logits, fake_logits):\n    {MISBEHAVES[how][0]}\n"})
+    result = grade(path, UNIT, only=["conditional_gan_draws_the_word"], limits=Limits(call_timeout=2.0)).results[0]
+    assert result.score == 0 and result.output == LOSS_OUTCOMES[how], result.output
