@@ -13,12 +13,16 @@ STEPS = """
 import os
 import time
 
+import numpy as np
+
 
 def misbehave(how):
     if how == "hang":
         time.sleep(60)
     if how == "exit":
         os._exit(3)
+    if how == "warn":
+        return np.exp(np.array([1000.0]))
     raise ValueError("boom")
 
 
@@ -60,11 +64,13 @@ def make():
 def train(failing, how):
     return Run().run(failing, how)
 '''
-RAISED_AT = STEPS.splitlines().index("    " + RAISE) + 1
+RAISED_AT, WARNED_AT = (STEPS.splitlines().index("    " + line) + 1
+                        for line in (RAISE, "    return np.exp(np.array([1000.0]))"))
 FAILURES = {"hang": "did not finish within 1 s (an endless loop, or far too slow?)",
             "exit": "exited the worker (exit status 3, as os._exit does)",
             "raise": f"raised ValueError: boom\n  at training.py, line {RAISED_AT}, "
-                     f"in misbehave: {RAISE}"}
+                     f"in misbehave: {RAISE}",
+            "warn": f"raised a warning: RuntimeWarning: overflow encountered in exp (training.py, line {WARNED_AT})"}
 GIVEN_UP = {"hang": "did not finish within 1 s", "exit": "exited the worker: exit status 3, as os._exit does"}
 
 
@@ -90,8 +96,9 @@ def run_driver(student, *args):
 @pytest.mark.parametrize("failing", ["discriminator_step", "generator_step"])
 @pytest.mark.parametrize("run", [run_method, run_driver])
 def test_a_failure_in_a_loop_names_the_students_step_that_was_running(session, run, failing, how):
-    """The step fails at its second call, after both had returned once: the message names it (not
-    the loop's Run.run or the step called last before), and a hang or exit gives up on it alone."""
+    """The step hangs, exits, raises or warns at its second call, after both had returned once: the
+    message names it (not the loop's Run.run or the step called last before), and a hang or exit gives
+    up on it alone."""
     student = Student(session)
     session.begin_check(10)
     with pytest.raises(StudentError) as failure:

@@ -456,9 +456,10 @@ def _unwrap(answer, value, what: str):
     if mutated:
         raise StudentError(f"{what} modified its input argument(s) {mutated} in place; "
                            "work on a copy instead", "mutation")
-    warned = answer.get("warnings")
+    warned, where = answer.get("warnings"), answer.get("warned_in")
     if warned and type(warned) is list:
-        raise StudentError(f"{what} raised a warning: {str(warned[0])[:400]}", "warning")
+        where = where[:200] if type(where) is str else what  # a driver's call: the student function raising it
+        raise StudentError(f"{where} raised a warning: {str(warned[0])[:400]}", "warning")
     return value
 
 

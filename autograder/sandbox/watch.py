@@ -260,16 +260,22 @@ class _Finder:
 
 
 @contextlib.contextmanager
-def capture_warnings(np, root):
-    """Collect ``"Category: message (file, line N)"`` for warnings the student's code raises."""
-    found = []
-    with warnings.catch_warnings(record=True) as caught, np.errstate(divide="warn", over="warn",
-                                                                     invalid="warn", under="ignore"):
+def capture_warnings(np, root, running):
+    """Collect ``("Category: message (file, line N)", function)`` for warnings the student's code raises,
+    ``function`` the student function ``running()`` named as it raised it (None outside a driver's
+    calls of one)."""
+    caught, found = [], []
+
+    def record(message, category, filename, lineno, file=None, line=None):
+        caught.append((message, category, filename, lineno, running()))
+
+    with warnings.catch_warnings(), np.errstate(divide="warn", over="warn", invalid="warn", under="ignore"):
         warnings.simplefilter("always")
+        warnings.showwarning = record
         yield found
-    for w in caught:
-        if issubclass(w.category, IGNORED_WARNINGS) or not str(w.filename).startswith(root):
+    for message, category, filename, lineno, function in caught:
+        if issubclass(category, IGNORED_WARNINGS) or not str(filename).startswith(root):
             continue
-        text = f"{w.category.__name__}: {str(w.message)[:300]} ({os.path.basename(w.filename)}, line {w.lineno})"
-        if text not in found:
-            found.append(text)
+        text = f"{category.__name__}: {str(message)[:300]} ({os.path.basename(filename)}, line {lineno})"
+        if all(text != seen for seen, _ in found):
+            found.append((text, function))

@@ -20,10 +20,12 @@ printed goes to stderr. Requests:
 Every answer is ``{"ok": true, "value": ...}`` or ``{"ok": false, "error": {...}}``; answers to
 ``call`` and ``batch`` also list in ``calls`` the student exercises the request used (its target,
 what drivers resolved through ``student(...)``, the exercise that returned a handle whose method
-was called). Before it, the answer may be preceded by notices ``{"running": "module.function"}``
-(or ``null``): the student function a driver's code just called, or the trusted code it returned
-to, whatever the request (a driver's function, or a method of an object a driver made), so a crash
-or hang names the student's function that was running (:class:`Announced`).
+was called), and where the student's code warned, ``warnings`` and ``warned_in`` (the student
+function a driver was running at the first, or null). Before it, the answer may be preceded by
+notices ``{"running": "module.function"}`` (or ``null``): the student function a driver's code just
+called, or the trusted code it returned to, whatever the request (a driver's function, or a method
+of an object a driver made), so a crash or hang names the student's function that was running
+(:class:`Announced`).
 """
 import importlib
 import os
@@ -232,7 +234,7 @@ class Server:
             if WARN_ALWAYS is not None:  # the student's code may have turned it off
                 WARN_ALWAYS(True)
             try:
-                with self.watch.capture_warnings(self.np, self.root or "\0") as warned:
+                with self.watch.capture_warnings(self.np, self.root or "\0", lambda: self.running) as warned:
                     value = fn(*args, **kwargs)
                 if WARN_ALWAYS is not None and not sys.modules["torch"].is_warn_always_enabled():
                     raise RuntimeError(WARNINGS_OFF)
@@ -244,7 +246,8 @@ class Server:
         mutated = [path for path, a, before in snapshot if not _same(self.np, before, a)]
         answer = {"ok": True, "value": value, "mutated": mutated}
         if warned:
-            answer["warnings"] = warned
+            answer["warnings"] = [text for text, _ in warned]
+            answer["warned_in"] = warned[0][1]  # the student function a driver was running, if any
         return answer
 
 
