@@ -105,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--create", action="store_true", help="create the course salt (refuses to replace one)")
     p.set_defaults(func=cmd_salt)
 
-    p = sub.add_parser("stubs", help="regenerate the reference notebooks, then assignments/ from reference/")
+    p = sub.add_parser("stubs", help="regenerate the reference notebooks, then assignments/ from reference/, and "
+                                     "the reference's derived results")
     p.add_argument("--check", action="store_true", help="only report stale files (exit 1 if any)")
     p.set_defaults(func=cmd_stubs)
 
@@ -382,16 +383,18 @@ def cmd_salt(args) -> int:
 
 
 def cmd_stubs(args) -> int:
-    from . import notebooks, stubs
+    from . import derived, notebooks, stubs
 
     if args.check:
-        problems = notebooks.stale() + stubs.stale()
+        problems = notebooks.stale() + stubs.stale() + derived.stale()
         for p in problems:
             print(f"stale: {p}")
         return 1 if problems else 0
     notebooks.write_all()
     for unit in stubs.write():
         print(f"wrote assignments/{unit}")
+    for path in derived.write():
+        print(f"wrote {path.relative_to(stubs.ROOT)}")
     return 0
 
 

@@ -84,6 +84,7 @@ class Suite:
     forbidden: list[Forbidden] = field(default_factory=list)
     parts: tuple[str, ...] = ()  # modules of autograder/units that register more checks (imported by load_suite)
     warmups: list[Callable] = field(default_factory=list)  # fn(reference package): see warmup
+    derived: dict[str, Callable] = field(default_factory=dict)  # name -> fn(reference package): see derive
 
     def __post_init__(self):
         from . import units
@@ -123,6 +124,13 @@ class Suite:
         is safe across threads and computes it itself if the warm-up has not (or failed); a
         warm-up draws from no global random generator (the checks' inputs would depend on timing)."""
         self.warmups.append(fn)
+        return fn
+
+    def derive(self, fn: Callable) -> Callable:
+        """Register ``fn(reference)``: a JSON-able result of the reference that is the same in every
+        grading. ``autograder stubs`` keeps it in ``reference/<unit>/.derived.json``, from which
+        checks read it with :func:`autograder.derived.value` while nothing it depends on has changed."""
+        self.derived[fn.__name__] = fn
         return fn
 
     def forbid(self, *apis: str, exercises: tuple[str, ...] = ("*",), why: str):

@@ -287,6 +287,35 @@ def test_assignments_are_up_to_date_with_reference():
     assert stubs.stale() == [], "run `make stubs`"
 
 
+def test_derived_reference_results_are_up_to_date():
+    """Each ``reference/<unit>/.derived.json`` is what its suite computes from the reference now."""
+    from autograder import derived
+
+    assert derived.stale() == [], "run `make stubs`"
+
+
+def test_a_derived_result_is_read_only_while_its_digest_matches(monkeypatch):
+    """A stored result is used while its digest (the reference's modules, the computing module, the
+    drivers, torch's version) is unchanged, and computed again once anything changed."""
+    import types
+
+    import reference.unit01_foundations as reference
+    from autograder import derived
+
+    computed = []
+
+    def answer(ref):
+        computed.append(ref)
+        return {"live": 1}
+    suite = types.SimpleNamespace(derived={"answer": answer}, drivers={"tools": "def f():\n    pass\n"})
+    fresh = derived.digest(suite, reference, answer)
+    monkeypatch.setattr(derived, "_stored", lambda ref: {"answer": {"digest": fresh, "value": {"stored": 1}}})
+    assert derived.value(suite, reference, "answer") == {"stored": 1} and computed == []
+    suite.drivers["tools"] += "# edited\n"
+    assert derived.digest(suite, reference, answer) != fresh
+    assert derived.value(suite, reference, "answer") == {"live": 1} and computed == [reference]
+
+
 def test_strip_solutions_keeps_signature_and_docstring():
     source = 'def f(x):\n    """Doc."""\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n'
     assert stubs.strip_solutions(source) == 'def f(x):\n    """Doc."""\n    # YOUR CODE HERE\n    raise NotImplementedError\n'

@@ -107,3 +107,18 @@ def test_grade_starts_its_worker_before_the_grader_imports_the_runner_and_torch(
     assert "loaded with the CLI: []" in done.stdout and "loaded at launch: []" in done.stdout
     assert json.loads((tmp_path / "r.json").read_text())["score"] > 0
 
+
+def test_a_unit5_grading_reads_the_reference_summaries_and_needs_no_meta_device(tmp_path):
+    """The reference networks' summaries come from reference/unit05_cnn/.derived.json: the grader
+    builds no network on the meta device, whose first use imports sympy (0.7 s of CPU in all)."""
+    probe = ("import json, sys\nfrom autograder import runner\n"
+             "report = runner.grade('reference/unit05_cnn', 'unit05_cnn', only=[c for c in sys.argv[1:]], "
+             "submission_id='probe', salt='probe')\n"
+             "print(json.dumps([report.score, report.max_score, sorted(m for m in ('sympy', "
+             "'torch.fx.experimental.symbolic_shapes') if m in sys.modules)]))")
+    checks = [f"{cls}_layers_match_reference" for cls in NETWORKS]
+    done = subprocess.run([sys.executable, "-c", probe, *checks], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    score, most, imported = json.loads(done.stdout.splitlines()[-1])
+    assert score == most > 0 and imported == []
+

@@ -481,10 +481,11 @@ def test_the_reference_summaries_warm_up_draws_no_random_numbers():
     from reference import unit05_cnn
     from reference.unit05_cnn import architectures  # noqa: F401 (the warm-up reads it from the package)
 
-    arch_checks._reference_summary.cache_clear()  # built here, not found in this process's cache
+    arch_checks._reference_summaries.cache_clear()  # read or built here, not found in this process's cache
     states = lambda: (torch.get_rng_state(), np.random.get_state()[1].copy(), random.getstate())  # noqa: E731
     before = states()
     arch_checks.reference_summaries(unit05_cnn)
+    arch_checks.meta_summaries(unit05_cnn)  # what it computes where its stored copy is stale
     after = states()
     assert torch.equal(before[0], after[0]) and (before[1] == after[1]).all() and before[2] == after[2]
 

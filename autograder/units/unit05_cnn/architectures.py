@@ -8,6 +8,7 @@ import threading
 
 import numpy as np
 
+from ... import derived
 from ...checks import architectures as arch
 from ...checks import compare
 from .common import conv_count, suite
@@ -116,30 +117,30 @@ LAYERS = {
 IMAGE, ODD_IMAGE = (2, 3, 224, 224), (1, 3, 193, 180)
 
 
-_SUMMARIZING = threading.Lock()  # the warm-up thread and a check never summarize a network twice at once
-
-
-def reference_summary(factory, cls: str) -> dict:
-    """The reference network's meta summary: the same for every submission, so once per grader process."""
-    with _SUMMARIZING:
-        return _reference_summary(factory, cls)
-
-
-@functools.lru_cache(maxsize=None)
-def _reference_summary(factory, cls: str) -> dict:
+@suite.derive
+def meta_summaries(reference) -> dict:
+    """{network: the reference network's meta summary} (see the unit05_cnn driver's meta_summary)."""
     from ...drivers.unit05_cnn import meta_summary
     from ...sandbox.meta_device import skip_dynamo_import
 
     skip_dynamo_import()
-    return meta_summary(factory, (), ODD_IMAGE, LAYERS[cls])
+    return {cls: meta_summary(getattr(reference.architectures, cls), (), ODD_IMAGE, LAYERS[cls]) for cls in LAYERS}
+
+
+_SUMMARIZING = threading.Lock()  # the warm-up thread and a check never read or compute them twice at once
 
 
 @suite.warmup
-def reference_summaries(reference):
-    """Summarize the reference networks while the first worker starts and the layer checks run
-    (0.5 s: torch's first meta-device operations)."""
-    for cls in PUBLISHED:
-        reference_summary(getattr(reference.architectures, cls), cls)
+def reference_summaries(reference) -> dict:
+    """:func:`meta_summaries`, the same for every submission: read (or, where stale, computed:
+    0.7 s) once per grader process, while the first worker starts."""
+    with _SUMMARIZING:
+        return _reference_summaries(reference)
+
+
+@functools.lru_cache(maxsize=None)
+def _reference_summaries(reference) -> dict:
+    return derived.value(suite, reference, "meta_summaries")
 
 
 def _network_check(cls):
@@ -156,7 +157,7 @@ def _network_check(cls):
     def layers_check(ctx):
         """Each named layer's output shape for a 193x180 input, and every parameter's shape."""
         got = ctx.student.driver("unit05_cnn", "student_meta_summary")(f"architectures.{cls}", (), ODD_IMAGE, LAYERS[cls])
-        arch.summary_matches(got, reference_summary(getattr(ctx.ref.architectures, cls), cls), cls)
+        arch.summary_matches(got, reference_summaries(ctx.ref)[cls], cls)
 
 
 for _cls in PUBLISHED:
