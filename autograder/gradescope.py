@@ -305,8 +305,9 @@ def run(unit: str, root: Path) -> dict:
 
 def grade(unit: str, root: Path, launcher, pool, salt: str):
     """``(the Gradescope results, the Report or None)`` of ``ROOT/submission``, graded within the
-    time limit (partial results left by a watchdog past it), the submission's leftovers cleaned up."""
-    from . import runner, student_user
+    time limit (partial results left by a watchdog past it), its plots drawn, the submission's
+    leftovers cleaned up."""
+    from . import report_html, runner, student_user
     from .submission import SubmissionError
     from .suite import load_suite
 
@@ -318,13 +319,17 @@ def grade(unit: str, root: Path, launcher, pool, salt: str):
     _watchdog(root / "results" / "results.json", unit, limit - MARGIN / 2, latest)
     student = student_of(root / "submission_metadata.json")
     report = None
+    drawer = report_html.Drawer()  # the plots shown with the results, drawn while later checks run
+
+    def on_result(partial):
+        latest.update(results=partial.gradescope())
+        drawer.add(partial.results[-1])
     with tempfile.TemporaryDirectory(prefix="deepgrade-") as work:
         try:
             found = locate(root / "submission", unit)
             only = [name for name in os.environ.get("DEEPGRADE_ONLY", "").split(",") if name] or None
             report = runner.grade(found.write(Path(work) / unit), unit, only=only, submission_id=student, salt=salt,
-                                  budget=budget, launcher=launcher, pool=pool,
-                                  on_result=lambda partial: latest.update(results=partial.gradescope()))
+                                  budget=budget, launcher=launcher, pool=pool, on_result=on_result)
             report.output = found.summary(report)
             data = explain(report.gradescope())
         except SubmissionError as exc:
@@ -333,6 +338,7 @@ def grade(unit: str, root: Path, launcher, pool, salt: str):
             log(f"internal error: {type(exc).__name__}: {exc}")
             data = failure(unit, f"internal grader error ({type(exc).__name__}: {exc}); please tell your instructor")
         finally:
+            drawer.finish()
             if isinstance(launcher, student_user.UserLauncher):
                 for event in launcher.events:
                     log(event)

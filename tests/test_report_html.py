@@ -153,6 +153,27 @@ def test_gradescope_offers_html_for_tests_with_plots(pages, tmp_path):
     json.dumps(data)  # still a results.json
 
 
+def test_plots_drawn_while_grading_are_those_drawn_afterwards(tmp_path):
+    """Gradescope's run draws plots in a background thread as checks attach them (a Drawer); each
+    is the PNG a page drawn afterwards shows, and a plot that cannot be drawn says why."""
+    import copy
+
+    unit = "unit09_evaluation"
+    report = grade(make_submission(tmp_path, unit, dict([UNITS[unit][1]])), unit, only=["roc_curve_points"])
+    afterwards = copy.deepcopy(report)
+    broken = {"kind": "curve", "arrays": {"x": [0.0, 1.0]}, "title": "no y", "reveals": False}
+    report.results[0].figures.append(broken)
+    drawer = report_html.Drawer()
+    for result in report.results:
+        drawer.add(result)
+    drawer.finish()
+    figures = [f for r in report.results for f in r.figures]
+    assert len(figures) >= 2 and all("png" in f for f in figures)
+    assert [f["png"] for f in figures[:-1]] == [report_html.drawn(f)["png"] for r in afterwards.results
+                                                for f in r.figures]
+    assert broken["png"] is None and "KeyError" in broken["error"]
+
+
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
