@@ -307,7 +307,7 @@ def grade(unit: str, root: Path, launcher, pool, salt: str):
     """``(the Gradescope results, the Report or None)`` of ``ROOT/submission``, graded within the
     time limit (partial results left by a watchdog past it), its plots drawn, the submission's
     leftovers cleaned up."""
-    from . import report_html, runner, student_user
+    from . import report_pages, runner, student_user
     from .submission import SubmissionError
     from .suite import load_suite
 
@@ -319,7 +319,7 @@ def grade(unit: str, root: Path, launcher, pool, salt: str):
     _watchdog(root / "results" / "results.json", unit, limit - MARGIN / 2, latest)
     student = student_of(root / "submission_metadata.json")
     report = None
-    drawer = report_html.Drawer()  # the plots shown with the results, drawn while later checks run
+    drawer = report_pages.Drawer()  # the plots shown with the results, drawn while later checks run
 
     def on_result(partial):
         latest.update(results=partial.gradescope())

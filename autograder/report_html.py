@@ -11,8 +11,8 @@ page has no script.
 Plots are drawn here, when a page is rendered: a report (and a gradebook) carries each plot's
 bounded data, and :func:`draw_report` turns it into PNGs, at most :data:`FIGURE_BYTES` a
 submission. Every page goes through it, so ``grade --html``, ``export`` and ``show --html`` show
-byte-identical images. A grading that will show its plots at once (Gradescope's) can have them
-drawn while its later checks run, by a :class:`Drawer`.
+byte-identical images. A grading that shows its plots at once (Gradescope's) has them drawn
+while its later checks run (:class:`.report_pages.Drawer`).
 
 Written by ``autograder grade --html OUT``, by ``autograder export`` for every student (a class's
 plots drawn in worker processes, each distinct one once: :mod:`.report_pages`), and offered to
@@ -23,8 +23,6 @@ from __future__ import annotations
 import base64
 import functools
 import io
-import queue
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -93,31 +91,6 @@ def drawn(figure: dict) -> dict:
         except Exception as exc:  # a plot that cannot be drawn must not cost the report
             figure["png"], figure["error"] = None, f"{type(exc).__name__}: {exc}"
     return figure
-
-
-class Drawer:
-    """Draws figures in a background thread as checks attach them, so that a grading's plots are
-    ready when it ends; matplotlib's import and a process's first plot alone cost 0.7 s. The
-    grader waits on its worker most of the time, and only this thread draws until :meth:`finish`
-    returns (matplotlib is not thread-safe)."""
-
-    def __init__(self):
-        self.todo: queue.Queue = queue.Queue()
-        self.thread = threading.Thread(target=self._draw, daemon=True, name="drawer")
-        self.thread.start()
-
-    def add(self, result: CheckResult) -> None:
-        for figure in result.figures:
-            self.todo.put(figure)
-
-    def _draw(self):
-        while (figure := self.todo.get()) is not None:
-            drawn(figure)
-
-    def finish(self) -> None:
-        """Wait for every figure added so far to be drawn."""
-        self.todo.put(None)
-        self.thread.join()
 
 
 def draw_report(report: Report) -> Report:

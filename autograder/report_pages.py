@@ -21,6 +21,9 @@ import hashlib
 import json
 import multiprocessing
 import os
+import subprocess
+import sys
+import threading
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -85,6 +88,85 @@ class Pages:
         return plots
 
 
+class Drawer:
+    """Draws one grading's plots in another process as its checks attach them, so that they are
+    ready when it ends (Gradescope shows them with the results).
+
+    The process (``python -m autograder.report_pages``) starts with the first check, once the
+    sandbox worker (the grading's critical path) is up, and imports matplotlib (0.35 s) while the
+    checks wait on that worker; a thread of this process would contend with the checks for the
+    interpreter instead. It reads figures as JSON lines and answers each with ``[png, error]``; a
+    thread here collects the answers. Plots it did not answer (it could not start, died, or took
+    longer than :data:`DRAW_LIMIT` after the last check) are drawn here.
+    """
+
+    def __init__(self):
+        self.proc: subprocess.Popen | None = None
+        self.sent: list[dict] = []
+        self.answers: list[list] = []
+        self.reader: threading.Thread | None = None
+
+    def add(self, result) -> None:
+        """Start drawing the plots of a finished check (a :class:`.report.CheckResult`)."""
+        if self.reader is None:
+            self._start()
+        for figure in result.figures:
+            if "png" not in figure:
+                self.sent.append(figure)
+                self._send({k: figure[k] for k in ("kind", "title", "arrays") if k in figure})
+
+    def _start(self):
+        self.reader = threading.Thread(target=self._read, daemon=True, name="drawer")
+        try:
+            self.proc = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except OSError:
+            return
+        self.reader.start()
+
+    def _send(self, figure: dict):
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(json.dumps(figure).encode() + b"\n")
+                self.proc.stdin.flush()
+            except OSError:  # it died: what it did not answer is drawn here
+                pass
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.answers.append(json.loads(line))
+
+    def finish(self) -> None:
+        """Give every plot added its ``png`` and ``error`` (as :func:`report_html.drawn` does)."""
+        if self.proc is not None:
+            if not self.sent:  # nothing to wait for, not even its warm-up
+                self.proc.kill()
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            self.reader.join(DRAW_LIMIT)
+            self.proc.kill()
+            self.proc.wait()
+        for i, figure in enumerate(self.sent):
+            figure["png"], figure["error"] = self.answers[i] if i < len(self.answers) else _drawing(figure)
+        self.sent, self.answers, self.proc, self.reader = [], [], None, None
+
+
+DRAW_LIMIT = 60.0  # seconds a Drawer's process may still take after the last check
+
+
+def serve() -> None:
+    """A :class:`Drawer`'s process: each figure read as a JSON line from stdin, answered with a
+    JSON line ``[png, error]`` on stdout, in order, until stdin closes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401 (imported before the first plot)
+    from matplotlib.figure import Figure  # noqa: F401
+
+    for line in sys.stdin.buffer:
+        sys.stdout.write(json.dumps(_drawing(json.loads(line))) + "\n")
+        sys.stdout.flush()
+
+
 class Plots:
     """The drawings of a set of figures, keyed by what is drawn; each handed out as often as it
     occurs, then let go."""
@@ -131,3 +213,7 @@ def _drawing(figure: dict) -> tuple:
     """``(png, error)`` as :func:`report_html.drawn` gives them (run in a worker, or here)."""
     drawn = report_html.drawn({k: figure[k] for k in ("kind", "title", "arrays") if k in figure})
     return drawn["png"], drawn["error"]
+
+
+if __name__ == "__main__":
+    serve()

@@ -18,7 +18,9 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -153,21 +155,38 @@ def test_gradescope_offers_html_for_tests_with_plots(pages, tmp_path):
     json.dumps(data)  # still a results.json
 
 
-def test_plots_drawn_while_grading_are_those_drawn_afterwards(tmp_path):
-    """Gradescope's run draws plots in a background thread as checks attach them (a Drawer); each
-    is the PNG a page drawn afterwards shows, and a plot that cannot be drawn says why."""
+def figures_of(report) -> list[dict]:
+    return [f for r in report.results for f in r.figures]
+
+
+@pytest.mark.parametrize("worker", ["alive", "dead"])
+def test_plots_drawn_while_grading_are_those_drawn_afterwards(tmp_path, worker):
+    """Gradescope's run draws plots in another process as checks attach them (a Drawer); each is
+    the PNG a page drawn afterwards shows, a plot that cannot be drawn says why, and plots a dead
+    process left are drawn here."""
     import copy
+
+    from autograder import report_pages
 
     unit = "unit09_evaluation"
     report = grade(make_submission(tmp_path, unit, dict([UNITS[unit][1]])), unit, only=["roc_curve_points"])
     afterwards = copy.deepcopy(report)
     broken = {"kind": "curve", "arrays": {"x": [0.0, 1.0]}, "title": "no y", "reveals": False}
     report.results[0].figures.append(broken)
-    drawer = report_html.Drawer()
+    drawer = report_pages.Drawer()
+    drawer.add(SimpleNamespace(figures=[]))  # its process starts
+    if worker == "dead":
+        drawer.proc.kill()
+        drawer.proc.wait()
     for result in report.results:
         drawer.add(result)
+    deadline = time.monotonic() + 30
+    while worker == "alive" and len(drawer.answers) < len(drawer.sent) and time.monotonic() < deadline:
+        time.sleep(0.05)  # drawn there while "checks run"
+    answered = len(drawer.answers)
     drawer.finish()
-    figures = [f for r in report.results for f in r.figures]
+    assert answered == (0 if worker == "dead" else len(figures_of(report)))
+    figures = figures_of(report)
     assert len(figures) >= 2 and all("png" in f for f in figures)
     assert [f["png"] for f in figures[:-1]] == [report_html.drawn(f)["png"] for r in afterwards.results
                                                 for f in r.figures]
