@@ -113,7 +113,7 @@ class Drawer:
         for figure in result.figures:
             if "png" not in figure:
                 self.sent.append(figure)
-                self._send({k: figure[k] for k in ("kind", "title", "arrays") if k in figure})
+                self._send(figure)
 
     def _start(self):
         self.reader = threading.Thread(target=self._read, daemon=True, name="drawer")

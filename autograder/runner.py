@@ -34,14 +34,22 @@ ERROR_BUDGET = 1200  # characters of one case's error
 _WARMED: set[str] = set()  # units whose suite warm-ups were started in this process
 
 
-def load_reference(suite: Suite):
-    """The reference package of a unit with its modules imported, or None where it is absent; the
-    suite's warm-ups start with it once per process (in the background: :meth:`Suite.warmup`)."""
+def import_reference(suite: Suite):
+    """The reference package of a unit with its modules imported, or None where it is absent."""
     try:
         package = importlib.import_module(f"reference.{suite.unit}")
         for module in suite.modules:
             importlib.import_module(f"reference.{suite.unit}.{module}")
     except ImportError:
+        return None
+    return package
+
+
+def load_reference(suite: Suite):
+    """:func:`import_reference`; the suite's warm-ups start with it once per process (in the
+    background: :meth:`Suite.warmup`)."""
+    package = import_reference(suite)
+    if package is None:
         return None
     if "torch" in sys.modules:  # the grader's torch work is on small tensors: two threads thrash under load
         sys.modules["torch"].set_num_threads(1)

@@ -477,11 +477,12 @@ def test_the_reference_summaries_warm_up_draws_no_random_numbers():
     import random
 
     torch = pytest.importorskip("torch")
+    from autograder import derived
     from autograder.units.unit05_cnn import architectures as arch_checks
     from reference import unit05_cnn
     from reference.unit05_cnn import architectures  # noqa: F401 (the warm-up reads it from the package)
 
-    arch_checks._reference_summaries.cache_clear()  # read or built here, not found in this process's cache
+    derived._KNOWN.clear()  # read or built here, not found in this process's cache
     states = lambda: (torch.get_rng_state(), np.random.get_state()[1].copy(), random.getstate())  # noqa: E731
     before = states()
     arch_checks.reference_summaries(unit05_cnn)
